@@ -1,0 +1,37 @@
+# make run   : set up (installs uv if missing), then consolidate (demo data when no landing folder is given)
+# make test  : the test suite (starts its own PostgreSQL)
+# make ui    : the Dagster UI on http://127.0.0.1:3000
+SHELL := /bin/bash
+# uv if it is on PATH, else the uv that `make setup` installs into this Python with pip
+UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+DEMO_KEY := demo-key-NOT-FOR-REAL-DATA-0000000000000000
+
+.PHONY: setup run test ui bench demo-data clean
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+	$(UV) sync --frozen
+
+run: setup
+	@if [ -z "$$LEERWINKELS_SOURCES" ]; then \
+	  echo ">> no LEERWINKELS_SOURCES set: generating demo data into data/landing (invented people)"; \
+	  $(UV) run leerwinkels demo-data data/landing --trajectories 2000 --seed 1 && \
+	  echo ">> using a DEMO pseudonymisation key (only for demo data; set LEERWINKELS_PSEUDONYM_KEY for real data)" && \
+	  LEERWINKELS_PSEUDONYM_KEY="$${LEERWINKELS_PSEUDONYM_KEY:-$(DEMO_KEY)}" LEERWINKELS_SOURCES=data/landing \
+	    $(UV) run leerwinkels consolidate; \
+	else \
+	  $(UV) run leerwinkels consolidate; \
+	fi
+
+test: setup
+	$(UV) run pytest -q
+
+ui: setup
+	mkdir -p data/dagster_home
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup
+	$(UV) run python -m bench.run
+
+clean:
+	rm -rf data/staging data/publication data/warehouse.sqlite

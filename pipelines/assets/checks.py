@@ -1,0 +1,75 @@
+"""Asset checks: blocking for what must hold, WARN for what a data steward should look at."""
+
+
+import dagster as dg
+import polars as pl
+
+from ..checks import personal_data_hits
+from ..resources import RunSettings
+from .common import markdown_table
+from .model import MODEL_DESCRIPTIONS
+
+PERSONAL_SCAN_TABLES = [
+    *[t for t in MODEL_DESCRIPTIONS if t != "contact_events"],
+    "ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
+    "code_labels", "dq_quarantine", "dq_unmapped_values", "dq_source_files", "dq_deliveries",
+]
+
+
+@dg.asset_check(asset="dq_source_files", blocking=True, description="Per file and sheet: rows read = loaded + quarantined + duplicate. Nothing is lost silently.")
+def accounting_adds_up(dq_source_files: pl.DataFrame) -> dg.AssetCheckResult:
+    wrong = dq_source_files.filter(pl.col("rows_read") != pl.col("rows_loaded") + pl.col("rows_quarantined") + pl.col("rows_duplicate"))
+    return dg.AssetCheckResult(
+        passed=wrong.height == 0,
+        metadata={"files_checked": dq_source_files.height, "files_not_adding_up": wrong.height,
+                  "details": dg.MetadataValue.md(markdown_table(wrong.select("leerwinkel", "file_name", "sheet", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")))},
+    )
+
+
+def _personal_scan_check(table: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=table, name="no_personal_data", blocking=True,
+                    description="No text column looks like a national number, e-mail address or phone number.")
+    def _check(frame: pl.DataFrame) -> dg.AssetCheckResult:
+        hits = personal_data_hits(frame)
+        # only column names and counts in the metadata: never the values themselves
+        return dg.AssetCheckResult(passed=not hits, metadata={"columns_with_hits": dg.MetadataValue.json(hits)})
+
+    return _check
+
+
+personal_data_checks = [_personal_scan_check(table) for table in PERSONAL_SCAN_TABLES]
+
+
+@dg.asset_check(asset="dq_source_files", description="WARN when a file's quarantine share exceeds the configured limit (default 5%).")
+def quarantine_share_within_limit(dq_source_files: pl.DataFrame, settings: RunSettings) -> dg.AssetCheckResult:
+    shares = dq_source_files.with_columns(
+        (pl.col("rows_quarantined") / pl.col("rows_read")).fill_nan(0.0).fill_null(0.0).alias("quarantine_share")
+    )
+    over = shares.filter(pl.col("quarantine_share") > settings.quarantine_warn_share)
+    return dg.AssetCheckResult(
+        passed=over.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"limit": settings.quarantine_warn_share, "files_over_limit": over.height,
+                  "max_share": float(shares.get_column("quarantine_share").max() or 0.0),
+                  "details": dg.MetadataValue.md(markdown_table(over.select("leerwinkel", "file_name", "sheet", "rows_read", "rows_quarantined", "quarantine_share")))},
+    )
+
+
+@dg.asset_check(asset="dq_deliveries", description="WARN when a Leerwinkel's current delivery is missing, older than the freshness limit (default 35 days), or stale because the new one could not be read.")
+def deliveries_fresh(dq_deliveries: pl.DataFrame, settings: RunSettings) -> dg.AssetCheckResult:
+    problems = dq_deliveries.filter(pl.col("missing") | pl.col("older_than_limit") | pl.col("stale"))
+    return dg.AssetCheckResult(
+        passed=problems.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"freshness_limit_days": settings.freshness_days, "problems": problems.height,
+                  "details": dg.MetadataValue.md(markdown_table(problems.select("leerwinkel", "pattern", "file_name", "modified_time", "status", "stale_reason")))},
+    )
+
+
+@dg.asset_check(asset="dq_unmapped_values", description="WARN when a Leerwinkel uses labels outside the code mapping: extend sources/<leerwinkel>.yaml.")
+def no_unmapped_labels(dq_unmapped_values: pl.DataFrame) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=dq_unmapped_values.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"labels": dq_unmapped_values.height, "details": dg.MetadataValue.md(markdown_table(dq_unmapped_values))},
+    )

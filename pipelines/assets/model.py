@@ -1,0 +1,67 @@
+"""The network model and the data-quality tables, from every Leerwinkel's staged partition."""
+
+
+import dagster as dg
+import polars as pl
+
+from ..model import build_model, build_quality
+from ..resources import RunSettings, StagingStore
+from ..sources import PARTITIONS
+from .common import OWNERS, markdown_table, table_metadata
+from .ingest import STAGED_KEY
+
+MODEL_DESCRIPTIONS = {
+    "trajectories": "One row per guidance trajectory of the whole network, pseudonymised (keys, codes, birth year, postcode).",
+    "contacts": "Every logged contact of a trajectory: date, type and minutes.",
+    "referrals": "Referrals out of a trajectory: destination and date (undated ones dated at closing, else intake).",
+    "followups": "The latest follow-up survey response per trajectory, linked on Leerwinkel + dossier number.",
+    "clients": "One row per pseudonymised client: at how many Leerwinkels, first intake, number of trajectories.",
+    "costs": "Yearly cost of each Leerwinkel from the coordinator's cost file (SROI denominator).",
+    "contact_events": "Internal: contacts dated per trajectory (Mechelen: its conversation count at intake) for ind_reach.",
+}
+QUALITY_DESCRIPTIONS = {
+    "dq_source_files": "Per file and sheet read: rows read = loaded + quarantined + duplicate, checksum, run id.",
+    "dq_quarantine": "Every rejected row: file, sheet, row number as Excel/CSV shows it, rule and column. No personal values.",
+    "dq_unmapped_values": "Labels outside the code mapping (the field became `unknown`): extend sources/<leerwinkel>.yaml.",
+    "dq_deliveries": "Per Leerwinkel the current file per pattern, its age, and whether it is missing, too old or stale.",
+}
+
+_outs = {name: dg.AssetOut(group_name="model", description=text, owners=OWNERS, kinds={"polars"}) for name, text in MODEL_DESCRIPTIONS.items()}
+_outs |= {name: dg.AssetOut(group_name="quality", description=text, owners=OWNERS, kinds={"polars"}) for name, text in QUALITY_DESCRIPTIONS.items()}
+
+
+@dg.multi_asset(outs=_outs, ins={"staged": dg.AssetIn(key=STAGED_KEY)}, can_subset=False)
+def network_model(context: dg.AssetExecutionContext, staged: dict, settings: RunSettings, staging_store: StagingStore):
+    """Builds the model from each Leerwinkel's latest good staged data."""
+    failures = staging_store.failures(STAGED_KEY)
+    stale = {}
+    for code in PARTITIONS:
+        if code in failures:
+            has_previous = code in staged
+            stale[code] = failures[code] + ("; using the last good data" if has_previous else "; no earlier data to fall back on")
+            context.log.warning(f"{code} is stale: {stale[code]}")
+    model = build_model(staged)
+    quality = build_quality(staged, model.pop("_survey_quarantine"), model.pop("_survey_counts"), stale, settings.as_of_date(), settings.freshness_days)
+    for name, frame in model.items():
+        preview = frame.group_by("leerwinkel").len().sort("leerwinkel") if "leerwinkel" in frame.columns else frame.head(10)
+        extra = {}
+        if name == "trajectories":
+            for code, n in frame.group_by("leerwinkel").len().iter_rows():
+                extra[f"trajectories_{code}"] = dg.MetadataValue.int(n)
+            preview = frame.group_by("leerwinkel").agg(pl.len().alias("trajectories"), pl.col("client_key").n_unique().alias("clients")).sort("leerwinkel")
+        yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, preview if name == "trajectories" else _safe_preview(frame), **extra))
+    for name, frame in quality.items():
+        extra = {}
+        if name == "dq_source_files" and frame.height:
+            read = int(frame.get_column("rows_read").sum())
+            extra["quarantine_rate"] = dg.MetadataValue.float(int(frame.get_column("rows_quarantined").sum()) / read if read else 0.0)
+        if name == "dq_deliveries":
+            extra["stale_leerwinkels"] = dg.MetadataValue.text(", ".join(sorted(stale)) or "none")
+        yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, frame.head(50), **extra))
+
+
+def _safe_preview(frame: pl.DataFrame) -> pl.DataFrame:
+    """Aggregate previews only: model rows are pseudonymised, but keys add nothing for a reader."""
+    if "leerwinkel" in frame.columns:
+        return frame.group_by("leerwinkel").len().sort("leerwinkel")
+    return frame.select(pl.len().alias("rows"))

@@ -1,0 +1,140 @@
+"""`leerwinkels`: consolidate a landing folder, or write a synthetic one for demos and tests."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE = 1, 3, 2
+
+
+def _progress_printer(stream=sys.stderr):
+    """Progress on a terminal; silent in CI logs and pipes."""
+    if not stream.isatty() or os.environ.get("CI"):
+        return None
+    started = time.monotonic()
+
+    def report(step: str, done: int, total: int) -> None:
+        stream.write(f"\r[{done}/{total}] {step:<45} {time.monotonic() - started:6.1f}s")
+        stream.write("\n" if done >= total else "")
+        stream.flush()
+
+    return report
+
+
+def _summary(result) -> str:
+    import polars as pl
+
+    lines = []
+    files = result.tables.get("dq_source_files")
+    if files is not None and files.height:
+        per_lw = files.group_by("leerwinkel").agg(
+            pl.col("file_name").n_unique().alias("files"),
+            pl.col("rows_read").sum(), pl.col("rows_loaded").sum(),
+            pl.col("rows_quarantined").sum(), pl.col("rows_duplicate").sum(),
+        ).sort("leerwinkel")
+        lines.append(f"{'leerwinkel':<16}{'files':>6}{'read':>10}{'loaded':>10}{'quarantined':>13}{'duplicate':>11}")
+        for r in per_lw.iter_rows(named=True):
+            lines.append(f"{r['leerwinkel']:<16}{r['files']:>6}{r['rows_read']:>10}{r['rows_loaded']:>10}{r['rows_quarantined']:>13}{r['rows_duplicate']:>11}")
+    deliveries = result.tables.get("dq_deliveries")
+    if deliveries is not None:
+        for r in deliveries.filter(pl.col("missing") | pl.col("stale")).iter_rows(named=True):
+            what = r["stale_reason"] or r["message"] or "missing"
+            lines.append(f"! {r['leerwinkel']}: {'stale' if r['stale'] else 'missing'}{' ' + r['pattern'] if r['pattern'] else ''}: {what}")
+        for r in deliveries.filter(pl.col("status") == "ignored").iter_rows(named=True):
+            lines.append(f"  {r['leerwinkel']}: ignored older delivery {r['file_name']}")
+    trajectories = result.tables.get("trajectories")
+    if trajectories is not None:
+        lines.append(f"trajectories: {trajectories.height}, distinct clients: {trajectories.get_column('client_key').n_unique()}")
+    lines.append(f"tables: {result.database}")
+    lines.append(f"publication: {Path(result.publication_dir).resolve()}")
+    return "\n".join(lines)
+
+
+def cmd_consolidate(args) -> int:
+    from .pseudonymise import MissingPseudonymKey
+    from .runner import consolidate
+
+    if args.as_of:
+        try:
+            date.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"error: --as-of must be a date YYYY-MM-DD, got {args.as_of!r}", file=sys.stderr)
+            return EXIT_USAGE
+    sources = args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing")
+    if not Path(sources).is_dir():
+        print(f"error: landing folder {sources} does not exist (set --sources or LEERWINKELS_SOURCES)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = consolidate(
+            sources=sources, database_url=args.database, as_of=args.as_of,
+            staging_dir=args.staging, publication_dir=args.publication,
+            progress=_progress_printer(), quiet=True,
+        )
+    except MissingPseudonymKey as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for code, message in result.failed_partitions.items():
+        print(f"! {code}: delivery not usable: {message}", file=sys.stderr)
+    if not result.success:
+        print(f"error: consolidation failed: {result.error}", file=sys.stderr)
+        print("The previous run's tables are unchanged.", file=sys.stderr)
+        return EXIT_FAILED
+    print(_summary(result))
+    if result.failed_partitions:
+        print(f"completed with {len(result.failed_partitions)} Leerwinkel(s) on their last good data", file=sys.stderr)
+        return EXIT_PARTIAL
+    return 0
+
+
+def cmd_demo_data(args) -> int:
+    from .demo_data import generate_landing
+
+    dest = Path(args.dir)
+    progress = _progress_printer()
+    kwargs = {"trajectories": args.trajectories, "seed": args.seed}
+    if progress:
+        kwargs["progress"] = progress
+    if args.as_of:
+        kwargs["as_of"] = date.fromisoformat(args.as_of)
+    if args.manifest:
+        kwargs["manifest_path"] = Path(args.manifest)
+    generate_landing(dest, **kwargs)
+    print(f"demo landing folder written to {dest.resolve()} ({args.trajectories} trajectories, seed {args.seed}; invented people)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leerwinkels", description="Consolidate the Leerwinkels' client data.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("consolidate", help="ingest, check, pseudonymise and publish a landing folder")
+    c.add_argument("--sources", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    c.add_argument("--database", help="SQLAlchemy URL (default: $LEERWINKELS_DATABASE_URL or sqlite:///data/warehouse.sqlite)")
+    c.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: $LEERWINKELS_AS_OF or today)")
+    c.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    c.add_argument("--publication", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
+    c.set_defaults(func=cmd_consolidate)
+    d = sub.add_parser("demo-data", help="write a synthetic landing folder (invented people)")
+    d.add_argument("dir")
+    d.add_argument("--trajectories", type=int, default=600)
+    d.add_argument("--seed", type=int, default=1)
+    d.add_argument("--as-of", help="last date of the generated history (YYYY-MM-DD)")
+    d.add_argument("--manifest", help="also write the expected accounting of the injected defects here (JSON)")
+    d.set_defaults(func=cmd_demo_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The Dagster definitions of the Leerwinkels consolidation (loaded by workspace.yaml)."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from .assets import checks, indicators, ingest, model, publish
+from .resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
+
+DEFAULT_DATABASE_URL = "sqlite:///data/warehouse.sqlite"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def build_resources(
+    *,
+    sources: str | None = None,
+    database_url: str | None = None,
+    as_of: str | None = None,
+    staging_dir: str | None = None,
+    publication_dir: str | None = None,
+) -> dict:
+    """The resources of a run, from arguments or else the LEERWINKELS_* environment variables."""
+    staging = staging_dir or _env("LEERWINKELS_STAGING_DIR", "data/staging")
+    return {
+        "landing": LandingFolder(path=sources or _env("LEERWINKELS_SOURCES", "data/landing")),
+        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY")),
+        "settings": RunSettings(
+            as_of=as_of if as_of is not None else _env("LEERWINKELS_AS_OF", ""),
+            freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),
+            quarantine_warn_share=float(_env("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05")),
+            publication_dir=publication_dir or _env("LEERWINKELS_PUBLICATION_DIR", "data/publication"),
+        ),
+        "warehouse": Warehouse(url=database_url or _env("LEERWINKELS_DATABASE_URL", DEFAULT_DATABASE_URL)),
+        "io_manager": StagingIOManager(base_dir=staging),
+        "staging_store": StagingStore(base_dir=staging),
+    }
+
+
+ALL_ASSETS = [
+    ingest.staged_leerwinkel,
+    model.network_model,
+    *dg.load_assets_from_modules([indicators]),
+    publish.warehouse_tables,
+    publish.publication_export,
+]
+ALL_CHECKS = [
+    checks.accounting_adds_up,
+    checks.quarantine_share_within_limit,
+    checks.deliveries_fresh,
+    checks.no_unmapped_labels,
+    *checks.personal_data_checks,
+]
+
+ingest_job = dg.define_asset_job(
+    "ingest_leerwinkel",
+    selection=dg.AssetSelection.assets(ingest.STAGED_KEY),
+    description="Read, check and pseudonymise one Leerwinkel's delivery (one partition).",
+)
+consolidate_job = dg.define_asset_job(
+    "consolidate_network",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(ingest.STAGED_KEY),
+    description="Build the model, indicators, warehouse tables and publication export from every Leerwinkel's latest good staged data.",
+)
+
+defs = dg.Definitions(
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
+    jobs=[ingest_job, consolidate_job],
+    resources=build_resources(),
+)

@@ -1,0 +1,48 @@
+"""Resources that carry the run's configuration, fed from environment variables."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from ..pseudonymise import MIN_KEY_LENGTH, Pseudonymiser, MissingPseudonymKey, KEY_ENV_VAR
+
+
+class LandingFolder(dg.ConfigurableResource):
+    """The landing folder the Leerwinkels deliver into (read-only for the pipeline)."""
+
+    path: str = "data/landing"
+
+    def root(self) -> Path:
+        return Path(self.path)
+
+
+class PseudonymKey(dg.ConfigurableResource):
+    """The network's secret pseudonymisation key. Never logged: the UI shows only the
+    name of the environment variable it comes from."""
+
+    key: str
+
+    _pseudonymiser: Pseudonymiser | None = PrivateAttr(default=None)
+
+    def pseudonymiser(self) -> Pseudonymiser:
+        if not self.key or len(self.key) < MIN_KEY_LENGTH:
+            raise MissingPseudonymKey(f"{KEY_ENV_VAR} must be set to at least {MIN_KEY_LENGTH} characters")
+        if self._pseudonymiser is None:
+            self._pseudonymiser = Pseudonymiser(self.key.encode("utf-8"))
+        return self._pseudonymiser
+
+
+class RunSettings(dg.ConfigurableResource):
+    """Run-wide settings: the as-of date and the limits the quality checks use."""
+
+    as_of: str = ""  # YYYY-MM-DD; empty = today
+    freshness_days: int = 35
+    quarantine_warn_share: float = 0.05
+    publication_dir: str = "data/publication"
+
+    def as_of_date(self) -> date:
+        return date.fromisoformat(self.as_of) if self.as_of else date.today()

@@ -1,0 +1,104 @@
+"""Parquet IO manager for the staged (already pseudonymised) and model frames.
+
+Staged output per Leerwinkel partition is kept between runs: a Leerwinkel whose new
+delivery cannot be read keeps its last good staged data here, and a failure marker says why.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+FAILURE_MARKER = "_failed.json"
+
+
+def _asset_path(base_dir: str, asset_key: dg.AssetKey, partition: str | None) -> Path:
+    path = Path(base_dir).joinpath(*asset_key.path)
+    return path / partition if partition else path
+
+
+class StagingStore(dg.ConfigurableResource):
+    """The staging folder as seen by assets: failure markers of partitions whose delivery
+    could not be read (the IO manager keeps their last good data in place)."""
+
+    base_dir: str = "data/staging"
+
+    def _path(self, asset_key: dg.AssetKey, partition: str | None) -> Path:
+        return _asset_path(self.base_dir, asset_key, partition)
+
+    def mark_failed(self, asset_key: dg.AssetKey, partition: str, message: str) -> None:
+        folder = self._path(asset_key, None)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{partition}{FAILURE_MARKER}").write_text(json.dumps({"message": message}), encoding="utf-8")
+
+    def clear_failed(self, asset_key: dg.AssetKey, partition: str) -> None:
+        (self._path(asset_key, None) / f"{partition}{FAILURE_MARKER}").unlink(missing_ok=True)
+
+    def failures(self, asset_key: dg.AssetKey) -> dict[str, str]:
+        folder = self._path(asset_key, None)
+        if not folder.is_dir():
+            return {}
+        return {
+            marker.name[: -len(FAILURE_MARKER)]: json.loads(marker.read_text(encoding="utf-8"))["message"]
+            for marker in folder.glob(f"*{FAILURE_MARKER}")
+        }
+
+
+
+class StagingIOManager(dg.ConfigurableIOManager):
+    base_dir: str = "data/staging"
+
+    def _path(self, asset_key: dg.AssetKey, partition: str | None) -> Path:
+        return _asset_path(self.base_dir, asset_key, partition)
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        if obj is None:
+            return
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        target = self._path(context.asset_key, partition)
+        write_frames(target, obj)
+
+    def load_input(self, context: dg.InputContext):
+        key = context.asset_key
+        if context.has_asset_partitions:
+            result = {}
+            for partition in context.asset_partition_keys:
+                path = self._path(key, partition)
+                if path.exists():  # a partition that never succeeded has no data yet
+                    result[partition] = read_frames(path)
+            return result
+        return read_frames(self._path(key, None))
+
+
+def write_frames(target: Path, obj) -> None:
+    """Write a frame, or a dict of frames, atomically: readers see the old or the new data."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    if isinstance(obj, pl.DataFrame):
+        tmp.mkdir()
+        obj.write_parquet(tmp / "frame.parquet")
+    elif isinstance(obj, dict):
+        tmp.mkdir()
+        for name, frame in obj.items():
+            frame.write_parquet(tmp / f"{name}.parquet")
+    else:
+        raise TypeError(f"cannot store {type(obj).__name__}: expected a polars DataFrame or a dict of them")
+    old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_frames(path: Path):
+    if not path.exists():
+        raise FileNotFoundError(f"no stored data at {path}: materialise the upstream asset first")
+    files = sorted(path.glob("*.parquet"))
+    if [f.name for f in files] == ["frame.parquet"]:
+        return pl.read_parquet(files[0])
+    return {f.stem: pl.read_parquet(f) for f in files}

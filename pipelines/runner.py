@@ -1,0 +1,100 @@
+"""Run the consolidation in-process through Dagster: every Leerwinkel partition on its own
+(a bad delivery fails only its partition), then the model, indicators and publication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import dagster as dg
+import polars as pl
+
+from .definitions import ALL_ASSETS, ALL_CHECKS, build_resources
+from .assets.ingest import STAGED_KEY
+from .pseudonymise import key_from_environment
+from .resources.staging_store import StagingStore, read_frames
+from .sources import PARTITIONS
+
+
+@dataclass
+class ConsolidationResult:
+    success: bool
+    failed_partitions: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+    database: str = ""
+    publication_dir: str = ""
+    run_ids: list[str] = field(default_factory=list)
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None and error.cls_name in {"DagsterExecutionStepExecutionError"}:
+                error = error.cause
+            return error.message.strip().splitlines()[0] if error.message else error.cls_name
+    return "the run failed"
+
+
+def consolidate(
+    *,
+    sources: str | Path | None = None,
+    database_url: str | None = None,
+    as_of: str | None = None,
+    staging_dir: str | Path | None = None,
+    publication_dir: str | Path | None = None,
+    instance: dg.DagsterInstance | None = None,
+    resources: dict | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    quiet: bool = False,
+) -> ConsolidationResult:
+    key_from_environment()  # refuse to start without a usable key, with a message that says how
+    resources = resources or build_resources(
+        sources=str(sources) if sources else None,
+        database_url=database_url,
+        as_of=as_of,
+        staging_dir=str(staging_dir) if staging_dir else None,
+        publication_dir=str(publication_dir) if publication_dir else None,
+    )
+    # The CLI prints its own summary; Dagster's console log (with stack traces) stays off there.
+    run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
+    own_instance = instance is None
+    instance = instance or dg.DagsterInstance.ephemeral()
+    total = len(PARTITIONS) + 1
+    outcome = ConsolidationResult(success=True)
+    try:
+        for step, code in enumerate(PARTITIONS, start=1):
+            if progress:
+                progress(f"ingest {code}", step - 1, total)
+            result = dg.materialize(
+                [a for a in ALL_ASSETS if STAGED_KEY in a.keys], partition_key=code,
+                resources=resources, instance=instance, raise_on_error=False, run_config=run_config,
+            )
+            outcome.run_ids.append(result.run_id)
+            if not result.success:
+                outcome.failed_partitions[code] = _failure_message(result)
+        if progress:
+            progress("model, indicators and publication", len(PARTITIONS), total)
+        downstream = dg.AssetSelection.all() - dg.AssetSelection.assets(STAGED_KEY)
+        result = dg.materialize(
+            [*ALL_ASSETS, *ALL_CHECKS], selection=downstream, resources=resources, instance=instance, raise_on_error=False,
+            run_config=run_config,
+        )
+        outcome.run_ids.append(result.run_id)
+        if not result.success:
+            outcome.success = False
+            outcome.error = _failure_message(result)
+        else:
+            store: StagingStore = resources["staging_store"]
+            for name in ("dq_source_files", "dq_deliveries", "trajectories", "ind_reach"):
+                outcome.tables[name] = read_frames(Path(store.base_dir) / name)
+        if progress:
+            progress("done", total, total)
+    finally:
+        if own_instance:
+            instance.dispose()
+    outcome.database = resources["warehouse"].describe()
+    outcome.publication_dir = resources["settings"].publication_dir
+    return outcome

@@ -1,0 +1,97 @@
+"""Shared fixtures: the sample landing folder (a copy of shared/samples), its expected
+figures, a test pseudonymisation key, and one consolidation of the samples per session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = FIXTURES / "samples"
+AS_OF = "2026-11-26"
+TEST_KEY = "test-only-key-0123456789abcdef0123456789"
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    return json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def personal_values(expected) -> list[str]:
+    return expected["personal_values"]
+
+
+@pytest.fixture(autouse=True)
+def pseudonym_key(monkeypatch):
+    monkeypatch.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
+    return TEST_KEY
+
+
+@pytest.fixture
+def sample_landing(tmp_path) -> Path:
+    """A private copy of the sample landing folder that a test may change."""
+    target = tmp_path / "landing"
+    shutil.copytree(SAMPLES / "landing", target)
+    return target
+
+
+def read_warehouse(url: str) -> dict[str, pl.DataFrame]:
+    """Every table of the warehouse, typed as the tables declare them (booleans, dates)."""
+    from pipelines.resources import Warehouse
+
+    warehouse = Warehouse(url=url)
+    try:
+        return warehouse.read_tables()
+    finally:
+        warehouse.dispose()
+
+
+class SampleRun:
+    def __init__(self, root: Path, result, log: str):
+        self.root = root
+        self.result = result
+        self.log = log
+        self.database_url = f"sqlite:///{root / 'warehouse.sqlite'}"
+        self.tables = read_warehouse(self.database_url)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> SampleRun:
+    """The samples consolidated once through the whole Dagster graph into a SQLite file."""
+    import logging
+
+    import dagster as dg
+
+    from pipelines.runner import consolidate
+
+    root = tmp_path_factory.mktemp("sample_run")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
+    records: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    handler = Capture(level=logging.DEBUG)
+    logging.getLogger().addHandler(handler)
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        result = consolidate(
+            sources=SAMPLES / "landing", database_url=f"sqlite:///{root / 'warehouse.sqlite'}", as_of=AS_OF,
+            staging_dir=root / "staging", publication_dir=root / "publication", instance=instance,
+        )
+        # every event of the runs, with its metadata (previews, quarantine tables, messages)
+        for run_id in result.run_ids:
+            records.extend(f"{e.message} {e.dagster_event!r}" for e in instance.all_logs(run_id))
+    finally:
+        logging.getLogger().removeHandler(handler)
+        instance.dispose()
+        mp.undo()
+    assert result.success, result.error
+    return SampleRun(root, result, "\n".join(records))
