@@ -2,7 +2,10 @@
 
 
 import dagster as dg
+import pandera.errors
 import polars as pl
+
+from schemas.model import validate_model
 
 from ..model import build_model, build_quality
 from ..resources import RunSettings, StagingStore
@@ -41,6 +44,10 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
             stale[code] = failures[code] + ("; using the last good data" if has_previous else "; no earlier data to fall back on")
             context.log.warning(f"{code} is stale: {stale[code]}")
     model = build_model(staged)
+    try:
+        validate_model(model)
+    except pandera.errors.SchemaErrors as exc:
+        raise dg.Failure(description=f"model tables break their schema (schemas/model.py): {exc}", allow_retries=False) from None
     quality = build_quality(staged, model.pop("_survey_quarantine"), model.pop("_survey_counts"), stale, settings.as_of_date(), settings.freshness_days)
     for name, frame in model.items():
         preview = frame.group_by("leerwinkel").len().sort("leerwinkel") if "leerwinkel" in frame.columns else frame.head(10)

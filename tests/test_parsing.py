@@ -1,0 +1,67 @@
+"""Parsing, mapping and derived fields, each on its own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+
+from pipelines import parsing as p
+
+
+def _one(expr: pl.Expr, value):
+    return pl.select(expr.alias("v")).item() if value is None else pl.DataFrame({"x": [value]}).select(expr).item()
+
+
+@pytest.mark.parametrize("text,serial,expected", [
+    ("2023-02-20 00:00:00", False, date(2023, 2, 20)),   # a real Excel date, read as text
+    ("2023-02-20T10:30:00", False, date(2023, 2, 20)),   # ISO datetime (Gent)
+    ("05/02/2022", False, date(2022, 2, 5)),             # dd/mm/yyyy text
+    ("5/2/2022", False, date(2022, 2, 5)),
+    ("31/02/2023", False, None),                         # not a date
+    ("44711", True, date(2022, 5, 30)),                  # Excel serial (West-Vlaanderen)
+    ("33419.0", True, date(1991, 6, 30)),
+    ("44711", False, None),                              # serials only where a source declares them
+    ("nog lopend", False, None),
+    ("  ", False, None),
+    ("1850-01-01", False, None),                          # outside the plausible range
+])
+def test_parse_date(text, serial, expected):
+    assert _one(p.parse_date(pl.col("x"), serial), text) == expected
+
+
+@pytest.mark.parametrize("text,comma,expected", [("0,75", True, 0.75), ("1.234,5", True, 1234.5), ("90", False, 90.0), ("x", False, None), ("", False, None)])
+def test_parse_number(text, comma, expected):
+    assert _one(p.parse_number(pl.col("x"), comma), text) == expected
+
+
+def test_labels_are_compared_trimmed_and_case_insensitively():
+    mapping = {"Vrouw": "female", "Werkzoekend / Demandeur d'emploi": "jobseeker"}
+    values = pl.DataFrame({"x": ["Vrouw ", " vrouw", "VROUW", "werkzoekend  /  demandeur d'emploi", "Zelfstandige", None]})
+    assert values.select(p.map_code(pl.col("x"), mapping)).to_series().to_list() == ["female", "female", "female", "jobseeker", None, None]
+
+
+@pytest.mark.parametrize("born,on,years", [
+    (date(1990, 5, 10), date(2020, 5, 9), 29),
+    (date(1990, 5, 10), date(2020, 5, 10), 30),
+    (date(2000, 2, 29), date(2021, 2, 28), 20),
+])
+def test_whole_years_between(born, on, years):
+    frame = pl.DataFrame({"b": [born], "o": [on]})
+    assert frame.select(p.whole_years_between(pl.col("b"), pl.col("o"))).item() == years
+
+
+@pytest.mark.parametrize("age,band", [(16, "16-24"), (24, "16-24"), (25, "25-34"), (54, "45-54"), (55, "55+"), (100, "55+"), (None, "unknown")])
+def test_age_band(age, band):
+    assert pl.DataFrame({"a": [age]}, schema={"a": pl.Int32}).select(p.age_band(pl.col("a"))).item() == band
+
+
+def test_postcode_keeps_four_digits_only():
+    values = pl.DataFrame({"x": ["1190", "1190.0", "119", "B-1000", None]})
+    assert values.select(p.postcode(pl.col("x"))).to_series().to_list() == ["1190", "1190", None, None, None]
+
+
+def test_scrub_masks_personal_shapes_in_messages():
+    message = p.scrub("cell 85.07.30-033.28 near jan@example.be and 0485 67 70 93")
+    assert "85.07" not in message and "example.be" not in message and "0485" not in message
