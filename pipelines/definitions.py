@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from .assets import checks, indicators, ingest, model, publish
+from .automation import SCHEDULES, SENSORS
 from .resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
 
 DEFAULT_DATABASE_URL = "sqlite:///data/warehouse.sqlite"
@@ -53,6 +54,7 @@ ALL_CHECKS = [
     checks.quarantine_share_within_limit,
     checks.deliveries_fresh,
     checks.no_unmapped_labels,
+    checks.sroi_costs_complete,
     *checks.personal_data_checks,
 ]
 
@@ -71,5 +73,7 @@ defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[ingest_job, consolidate_job],
+    schedules=SCHEDULES,
+    sensors=SENSORS,
     resources=build_resources(),
 )

@@ -73,3 +73,13 @@ def no_unmapped_labels(dq_unmapped_values: pl.DataFrame) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"labels": dq_unmapped_values.height, "details": dg.MetadataValue.md(markdown_table(dq_unmapped_values))},
     )
+
+
+@dg.asset_check(asset="ind_sroi", description="WARN when a Leerwinkel with trajectories in a year has no cost row in the coordinator's cost file: its SROI ratio is null.")
+def sroi_costs_complete(ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
+    missing = ind_sroi.filter((pl.col("leerwinkel") != "all") & ~pl.col("cost_complete"))
+    return dg.AssetCheckResult(
+        passed=missing.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"missing_cost_rows": missing.height, "details": dg.MetadataValue.md(markdown_table(missing.select("leerwinkel", "year")))},
+    )

@@ -7,6 +7,7 @@ import polars as pl
 
 from schemas.model import validate_model
 
+from ..automation import AFTER_INGEST
 from ..model import build_model, build_quality
 from ..resources import RunSettings, StagingStore
 from ..sources import PARTITIONS
@@ -29,8 +30,8 @@ QUALITY_DESCRIPTIONS = {
     "dq_deliveries": "Per Leerwinkel the current file per pattern, its age, and whether it is missing, too old or stale.",
 }
 
-_outs = {name: dg.AssetOut(group_name="model", description=text, owners=OWNERS, kinds={"polars"}) for name, text in MODEL_DESCRIPTIONS.items()}
-_outs |= {name: dg.AssetOut(group_name="quality", description=text, owners=OWNERS, kinds={"polars"}) for name, text in QUALITY_DESCRIPTIONS.items()}
+_outs = {name: dg.AssetOut(group_name="model", description=text, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST) for name, text in MODEL_DESCRIPTIONS.items()}
+_outs |= {name: dg.AssetOut(group_name="quality", description=text, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST) for name, text in QUALITY_DESCRIPTIONS.items()}
 
 
 @dg.multi_asset(outs=_outs, ins={"staged": dg.AssetIn(key=STAGED_KEY)}, can_subset=False)

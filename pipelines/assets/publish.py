@@ -31,6 +31,7 @@ TABLE_KEYS = {
     ins={name: dg.AssetIn() for name in WAREHOUSE_TABLES},
     group_name="publication",
     owners=OWNERS,
+    automation_condition=dg.AutomationCondition.eager(),
     kinds={"sqlalchemy", "sqlite", "postgres"},
     description="Writes every model, indicator and quality table to the warehouse database in one transaction: readers see the previous run's tables or this run's, never a mix.",
 )
@@ -49,6 +50,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, **
     ins={name: dg.AssetIn() for name in PUBLISHED_TABLES},
     group_name="publication",
     owners=OWNERS,
+    automation_condition=dg.AutomationCondition.eager(),
     kinds={"csv", "excel"},
     description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), small cells (1-4) suppressed. The database keeps exact figures.",
 )

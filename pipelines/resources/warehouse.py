@@ -22,6 +22,17 @@ PostgreSQL through psycopg 3 gets ``COPY ... FROM STDIN (FORMAT csv)`` fed with 
 polars writes in chunks. Both run on the very connection and transaction SQLAlchemy
 holds. Other SQLAlchemy backends fall back to a Core ``executemany`` insert.
 
+Column types (``sqlalchemy_type_for``): String/Categorical/Enum/Null -> TEXT, Int* ->
+BIGINT, Float* -> FLOAT(53) (double precision), Boolean, Date, Datetime -> DATETIME /
+TIMESTAMP (timezone-aware frames: TIMESTAMPTZ on PostgreSQL, stored in UTC), Time,
+Decimal -> NUMERIC, Binary -> BLOB/BYTEA; lists, structs and durations are refused.
+``read_table`` returns integers as Int64 and floats/decimals as Float64. SQLite stores
+NaN as NULL; PostgreSQL keeps it.
+
+``keys`` makes a primary key (validated up front: no nulls, no duplicates), ``indexes``
+plain indexes. Every write also rewrites its rows of ``warehouse_loads`` (table, rows,
+run_id, loaded_at UTC), in the same transaction.
+
 Tests can simulate a crash mid-write by subclassing ``Warehouse`` and overriding
 ``_insert(conn, table, df)``.
 """

@@ -1,0 +1,198 @@
+"""The nightly schedule, the delivery sensor and the automation conditions downstream of the
+ingest: evaluated as the Dagster daemon would, without starting it."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from pipelines.assets.ingest import STAGED_KEY
+from pipelines.automation import DELIVERY_SETTLE_SECONDS, leerwinkel_deliveries, nightly_consolidation
+from pipelines.definitions import defs
+from pipelines.resources import LandingFolder
+from pipelines.sources import PARTITIONS
+
+DOWNSTREAM = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if k != STAGED_KEY}
+
+
+def test_definitions_load_and_validate_with_schedule_and_sensors():
+    dg.Definitions.validate_loadable(defs)
+    repo = defs.get_repository_def()
+    assert {s.name for s in repo.schedule_defs} == {"nightly_consolidation"}
+    sensors = {s.name: s for s in repo.sensor_defs}
+    # our automation sensor covers every automated asset, so Dagster adds no (stopped) default one
+    assert set(sensors) == {"leerwinkel_deliveries", "consolidation_automation"}
+    assert sensors["consolidation_automation"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["leerwinkel_deliveries"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["leerwinkel_deliveries"].job_name == "ingest_leerwinkel"
+    graph = defs.resolve_asset_graph()
+    assert graph.get(STAGED_KEY).automation_condition is None  # only the schedule and the sensor start ingests
+    for key in DOWNSTREAM:
+        assert graph.get(key).automation_condition is not None, key
+    # the jobs are unchanged
+    assert defs.resolve_job_def("ingest_leerwinkel").partitions_def is not None
+    assert defs.resolve_job_def("consolidate_network").partitions_def is None
+
+
+def test_nightly_schedule_at_two_in_brussels_requests_every_leerwinkel():
+    schedule = defs.resolve_schedule_def("nightly_consolidation")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Brussels"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == "ingest_leerwinkel"
+
+    tick = datetime(2026, 11, 27, 2, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    context = dg.build_schedule_context(scheduled_execution_time=tick, repository_def=defs.get_repository_def())
+    requests = nightly_consolidation.evaluate_tick(context).run_requests
+    assert [r.partition_key for r in requests] == list(PARTITIONS)
+    assert len({r.run_key for r in requests}) == len(PARTITIONS)
+    assert all(r.tags["dagster/partition"] == r.partition_key for r in requests)
+    assert all(r.tags["leerwinkels/trigger"] == "nightly" for r in requests)
+    # the next night gets other run keys (a schedule's run key is per tick)
+    next_night = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("Europe/Brussels")),
+                                           repository_def=defs.get_repository_def())
+    assert not {r.run_key for r in requests} & {r.run_key for r in nightly_consolidation.evaluate_tick(next_night).run_requests}
+
+
+def _tick(landing, cursor=None) -> dg.SensorResult:
+    context = dg.build_sensor_context(cursor=cursor, resources={"landing": LandingFolder(path=str(landing))},
+                                      repository_def=defs.get_repository_def())
+    result = leerwinkel_deliveries.evaluate_tick(context)
+    assert result.cursor is not None
+    return result
+
+
+def _write(path, data: bytes, age_seconds: float = 600) -> None:
+    path.write_bytes(data)
+    past = time.time() - age_seconds
+    os.utime(path, (past, past))
+
+
+def test_delivery_sensor_requests_each_new_or_changed_file_once(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "brussel").mkdir(parents=True)
+    (landing / "genk").mkdir()
+    empty = _tick(landing)
+    assert not empty.run_requests
+
+    delivery = landing / "brussel" / "Leerwinkel_Brussel_2026-12-01.xlsx"
+    _write(delivery, b"first version")
+    first = _tick(landing, empty.cursor)
+    assert [r.partition_key for r in first.run_requests] == ["brussel"]
+    assert first.run_requests[0].tags["leerwinkels/files"] == "Leerwinkel_Brussel_2026-12-01.xlsx (new)"
+
+    # the same folder again, with the returned cursor: nothing
+    again = _tick(landing, first.cursor)
+    assert not again.run_requests
+
+    # files the ingest does not read trigger nothing: an Excel lock file, a stray note
+    _write(landing / "brussel" / "~$Leerwinkel_Brussel_2026-12-01.xlsx", b"lock")
+    _write(landing / "brussel" / "notes.txt", b"hello")
+    assert not _tick(landing, again.cursor).run_requests
+
+    # the file changes (new size and modification time): one more request, with a new run key
+    _write(delivery, b"second, longer version", age_seconds=300)
+    changed = _tick(landing, again.cursor)
+    assert [r.partition_key for r in changed.run_requests] == ["brussel"]
+    assert changed.run_requests[0].run_key != first.run_requests[0].run_key
+    assert not _tick(landing, changed.cursor).run_requests
+
+    # a new file at another Leerwinkel requests only that Leerwinkel
+    _write(landing / "genk" / "klanten_20261201.csv", b"a,b\n")
+    genk = _tick(landing, changed.cursor)
+    assert [r.partition_key for r in genk.run_requests] == ["genk"]
+    # the files themselves are never touched
+    assert delivery.read_bytes() == b"second, longer version"
+
+
+def test_delivery_sensor_waits_until_a_file_has_settled(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "gent").mkdir(parents=True)
+    start = _tick(landing)
+    copying = landing / "gent" / "export_registraties_2026-12-01.csv"
+    _write(copying, b"half", age_seconds=0)  # still being copied
+    waiting = _tick(landing, start.cursor)
+    assert not waiting.run_requests
+    assert json.loads(waiting.cursor)["gent"] == {}
+    _write(copying, b"half and the rest", age_seconds=DELIVERY_SETTLE_SECONDS + 5)
+    assert [r.partition_key for r in _tick(landing, waiting.cursor).run_requests] == ["gent"]
+
+
+def test_delivery_sensor_first_tick_on_the_samples_requests_every_leerwinkel_once(sample_landing):
+    past = time.time() - 600
+    for path in sample_landing.rglob("*"):
+        os.utime(path, (past, past))
+    first = _tick(sample_landing)
+    assert sorted(r.partition_key for r in first.run_requests) == sorted(PARTITIONS)
+    assert not _tick(sample_landing, first.cursor).run_requests
+
+
+# ---------------------------------------------------------------- automation conditions
+
+
+def _requested(result) -> set[dg.AssetKey]:
+    return {key for key in DOWNSTREAM if result.get_num_requested(key)}
+
+
+def _in_progress_ingest(instance: dg.DagsterInstance, partition: str) -> dg.DagsterRun:
+    """A queued ingest run of one partition (its materialisation is planned, not done)."""
+    return instance.create_run_for_job(job_def=defs.resolve_job_def("ingest_leerwinkel"), tags={"dagster/partition": partition})
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as instance:
+        yield instance
+
+
+def test_downstream_runs_once_after_the_ingest_runs_have_finished(instance):
+    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)  # noqa: E731
+    # nothing staged yet: nothing to build from
+    result = evaluate(None)
+    assert not _requested(result)
+
+    # the nightly runs are queued: the model waits while any of them is in progress
+    runs = {code: _in_progress_ingest(instance, code) for code in PARTITIONS}
+    result = evaluate(result.cursor)
+    assert not _requested(result)
+    for code in PARTITIONS[:-1]:
+        instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition=code))
+        instance.report_run_canceled(runs[code])  # finished (its materialisation is reported above)
+        result = evaluate(result.cursor)
+        assert not _requested(result), f"requested while {PARTITIONS[-1]} is still in progress"
+
+    # the last one fails: the model, indicators, warehouse and publication run now, once
+    instance.report_run_failed(runs[PARTITIONS[-1]])
+    result = evaluate(result.cursor)
+    assert _requested(result) == DOWNSTREAM
+    result = evaluate(result.cursor)
+    assert not _requested(result)
+
+    # a single Leerwinkel's new delivery (the delivery sensor's run): everything downstream once more
+    instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition="genk"))
+    result = evaluate(result.cursor)
+    assert _requested(result) == DOWNSTREAM
+    assert not _requested(evaluate(result.cursor))
+
+
+def test_a_failed_ingest_alone_rebuilds_the_model_so_the_leerwinkel_is_marked_stale(instance):
+    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)  # noqa: E731
+    result = evaluate(None)  # the automation sensor is on before anything is staged
+    for code in PARTITIONS:
+        instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition=code))
+    result = evaluate(result.cursor)
+    assert _requested(result) == DOWNSTREAM
+    result = evaluate(result.cursor)
+    assert not _requested(result)
+    run = _in_progress_ingest(instance, "brussel")
+    result = evaluate(result.cursor)
+    assert not _requested(result)
+    instance.report_run_failed(run)
+    result = evaluate(result.cursor)
+    assert _requested(result) == DOWNSTREAM
