@@ -55,6 +55,7 @@ ALL_CHECKS = [
     checks.deliveries_fresh,
     checks.no_unmapped_labels,
     checks.sroi_costs_complete,
+    checks.publication_suppresses_small_cells,
     *checks.personal_data_checks,
 ]
 

@@ -2,15 +2,43 @@
 
 Every cell is read as text: type inference would silently turn a cell it cannot parse into
 null, and a bad cell must be quarantined with its row number, not lost.
+
+A file that cannot be used raises :class:`FileProblem` with a message a data steward can act
+on: what the file is (a PDF, an encrypted workbook, a truncated zip, UTF-8 where Windows-1252
+was declared, ...) and what to do. Messages never quote cell contents: they name files,
+sheets, columns and cells, and go through :func:`parsing.scrub` besides.
+
+Hostile deliveries and what happens to them (tests/test_hostile_deliveries.py):
+
+- empty (0 bytes), blank, or a header without any data row: refused. A delivery is a
+  complete export, so an empty one would wipe that Leerwinkel's figures; the partition fails
+  and the last good data stays in use. (One empty sheet of a multi-sheet workbook is fine.)
+- not what the extension says (PDF, image, text, Word/OpenDocument/other zip, an old .xls,
+  a password-protected workbook, a truncated or damaged zip): refused, saying what it is.
+- CSV in another encoding than declared (UTF-8 or UTF-16 where Windows-1252 is declared,
+  Windows-1252 where UTF-8 is declared): refused, naming both encodings and the line.
+- a required column missing from the header: refused, naming the column(s); a required
+  column that occurs twice with different contents: refused (which one holds the data?).
+- formulas: a formula with a calculated (cached) value loads that value, as Excel shows it.
+  A formula *without* a calculated value (written by a program that does not calculate, such
+  as openpyxl) in a column the pipeline reads: refused, naming sheet, column and first cell,
+  because loading it as empty would quarantine rows as "missing" or map codes to unknown
+  while the cell is not empty at all. Such cells in columns the pipeline does not read
+  (names, notes) are ignored: those columns are dropped anyway.
+- very long cells: read as they are (xlsx caps a cell at 32,767 characters); the quality
+  report only ever holds a scrubbed, capped form of an unmapped label (see staging).
+- formatted but empty rows down to row 1,048,576: not data rows; read in well under a second
+  (calamine skips cells without a value, trailing blank rows are dropped).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import hashlib
+import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -29,7 +57,8 @@ class FileProblem(Exception):
 
     def __init__(self, file_name: str, problem: str):
         self.file_name = file_name
-        self.problem = scrub(problem, limit=500)
+        # cap before scrubbing: scrub's patterns are slow on very long text
+        self.problem = scrub(problem[:2000], limit=500)
         super().__init__(f"{file_name}: {self.problem}")
 
 
@@ -76,6 +105,11 @@ def normalise_header(value: object) -> str:
     return re.sub(r"\s+", " ", str(value if value is not None else "")).strip().lower()
 
 
+def _quoted_list(names: list[str], at_most: int = 6) -> str:
+    shown = ", ".join(repr(n[:80]) for n in names[:at_most])
+    return shown + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
+
+
 def _header_index(rows: list[list[object]], declared: int, required: list[str]) -> tuple[int | None, list[str]]:
     """Index of the header row in ``rows``: the declared one, else the first row holding every
     required column (a delivery with an extra title row is still readable)."""
@@ -93,24 +127,338 @@ def _header_index(rows: list[list[object]], declared: int, required: list[str]) 
     return None, missing
 
 
-def _frame_with_header(
-    body: pl.DataFrame, header_index: int, first_row_number: int, file_name: str, sheet: str
-) -> pl.DataFrame:
-    """Name the columns by the header row and number the data rows as a person sees them."""
-    header = [str(v).strip() if v is not None else "" for v in body.row(header_index)]
-    names, seen = [], {}
-    for i, name in enumerate(header):
+def _column_names(header: list[object]) -> list[str]:
+    """Column names from a header row: empty cells get ``__column_<n>``; a repeated name keeps
+    its first column and the later ones become ``<name> (<n>)`` (n = 1-based position)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for i, value in enumerate(header):
+        name = str(value).strip() if value is not None else ""
         name = name or f"__column_{i + 1}"
-        key = normalise_header(name)
-        if key in seen:  # a repeated header: keep the first, rename the later one
-            name = f"{name} ({i + 1})"
-        seen[key] = True
-        names.append(name)
-    data = body.slice(header_index + 1)
+        candidate, n = name, 0
+        while normalise_header(candidate) in taken or candidate == ROW:
+            n += 1
+            candidate = f"{name} ({i + 1})" if n == 1 else f"{name} ({i + 1}.{n})"
+        taken.add(normalise_header(candidate))
+        names.append(candidate)
+    return names
+
+
+def _check_repeated_required(names: list[str], header: list[object], data: pl.DataFrame, required: list[str],
+                             file_name: str, where: str) -> None:
+    """A required column that occurs twice with different contents is ambiguous: refuse it.
+    (Twice with the same contents is harmless: the first is used.)"""
+    wanted = {normalise_header(c) for c in required}
+    positions: dict[str, list[int]] = {}
+    for i, value in enumerate(header):
+        key = normalise_header(value)
+        if key in wanted:
+            positions.setdefault(key, []).append(i)
+    for key, where_found in positions.items():
+        if len(where_found) < 2:
+            continue
+        first = data.get_column(names[where_found[0]])
+        for other in where_found[1:]:
+            if not first.equals(data.get_column(names[other])):
+                columns = ", ".join(str(i + 1) for i in where_found)
+                raise FileProblem(
+                    file_name,
+                    f"{where}has column {str(header[where_found[0]]).strip()[:80]!r} more than once (at positions {columns}) "
+                    "with different contents: the pipeline cannot tell which one holds the data; keep one",
+                )
+
+
+def _frame_with_header(body: pl.DataFrame, header_index: int, file_name: str, sheet: str,
+                       required: list[str] | None = None) -> pl.DataFrame:
+    """Name the columns by the header row; keep the data rows below it with their ROW numbers.
+
+    ``body`` holds the raw String columns plus ROW (the row number a person sees)."""
+    values = body.drop(ROW)
+    header = list(values.row(header_index)) if values.width else []
+    names = _column_names(header)
+    data = values.slice(header_index + 1)
     data.columns = names
-    return data.with_row_index(ROW, offset=first_row_number + header_index + 1).with_columns(
-        pl.col(ROW).cast(pl.Int64)
-    )
+    if required:
+        _check_repeated_required(names, header, data, required, file_name, f"sheet {sheet!r} " if sheet else "")
+    return data.with_columns(body.get_column(ROW).slice(header_index + 1).cast(pl.Int64).alias(ROW))
+
+
+def _has_data_rows(frame: pl.DataFrame) -> bool:
+    values = [c for c in frame.columns if c != ROW]
+    if not values or frame.height == 0:
+        return False
+    non_blank = pl.any_horizontal([pl.col(c).str.strip_chars().str.len_bytes() > 0 for c in values])
+    return bool(frame.select(non_blank.fill_null(False).any()).item())
+
+
+# ---------------------------------------------------------------- what a file really is
+
+
+def _ole_kind(data: bytes) -> str:
+    """What an OLE2 compound file holds, by the stream names in its directory (UTF-16LE)."""
+    def has(name: str) -> bool:
+        return name.encode("utf-16-le") in data
+
+    if has("EncryptedPackage") or has("EncryptionInfo"):
+        return "encrypted"
+    if has("Workbook") or has("Book"):
+        return "xls"
+    if has("WordDocument"):
+        return "doc"
+    return "ole"
+
+
+def describe_content(data: bytes) -> str | None:
+    """A name for well-known non-spreadsheet, non-text content by its first bytes, else None."""
+    head = data[:16]
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "a PNG image"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "a JPEG image"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "a GIF image"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return {
+            "encrypted": "a password-protected (encrypted) Office file",
+            "xls": "an old Excel 97-2003 workbook (.xls)",
+            "doc": "an old Word document (.doc)",
+            "ole": "an OLE compound file (an old Office format)",
+        }[_ole_kind(data)]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "a zip archive (an .xlsx or another Office file)"
+    if head.startswith((b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")):
+        return "a compressed archive"
+    return None
+
+
+def _open_xlsx_zip(data: bytes, file_name: str) -> zipfile.ZipFile:
+    """The delivery as a zip archive that holds an Excel workbook, else a FileProblem saying what it is."""
+    kind = describe_content(data)
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        ole = _ole_kind(data)
+        if ole == "encrypted":
+            raise FileProblem(file_name, "is password-protected (encrypted); the pipeline cannot open it. "
+                              "Remove the password (save it without 'Encrypt with password') and deliver it again")
+        if ole == "xls":
+            raise FileProblem(file_name, "is an old Excel 97-2003 workbook (.xls) renamed to .xlsx; "
+                              "save it as 'Excel Workbook (.xlsx)' and deliver it again")
+        raise FileProblem(file_name, f"is {kind}, not an Excel .xlsx workbook; check the export format")
+    if data[:2] != b"PK":
+        if kind is None:
+            kind = "a text file" if _looks_like_text(data) else "not a zip archive"
+            what = f"is {kind}" if kind != "not a zip archive" else "is not a zip archive"
+        else:
+            what = f"is {kind}"
+        raise FileProblem(file_name, f"{what}, not an Excel .xlsx workbook (an .xlsx is a zip archive); check the export format")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileProblem(file_name, "is truncated or damaged: its zip structure is incomplete (was the upload or "
+                          "copy interrupted?); deliver it again") from None
+    members = {name.lower() for name in archive.namelist()}
+    if "xl/workbook.xml" not in members and "xl/workbook.bin" not in members:
+        if any(m.startswith("word/") for m in members):
+            what = "a Word document (.docx)"
+        elif any(m.startswith("ppt/") for m in members):
+            what = "a PowerPoint presentation (.pptx)"
+        elif "mimetype" in members and b"opendocument.spreadsheet" in archive.read(
+                next(n for n in archive.namelist() if n.lower() == "mimetype"))[:100]:
+            what = "an OpenDocument spreadsheet (.ods)"
+        elif "mimetype" in members:
+            what = "an OpenDocument file"
+        else:
+            what = f"a zip archive of {len(members)} file(s) without an Excel workbook in it"
+        raise FileProblem(file_name, f"is {what}, not an Excel .xlsx workbook; check the export format")
+    if "xl/workbook.bin" in members and "xl/workbook.xml" not in members:
+        raise FileProblem(file_name, "is a binary Excel workbook (.xlsb) renamed to .xlsx; save it as 'Excel Workbook (.xlsx)'")
+    return archive
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:4096]
+    return b"\x00" not in sample and sum(b < 9 or 13 < b < 32 for b in sample) == 0
+
+
+def _library_error(exc: Exception, path: Path) -> str:
+    """A reading library's error, first line only, without the path: for a steward, not a developer."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = text.replace(str(path), "the file").replace(path.name, "the file")
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+# ---------------------------------------------------------------- the sheet XML
+
+
+def _column_index(letters: bytes | str) -> int:
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index
+
+
+def column_letters(index: int) -> str:
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@dataclass
+class SheetScan:
+    """What one pass over a sheet's XML tells that calamine does not.
+
+    - ``first_row``: Excel row number of the first row holding a value (calamine starts there);
+    - ``used_columns``: per row of the first rows, the column numbers of cells holding a value
+      (to line frame columns up with Excel column letters);
+    - ``formulas_without_value``: per column number, [count, first rows...] of formula cells that
+      have no calculated (cached) value; key 0 when a cell has no reference.
+    """
+
+    first_row: int | None = None
+    used_columns: dict[int, list[int]] = field(default_factory=dict)
+    formulas_without_value: dict[int, list[int]] = field(default_factory=dict)
+
+    FIRST_ROWS_KEPT = 64
+
+    def formula_rows_after(self, column: int, header_row: int) -> tuple[int, int | None]:
+        """How many formula cells without value lie below ``header_row`` in ``column``, and the first."""
+        entry = self.formulas_without_value.get(column)
+        if not entry:
+            return 0, None
+        total, rows = entry[0], entry[1:]
+        above = sum(1 for r in rows if r <= header_row)
+        below = [r for r in rows if r > header_row]
+        return total - above, (below[0] if below else None)
+
+
+_ROW_RE = re.compile(rb"<(?:\w+:)?row\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_CELL_START_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*)>")
+_CELL_END_RE = re.compile(rb"</(?:\w+:)?c>")
+_FORMULA_RE = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_REF_RE = re.compile(rb'\br="\$?([A-Za-z]{1,3})\$?(\d+)"')
+_ROW_NUMBER_RE = re.compile(rb'\br="(\d+)"')
+_TYPE_RE = re.compile(rb'\bt="(\w+)"')
+_VALUE_RE = re.compile(rb"<(?:\w+:)?v>[^<]")
+_INLINE_RE = re.compile(rb"<(?:\w+:)?is\b")
+_HAS_V_RE = re.compile(rb"<(?:\w+:)?v\b")
+
+
+def _cell_has_value(attrs: bytes, content: bytes | None) -> bool:
+    """As calamine sees it: a non-empty <v>, an inline string (even empty), or a string-typed
+    formula result (even empty). ``<v/>`` in a number cell (openpyxl's formulas) is no value."""
+    if not content:
+        return False
+    if _VALUE_RE.search(content) or _INLINE_RE.search(content):
+        return True
+    kind = _TYPE_RE.search(attrs)
+    return bool(kind and kind.group(1) == b"str" and _HAS_V_RE.search(content))
+
+
+def _scan_rows(segment: bytes, scan: SheetScan, state: dict) -> bool:
+    """First used row and the used columns of the first rows; False once enough is known."""
+    for row in _ROW_RE.finditer(segment):
+        number = _ROW_NUMBER_RE.search(row.group(1))
+        state["row"] = int(number.group(1)) if number else state["row"] + 1
+        if scan.first_row is not None and state["row"] >= scan.first_row + HEADER_SEARCH_ROWS + 1:
+            return False
+        columns, position = [], 0
+        for cell in _CELL_RE.finditer(row.group(2) or b""):
+            ref = _REF_RE.search(cell.group(1))
+            position = _column_index(ref.group(1)) if ref else position + 1
+            if _cell_has_value(cell.group(1), cell.group(2)):
+                columns.append(position)
+        if columns:
+            if scan.first_row is None:
+                scan.first_row = state["row"]
+            scan.used_columns[state["row"]] = columns
+    return True
+
+
+def _scan_formulas(segment: bytes, scan: SheetScan) -> None:
+    """Formula cells without a calculated value, by column (only where a segment has formulas)."""
+    if b"<f" not in segment and b":f" not in segment:
+        return
+    for match in _FORMULA_RE.finditer(segment):
+        start = segment.rfind(b"<", 0, match.start())  # <f> is the first child of its <c>
+        tag = _CELL_START_RE.match(segment, start) if start >= 0 else None
+        end = _CELL_END_RE.search(segment, match.end())
+        content = segment[match.start(): end.start() if end else len(segment)]
+        attrs = tag.group(1) if tag else b""
+        if _cell_has_value(attrs, content):
+            continue
+        ref = _REF_RE.search(attrs)
+        column, row = (_column_index(ref.group(1)), int(ref.group(2))) if ref else (0, 0)
+        entry = scan.formulas_without_value.setdefault(column, [0])
+        entry[0] += 1
+        if len(entry) <= SheetScan.FIRST_ROWS_KEPT:
+            entry.append(row)
+
+
+def scan_sheet_xml(stream, chunk_size: int = 1 << 20) -> SheetScan:
+    """One streaming pass over a worksheet's XML (bytes): see :class:`SheetScan`.
+
+    Only the first rows are parsed cell by cell; the rest is searched for formulas with C-speed
+    byte searches, so a sheet of a million formatted empty rows costs well under a second."""
+    scan, state = SheetScan(), {"row": 0}
+    top = True
+    buffer = b""
+    while True:
+        chunk = stream.read(chunk_size)
+        buffer += chunk
+        if chunk:
+            cut = buffer.rfind(b"row>")  # the end of the last complete row (</row> or </x:row>)
+            if cut < 0:
+                if len(buffer) < 1 << 26:
+                    continue  # a row longer than the chunk: read on
+                cut = max(buffer.rfind(b"c>"), 0)  # a giant row: split between cells
+            cut += 4
+            segment, buffer = buffer[:cut], buffer[cut:]
+        else:
+            segment, buffer = buffer, b""
+        if top:
+            top = _scan_rows(segment, scan, state)
+        _scan_formulas(segment, scan)
+        if not chunk:
+            return scan
+
+
+def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip member of its XML."""
+    def read(name: str) -> str:
+        actual = next((n for n in archive.namelist() if n.lower() == name), None)
+        return archive.read(actual).decode("utf-8", "replace") if actual else ""
+
+    workbook, rels = read("xl/workbook.xml"), read("xl/_rels/workbook.xml.rels")
+    targets = {}
+    for match in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        tag = match.group(0)
+        rel_id, target = re.search(r'\bId="([^"]*)"', tag), re.search(r'\bTarget="([^"]*)"', tag)
+        if rel_id and target:
+            value = target.group(1)
+            targets[rel_id.group(1)] = value.lstrip("/") if value.startswith("/") else f"xl/{value}"
+    members = {}
+    for match in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
+        tag = match.group(0)
+        name = re.search(r'\bname="([^"]*)"', tag)
+        rel_id = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', tag)
+        if name and rel_id and (rel_id.group(1) or rel_id.group(2)) in targets:
+            members[_xml_unescape(name.group(1))] = targets[rel_id.group(1) or rel_id.group(2)]
+    return members
+
+
+def _scan_sheet(archive: zipfile.ZipFile, sheet_name: str) -> SheetScan:
+    member = _sheet_members(archive).get(sheet_name)
+    if member is None:
+        return SheetScan(first_row=1)
+    actual = next((n for n in archive.namelist() if n.lower() == member.lower()), member)
+    with archive.open(actual) as stream:
+        return scan_sheet_xml(stream)
 
 
 def xlsx_first_used_row(path: Path, sheet_name: str) -> int:
@@ -120,97 +468,127 @@ def xlsx_first_used_row(path: Path, sheet_name: str) -> int:
     this offset a sheet with leading empty rows would report wrong row numbers.
     """
     with zipfile.ZipFile(path) as archive:
-        workbook = archive.read("xl/workbook.xml").decode("utf-8", "replace")
-        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-        rel_id = None
-        for match in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook):
-            tag = match.group(0)
-            name = re.search(r'\bname="([^"]*)"', tag)
-            if name and _xml_unescape(name.group(1)) == sheet_name:
-                rel_id = re.search(r'\br:id="([^"]*)"|\bid="([^"]*)"', tag)
-                rel_id = rel_id.group(1) or rel_id.group(2)
-                break
-        target = None
-        for match in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", rels):
-            tag = match.group(0)
-            if re.search(rf'\bId="{re.escape(rel_id or "")}"', tag):
-                target = re.search(r'\bTarget="([^"]*)"', tag).group(1)
-                break
-        if target is None:
-            return 1
-        member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        with archive.open(member) as stream:
-            buffer = ""
-            while chunk := stream.read(1 << 16):
-                buffer += chunk.decode("utf-8", "replace")
-                for row in re.finditer(r"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"[^>]*?(?:/>|>(.*?)</(?:\w+:)?row>)", buffer, re.S):
-                    if row.group(2) and re.search(r"<(?:\w+:)?(?:v|is)\b[^>]*>", row.group(2)):
-                        return int(row.group(1))
-                # keep only the unfinished tail so a row split across chunks is seen whole
-                last = buffer.rfind("<row")
-                buffer = buffer[last:] if last >= 0 else buffer[-200:]
-                if len(buffer) > 1 << 22:
-                    break
-    return 1
+        return _scan_sheet(archive, sheet_name).first_row or 1
 
 
 def _xml_unescape(text: str) -> str:
-    return text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 def required_headers(sheet: SheetSpec) -> list[str]:
     return [*sheet.columns.values(), *sheet.wide_contacts, *sheet.wide_referrals]
 
 
-def read_xlsx(path: Path, spec: FileSpec) -> list[tuple[SheetSpec, RawSheet]]:
+def _formula_problem(scan: SheetScan, header: list[object], header_row: int, required: list[str]) -> str | None:
+    """Formula cells without a calculated value below the header in columns the pipeline reads."""
+    if not scan.formulas_without_value:
+        return None
+    values_at = [i for i, v in enumerate(header) if v is not None]  # calamine: "" and " " are values too
+    used = scan.used_columns.get(header_row)
+    offset = (min(used) - values_at[0]) if used and values_at else None  # Excel column of frame column 0
+    wanted = {normalise_header(c) for c in required}
+    found = []
+    for column in sorted(scan.formulas_without_value):
+        if offset is None or column == 0:
+            name = None  # cannot line up: count it, it may be a column we read
+        else:
+            position = column - offset
+            if not 0 <= position < len(header) or normalise_header(header[position]) not in wanted:
+                continue
+            name = str(header[position]).strip()
+        count, first = scan.formula_rows_after(column, header_row)
+        if count:
+            where = f"cell {column_letters(column)}{first}" if column and first else "a cell"
+            found.append((count, f"{name[:60]!r}: {count} from {where}" if name else f"{count} at {where}"))
+    if not found:
+        return None
+    total = sum(c for c, _ in found)
+    details = "; ".join(text for _, text in found[:6]) + (f"; and {len(found) - 6} more column(s)" if len(found) > 6 else "")
+    return (
+        f"{total} formula cell(s) in column(s) the pipeline reads have no calculated value ({details}). "
+        "The file was written by a program that does not calculate formulas: open and save it in "
+        "Excel or LibreOffice (which store the values), or export values instead of formulas"
+    )
+
+
+def read_xlsx(path: Path, spec: FileSpec, data: bytes | None = None) -> list[tuple[SheetSpec, RawSheet]]:
     """Every sheet of the workbook that the file description names, as raw text frames."""
+    data = path.read_bytes() if data is None else data
+    archive = _open_xlsx_zip(data, path.name)
     try:
-        workbook = fastexcel.read_excel(path)
+        workbook = fastexcel.read_excel(data)
         sheet_names = workbook.sheet_names
     except Exception as exc:  # calamine raises its own error types for every kind of bad file
-        raise FileProblem(path.name, f"cannot be opened as an Excel workbook (.xlsx): {type(exc).__name__}: {exc}") from None
+        raise FileProblem(path.name, f"is damaged: it cannot be opened as an Excel workbook ({_library_error(exc, path)}); "
+                          "save it again in Excel and deliver it again") from None
     result = []
     for sheet_spec in spec.sheets:
         names = [n for n in sheet_names if sheet_spec.matches(n)]
         if not names:
-            raise FileProblem(path.name, f"has no sheet {sheet_spec.label!r} (sheets: {', '.join(sheet_names)})")
+            raise FileProblem(path.name, f"has no sheet {sheet_spec.label!r} (sheets: {_quoted_list(sheet_names, 10)})")
+        required = required_headers(sheet_spec)
         for name in names:
             try:
                 body = workbook.load_sheet(name, header_row=None, dtypes="string", skip_whitespace_tail_rows=True).to_polars()
-                first_row = xlsx_first_used_row(path, name)
-            except FileProblem:
-                raise
+                scan = _scan_sheet(archive, name)
             except Exception as exc:
-                raise FileProblem(path.name, f"sheet {name!r} cannot be read: {type(exc).__name__}: {exc}") from None
+                raise FileProblem(path.name, f"is damaged: sheet {name!r} cannot be read ({_library_error(exc, path)}); "
+                                  "save it again in Excel and deliver it again") from None
+            first_row = scan.first_row or 1
             body = body.select(pl.all().cast(pl.String))
+            if body.height == 0 or body.width == 0:
+                raise FileProblem(path.name, f"sheet {name!r} is empty: no header row {sheet_spec.header_row}, no data")
             rows = [list(r) for r in body.head(HEADER_SEARCH_ROWS).iter_rows()]
             declared = sheet_spec.header_row - first_row
-            index, missing = _header_index(rows, declared, required_headers(sheet_spec))
+            index, missing = _header_index(rows, declared, required)
             if index is None:
+                hint = ""
+                if any(r <= first_row + HEADER_SEARCH_ROWS for entry in scan.formulas_without_value.values() for r in entry[1:]):
+                    hint = " (some cells there are formulas without a calculated value: open and save the file in Excel)"
                 raise FileProblem(
                     path.name,
-                    f"sheet {name!r}: header row {sheet_spec.header_row} lacks required column(s) {', '.join(repr(m) for m in missing)}",
+                    f"sheet {name!r}: header row {sheet_spec.header_row} lacks required column(s) {_quoted_list(missing)}{hint}",
                 )
-            result.append((sheet_spec, RawSheet(path.name, name, _frame_with_header(body, index, first_row, path.name, name))))
+            problem = _formula_problem(scan, rows[index], first_row + index, required)
+            if problem:
+                raise FileProblem(path.name, f"sheet {name!r}: {problem}")
+            body = body.with_columns(pl.int_range(first_row, first_row + body.height, dtype=pl.Int64).alias(ROW))
+            result.append((sheet_spec, RawSheet(path.name, name, _frame_with_header(body, index, path.name, name, required))))
     return result
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _line_of(data: bytes | str, position: int) -> int:
+    newline = b"\n" if isinstance(data, bytes) else "\n"
+    return data.count(newline, 0, position) + 1
 
 
 def decode_csv(data: bytes, file_name: str, encoding: str) -> str:
     """Decode with the declared encoding, refusing a file that is clearly in another one."""
-    if not data.strip():
-        raise FileProblem(file_name, "is empty")
+    if not data.strip() or data in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        raise FileProblem(file_name, "is empty (0 bytes)" if not data else "is empty (only blank lines)")
     declared = encoding.lower().replace("_", "-")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileProblem(file_name, f"is UTF-16 encoded (Excel's 'Unicode text'), but this delivery is declared {encoding}; "
+                          "re-export it as CSV in the declared encoding or update sources/")
     if declared in {"windows-1252", "cp1252"}:
         if data.startswith(b"\xef\xbb\xbf") or (_is_utf8(data) and not data.isascii()):
             raise FileProblem(file_name, "is UTF-8 encoded, but this delivery is declared Windows-1252 (cp1252); re-export it as Windows-1252 or update sources/")
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as exc:
-            raise FileProblem(file_name, f"is not valid Windows-1252 text (byte {exc.start})") from None
+            raise FileProblem(file_name, f"is not valid Windows-1252 text (byte {exc.start}, line {_line_of(data, exc.start)})") from None
     try:
         return data.decode("utf-8-sig" if declared in {"utf-8", "utf-8-sig", "utf8"} else encoding)
     except UnicodeDecodeError as exc:
-        raise FileProblem(file_name, f"is not valid {encoding} text (byte {exc.start}); it looks like another encoding (Windows-1252?)") from None
+        guess = "it looks like Windows-1252 (cp1252), as Excel's plain 'CSV' export writes" if declared.startswith("utf") else "it looks like another encoding"
+        raise FileProblem(
+            file_name,
+            f"is not valid {encoding} text (byte {exc.start}, line {_line_of(data, exc.start)}): {guess}; "
+            f"re-export it as {encoding} or update sources/",
+        ) from None
     except LookupError:
         raise FileProblem(file_name, f"declares unknown encoding {encoding!r}") from None
 
@@ -224,9 +602,12 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, RawSheet]]:
+    kind = describe_content(data)
+    if kind is not None or b"\x00" in data[:4096]:
+        raise FileProblem(path.name, f"is {kind or 'a binary file'}, not a text (CSV) file; check the export format")
     text = decode_csv(data, path.name, spec.encoding)
-    if b"\x00" in data[:4096]:
-        raise FileProblem(path.name, "is not a text (CSV) file")
+    if not text.strip():
+        raise FileProblem(path.name, "is empty (only blank lines)")
     try:
         body = pl.read_csv(
             text.encode("utf-8"),
@@ -237,27 +618,34 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
             quote_char='"',
         )
     except Exception as exc:
-        raise FileProblem(path.name, f"cannot be parsed as CSV: {type(exc).__name__}: {exc}") from None
+        raise FileProblem(path.name, f"cannot be parsed as CSV ({type(exc).__name__})") from None
+    # Line numbers as a text editor shows them: a record with a line break inside a quoted
+    # value spans several lines, so every later record starts that much further down.
+    breaks = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in body.columns])
+    body = body.with_columns((pl.int_range(1, pl.len() + 1, dtype=pl.Int64) + breaks.cum_sum() - breaks).alias(ROW))
     sheet_spec = spec.sheets[0]
-    rows = [list(r) for r in body.head(HEADER_SEARCH_ROWS).iter_rows()]
-    index, missing = _header_index(rows, 0, required_headers(sheet_spec))
+    rows = [list(r) for r in body.drop(ROW).head(HEADER_SEARCH_ROWS).iter_rows()]
+    required = required_headers(sheet_spec)
+    index, missing = _header_index(rows, 0, required)
     if index is None:
-        raise FileProblem(path.name, f"header lacks required column(s) {', '.join(repr(m) for m in missing)}")
-    return [(sheet_spec, RawSheet(path.name, "", _frame_with_header(body, index, 1, path.name, "")))]
+        raise FileProblem(path.name, f"header lacks required column(s) {_quoted_list(missing)}")
+    return [(sheet_spec, RawSheet(path.name, "", _frame_with_header(body, index, path.name, "", required)))]
 
 
 def read_delivery(path: Path, spec: FileSpec) -> tuple[bytes, list[tuple[SheetSpec, RawSheet]]]:
-    """Read one delivered file once; returns its bytes (for the checksum) and its sheets."""
+    """Read one delivered file once; returns its bytes (for the checksum) and its sheets.
+
+    A file without a single data row is refused: a delivery is a complete export, so an empty
+    one would silently wipe that Leerwinkel's figures (the last good data stays in use)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise FileProblem(path.name, f"cannot be read: {exc.strerror}") from None
-    if spec.format == "csv":
-        return data, read_csv(path, spec, data)
     if not data:
-        raise FileProblem(path.name, "is empty")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise FileProblem(path.name, "is password-protected (encrypted) or an old .xls workbook; deliver an unprotected .xlsx")
-    if data[:2] != b"PK":
-        raise FileProblem(path.name, "is not an Excel .xlsx workbook (its content is not a zip archive); check the export format")
-    return data, read_xlsx(path, spec)
+        raise FileProblem(path.name, "is empty (0 bytes)")
+    sheets = read_csv(path, spec, data) if spec.format == "csv" else read_xlsx(path, spec, data)
+    if not any(_has_data_rows(raw.frame) for _, raw in sheets):
+        where = "" if spec.format == "csv" else f" in sheet(s) {_quoted_list([raw.sheet for _, raw in sheets])}"
+        raise FileProblem(path.name, f"has a header but no data rows{where}: a delivery is a complete export, so an "
+                          "empty one is refused (the last good data stays in use); deliver the full export")
+    return data, sheets

@@ -83,3 +83,34 @@ def sroi_costs_complete(ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"missing_cost_rows": missing.height, "details": dg.MetadataValue.md(markdown_table(missing.select("leerwinkel", "year")))},
     )
+
+
+def _published_csvs(settings: RunSettings) -> dict[str, pl.DataFrame]:
+    from pathlib import Path
+
+    from ..publication import TABLES
+
+    folder = Path(settings.publication_dir)
+    return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
+
+
+@dg.asset_check(asset="publication_export", description="The published CSVs contain no count from 1 to 4 (small cells are blank) and nothing shaped like personal data.")
+def publication_suppresses_small_cells(settings: RunSettings) -> dg.AssetCheckResult:
+    from ..publication import TABLES
+
+    files = _published_csvs(settings)
+    small, personal = {}, {}
+    for name, frame in files.items():
+        for column in TABLES[name].published:
+            if column.kind == "count" and column.name in frame.columns:
+                values = frame.get_column(column.name).cast(pl.Float64, strict=False)
+                n = int(values.is_between(1, 4).sum())
+                if n:
+                    small[f"{name}.{column.name}"] = n
+        hits = personal_data_hits(frame)
+        if hits:
+            personal[name] = hits
+    return dg.AssetCheckResult(
+        passed=bool(files) and not small and not personal,
+        metadata={"files": len(files), "small_counts": dg.MetadataValue.json(small), "personal_data": dg.MetadataValue.json(personal)},
+    )
