@@ -269,7 +269,7 @@ def _open_xlsx_zip(data: bytes, file_name: str) -> zipfile.ZipFile:
         elif "mimetype" in members:
             what = "an OpenDocument file"
         else:
-            what = f"a zip archive of {len(members)} file(s) without an Excel workbook in it"
+            what = f"a zip archive ({len(members)} file(s)) without an Excel workbook in it"
         raise FileProblem(file_name, f"is {what}, not an Excel .xlsx workbook; check the export format")
     if "xl/workbook.bin" in members and "xl/workbook.xml" not in members:
         raise FileProblem(file_name, "is a binary Excel workbook (.xlsb) renamed to .xlsx; save it as 'Excel Workbook (.xlsx)'")

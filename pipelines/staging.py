@@ -163,9 +163,26 @@ def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str
     result = pl.concat(parts).with_columns(
         pl.lit(spec.leerwinkel).alias("leerwinkel"),
         # a free-text slip in a code column must not carry contact data into the report
-        pl.col("value").map_elements(p.scrub, return_dtype=pl.String),
+        pl.col("value").map_elements(_report_value, return_dtype=pl.String),
     )
     return conform(result, "unmapped")
+
+
+UNMAPPED_VALUE_LIMIT = 300
+
+
+def _report_value(value: str) -> str:
+    """An unmapped label as dq_unmapped_values may show it: anything shaped like an e-mail, phone
+    or national number masked, at most ``UNMAPPED_VALUE_LIMIT`` characters.
+
+    ``scrub``'s patterns take time quadratic in the length of the text (a 100,000-character
+    cell took minutes), so a long value is cut to a window first; the report only ever shows
+    its first characters anyway."""
+    window = 4 * UNMAPPED_VALUE_LIMIT
+    if len(value) <= window:
+        return p.scrub(value, limit=UNMAPPED_VALUE_LIMIT)
+    shown = p.scrub(value[:window], limit=UNMAPPED_VALUE_LIMIT)
+    return shown if shown.endswith("…") else shown + "…"
 
 
 def _accounting(frame: pl.DataFrame) -> pl.DataFrame:
@@ -596,12 +613,14 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
     out["deliveries"].append(_delivery_rows(spec, deliveries, folder))
     by_role: dict[str, list[tuple[FileSpec, SheetSpec, list[RawSheet]]]] = {}
     file_meta = {}
+    sheets_read: list[tuple[str, str]] = []  # every sheet read, also one without data rows
     for delivery, file_spec in zip(deliveries, spec.files):
         if delivery.path is None:
             continue
         data, sheets = read_delivery(delivery.path, file_spec)
         file_meta[delivery.path.name] = (sha256_of(data), delivery.modified)
         del data
+        sheets_read += [(raw.file_name, raw.sheet) for _, raw in sheets]
         for sheet_spec in file_spec.sheets:
             raws = [raw for s, raw in sheets if s is sheet_spec]
             by_role.setdefault(sheet_spec.role, []).append((file_spec, sheet_spec, raws))
@@ -678,7 +697,7 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
 
     staged = {name: (pl.concat([conform(f, name) for f in frames]) if frames else empty(name)) for name, frames in out.items()}
     all_fates = pl.concat(fates) if fates else None
-    staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id)
+    staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
     staged["unmapped"] = (
         staged["unmapped"].group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum()).sort("column", "value")
@@ -726,13 +745,20 @@ def _delivery_rows(spec: SourceSpec, deliveries: list[Delivery], folder: Path) -
     return conform(pl.DataFrame(rows, schema=SCHEMAS["deliveries"]) if rows else empty("deliveries"), "deliveries")
 
 
-def _source_file_rows(spec, fates, file_meta, extra_counts, run_id) -> pl.DataFrame:
-    if fates is None or fates.height == 0 and not file_meta:
+def _source_file_rows(spec, fates, file_meta, extra_counts, run_id, sheets_read=()) -> pl.DataFrame:
+    if (fates is None or fates.height == 0) and not file_meta:
         return empty("source_files")
+    if fates is None:
+        fates = pl.DataFrame(schema={FILE: pl.String, SHEET: pl.String, FATE: pl.String, "_invalid_nn": pl.Boolean})
     invalid = fates.group_by(FILE, SHEET).agg(pl.col("_invalid_nn").sum().alias("invalid_national_numbers"))
     accounting = _accounting(fates).join(invalid, on=[FILE, SHEET], how="left")
+    # A sheet read without any data row (an empty year sheet, an empty referrals sheet) is
+    # still listed, with zeros: the report shows it was read, not overlooked.
+    seen = set(accounting.select(FILE, SHEET).iter_rows())
+    zeros = [{FILE: f, SHEET: sh, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "rows_duplicate": 0,
+              "invalid_national_numbers": 0} for f, sh in dict.fromkeys(sheets_read) if (f, sh) not in seen]
     rows = []
-    for r in accounting.iter_rows(named=True):
+    for r in [*accounting.iter_rows(named=True), *zeros]:
         sha, modified = file_meta.get(r[FILE], (None, None))
         extra = extra_counts.get((r[FILE], r[SHEET]), {})
         rows.append({
