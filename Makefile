@@ -12,7 +12,7 @@ setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
 	$(UV) sync --frozen
 
-run: setup
+run: setup $(DAGSTER_HOME)/dagster.yaml
 	@if [ -z "$$LEERWINKELS_SOURCES" ]; then \
 	  echo ">> no LEERWINKELS_SOURCES set: generating demo data into data/landing (invented people)"; \
 	  $(UV) run leerwinkels demo-data data/landing --trajectories 2000 --seed 1 && \
@@ -26,9 +26,15 @@ run: setup
 test: setup
 	$(UV) run pytest -q
 
-ui: setup
-	mkdir -p data/dagster_home
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/data/dagster_home} $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+# Runs of `make run` and of the UI are recorded in the same local Dagster instance.
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+$(DAGSTER_HOME)/dagster.yaml:
+	mkdir -p $(DAGSTER_HOME)
+	printf 'telemetry:\n  enabled: false\n' > $@
+
+ui: setup $(DAGSTER_HOME)/dagster.yaml
+	$(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup
 	$(UV) run python -m bench.run

@@ -48,6 +48,7 @@ How it works
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -832,7 +833,8 @@ def _plan_orphans(p: _Plan, rng, lw_idx) -> None:
 
 
 def _plan_survey(p: _Plan, rng, lw_idx) -> None:
-    """Responses: (time, leerwinkel, dossiernummer text, person, target or -1)."""
+    """Responses, in time order: [day ordinal, minute of day, leerwinkel, target trajectory
+    or -1, person(, dossiernummer when the target is -1)]."""
     exp_o = p.export.toordinal()
     n = len(p.lw)
     has_close = (p.closed >= 0) & (p.defect != MISSING_ID) & (p.closed + 7 <= exp_o)
@@ -1671,6 +1673,11 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     global _PLAN
     if trajectories < 0:
         raise ValueError("trajectories must be >= 0")
+    # Brussel's contact sheet is the largest (~0.9 rows per trajectory in the network):
+    # refuse early what can never fit in one xlsx sheet; the exact check follows the plan
+    if trajectories > 1_150_000:
+        raise ValueError(f"{trajectories} trajectories would need more rows than an xlsx sheet holds "
+                         f"({XLSX_MAX_ROWS:,}); use at most about 1,100,000")
     dest = Path(dest)
     steps = ["plan", "brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven", "survey", "costs"]
     total = len(steps)
@@ -1703,6 +1710,9 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                 if progress:
                     progress(name, done, total)
         else:
+            # forked workers share the plan copy-on-write; keep the garbage collector from
+            # touching (and so copying) every object of it in each worker
+            gc.freeze()
             with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
                 futs = [pool.submit(_run_task, name, str(dest)) for name in tasks]
                 for fut in as_completed(futs):
@@ -1713,6 +1723,7 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                         progress(name, done, total)
     finally:
         _PLAN = None
+        gc.unfreeze()
 
     # the writers' row counts must agree with the plan's accounting
     written = {}

@@ -199,12 +199,14 @@ def _ole_kind(data: bytes) -> str:
     def has(name: str) -> bool:
         return name.encode("utf-16-le") in data
 
+    # a search of the whole file, not a parse of the directory: good enough to name the
+    # problem, and the file is refused whichever it is
     if has("EncryptedPackage") or has("EncryptionInfo"):
         return "encrypted"
-    if has("Workbook") or has("Book"):
-        return "xls"
     if has("WordDocument"):
         return "doc"
+    if has("Workbook") or has("Book"):
+        return "xls"
     return "ole"
 
 
@@ -246,11 +248,7 @@ def _open_xlsx_zip(data: bytes, file_name: str) -> zipfile.ZipFile:
                               "save it as 'Excel Workbook (.xlsx)' and deliver it again")
         raise FileProblem(file_name, f"is {kind}, not an Excel .xlsx workbook; check the export format")
     if data[:2] != b"PK":
-        if kind is None:
-            kind = "a text file" if _looks_like_text(data) else "not a zip archive"
-            what = f"is {kind}" if kind != "not a zip archive" else "is not a zip archive"
-        else:
-            what = f"is {kind}"
+        what = f"is {kind}" if kind else "is a text file" if _looks_like_text(data) else "is not a zip archive"
         raise FileProblem(file_name, f"{what}, not an Excel .xlsx workbook (an .xlsx is a zip archive); check the export format")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -400,6 +398,17 @@ def _scan_formulas(segment: bytes, scan: SheetScan) -> None:
             entry.append(row)
 
 
+def _last_row_end(buffer: bytes) -> int:
+    """Position of the last ``</row>`` (or ``</x:row>``) closing tag's ``row>``, else -1."""
+    cut = buffer.rfind(b"row>")
+    while cut >= 0:
+        start = buffer.rfind(b"<", 0, cut)
+        if buffer[start + 1: start + 2] == b"/":
+            return cut
+        cut = buffer.rfind(b"row>", 0, cut)
+    return -1
+
+
 def scan_sheet_xml(stream, chunk_size: int = 1 << 20) -> SheetScan:
     """One streaming pass over a worksheet's XML (bytes): see :class:`SheetScan`.
 
@@ -412,7 +421,7 @@ def scan_sheet_xml(stream, chunk_size: int = 1 << 20) -> SheetScan:
         chunk = stream.read(chunk_size)
         buffer += chunk
         if chunk:
-            cut = buffer.rfind(b"row>")  # the end of the last complete row (</row> or </x:row>)
+            cut = _last_row_end(buffer)
             if cut < 0:
                 if len(buffer) < 1 << 26:
                     continue  # a row longer than the chunk: read on
@@ -567,8 +576,15 @@ def _line_of(data: bytes | str, position: int) -> int:
 
 def decode_csv(data: bytes, file_name: str, encoding: str) -> str:
     """Decode with the declared encoding, refusing a file that is clearly in another one."""
-    if not data.strip() or data in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
-        raise FileProblem(file_name, "is empty (0 bytes)" if not data else "is empty (only blank lines)")
+    if not data:
+        raise FileProblem(file_name, "is empty (0 bytes)")
+    text = _decode_declared(data, file_name, encoding)
+    if not text.lstrip("\ufeff").strip():
+        raise FileProblem(file_name, "is empty (only blank lines)")
+    return text
+
+
+def _decode_declared(data: bytes, file_name: str, encoding: str) -> str:
     declared = encoding.lower().replace("_", "-")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileProblem(file_name, f"is UTF-16 encoded (Excel's 'Unicode text'), but this delivery is declared {encoding}; "
@@ -583,11 +599,12 @@ def decode_csv(data: bytes, file_name: str, encoding: str) -> str:
     try:
         return data.decode("utf-8-sig" if declared in {"utf-8", "utf-8-sig", "utf8"} else encoding)
     except UnicodeDecodeError as exc:
+        label = "UTF-8" if declared in {"utf-8", "utf-8-sig", "utf8"} else encoding
         guess = "it looks like Windows-1252 (cp1252), as Excel's plain 'CSV' export writes" if declared.startswith("utf") else "it looks like another encoding"
         raise FileProblem(
             file_name,
-            f"is not valid {encoding} text (byte {exc.start}, line {_line_of(data, exc.start)}): {guess}; "
-            f"re-export it as {encoding} or update sources/",
+            f"is not valid {label} text (byte {exc.start}, line {_line_of(data, exc.start)}), as this delivery is declared: "
+            f"{guess}; re-export it as {label} or update sources/",
         ) from None
     except LookupError:
         raise FileProblem(file_name, f"declares unknown encoding {encoding!r}") from None
@@ -603,11 +620,9 @@ def _is_utf8(data: bytes) -> bool:
 
 def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, RawSheet]]:
     kind = describe_content(data)
-    if kind is not None or b"\x00" in data[:4096]:
+    if kind is not None or (b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):  # UTF-16: decode_csv says so
         raise FileProblem(path.name, f"is {kind or 'a binary file'}, not a text (CSV) file; check the export format")
     text = decode_csv(data, path.name, spec.encoding)
-    if not text.strip():
-        raise FileProblem(path.name, "is empty (only blank lines)")
     try:
         body = pl.read_csv(
             text.encode("utf-8"),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -61,7 +62,9 @@ def consolidate(
     # The CLI prints its own summary; Dagster's console log (with stack traces) stays off there.
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
     own_instance = instance is None
-    instance = instance or dg.DagsterInstance.ephemeral()
+    if instance is None:
+        # With DAGSTER_HOME set the runs are recorded there and show in the UI; else in memory.
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     total = len(PARTITIONS) + 1
     outcome = ConsolidationResult(success=True)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import re
 from collections import Counter, defaultdict
@@ -19,7 +18,6 @@ from pipelines.demo_data import LAST_NAMES, generate_landing
 
 AS_OF = dt.date(2026, 11, 26)
 N = 300
-
 
 
 def names_for(export: str, year: str) -> dict:
@@ -462,3 +460,9 @@ def test_without_defects(tmp_path):
     assert not m["unmapped"] and not m["invalid_national_numbers"] and not m["missing_cost_rows"]
     o = oracle(tmp_path, names_for("2025-06-24", "2025"), as_of)
     assert o["files"] == m["files"]
+
+
+def test_too_many_rows_for_a_sheet(tmp_path):
+    with pytest.raises(ValueError, match="xlsx"):
+        generate_landing(tmp_path, 3_000_000)
+    assert not any(tmp_path.iterdir())

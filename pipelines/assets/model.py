@@ -10,7 +10,8 @@ from schemas.model import validate_model
 from ..automation import AFTER_INGEST
 from ..model import build_model, build_quality
 from ..resources import RunSettings, StagingStore
-from ..sources import PARTITIONS
+from ..sources import LEERWINKELS, PARTITIONS
+from ..staging import RULES
 from .common import OWNERS, markdown_table, table_metadata
 from .ingest import STAGED_KEY
 
@@ -54,8 +55,9 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
         preview = frame.group_by("leerwinkel").len().sort("leerwinkel") if "leerwinkel" in frame.columns else frame.head(10)
         extra = {}
         if name == "trajectories":
-            for code, n in frame.group_by("leerwinkel").len().iter_rows():
-                extra[f"trajectories_{code}"] = dg.MetadataValue.int(n)
+            counts = dict(frame.group_by("leerwinkel").len().iter_rows())
+            for code in sorted({*LEERWINKELS, *counts}):  # a Leerwinkel without trajectories plots as 0, not as a gap
+                extra[f"trajectories_{code}"] = dg.MetadataValue.int(int(counts.get(code, 0)))
             preview = frame.group_by("leerwinkel").agg(pl.len().alias("trajectories"), pl.col("client_key").n_unique().alias("clients")).sort("leerwinkel")
         yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, preview if name == "trajectories" else _safe_preview(frame), **extra))
     for name, frame in quality.items():
@@ -65,7 +67,33 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
             extra["quarantine_rate"] = dg.MetadataValue.float(int(frame.get_column("rows_quarantined").sum()) / read if read else 0.0)
         if name == "dq_deliveries":
             extra["stale_leerwinkels"] = dg.MetadataValue.text(", ".join(sorted(stale)) or "none")
+        extra.update(_steward_metadata(name, frame))
         yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, frame.head(50), **extra))
+
+
+def _steward_metadata(name: str, frame: pl.DataFrame) -> dict:
+    """Numbers the UI plots over time per quality table: quarantine per rule and per Leerwinkel,
+    delivery problems. Counts only, never a value from a row."""
+    extra = {}
+    if name == "dq_source_files":
+        per = frame.group_by("leerwinkel").agg(pl.col("rows_read").sum(), pl.col("rows_quarantined").sum())
+        extra["rows_read"] = dg.MetadataValue.int(int(frame.get_column("rows_read").sum()))
+        extra["rows_quarantined"] = dg.MetadataValue.int(int(frame.get_column("rows_quarantined").sum()))
+        for code, read, quarantined in per.sort("leerwinkel").iter_rows():
+            extra[f"quarantine_rate_{code}"] = dg.MetadataValue.float(quarantined / read if read else 0.0)
+    if name == "dq_quarantine":
+        per_rule = dict(frame.group_by("rule").len().iter_rows())
+        for rule in sorted({*RULES, *(r for r in per_rule if r)}):
+            extra[f"quarantined_{rule}"] = dg.MetadataValue.int(int(per_rule.get(rule, 0)))
+        for code, n in frame.group_by("leerwinkel").len().sort("leerwinkel").iter_rows():
+            extra[f"quarantined_rows_{code}"] = dg.MetadataValue.int(n)
+    if name == "dq_deliveries" and frame.height:
+        extra["stale_count"] = dg.MetadataValue.int(frame.filter(pl.col("stale")).get_column("leerwinkel").n_unique())
+        extra["missing_deliveries"] = dg.MetadataValue.int(int(frame.get_column("missing").sum()))
+        extra["deliveries_older_than_limit"] = dg.MetadataValue.int(int(frame.get_column("older_than_limit").sum()))
+    if name == "dq_unmapped_values":
+        extra["unmapped_labels"] = dg.MetadataValue.int(frame.height)
+    return extra
 
 
 def _safe_preview(frame: pl.DataFrame) -> pl.DataFrame:
