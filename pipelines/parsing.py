@@ -116,6 +116,10 @@ _PERSONAL_PATTERNS = [
 def scrub(message: str, limit: int = 300) -> str:
     """Mask anything shaped like an e-mail, phone or national number, and cap the length:
     library error messages may quote cell contents."""
+    # Cut before matching: the patterns backtrack on long runs, and only `limit` characters
+    # are kept anyway (a margin keeps a number that straddles the cut recognisable).
+    capped = len(message) > limit
+    message = message[: limit + 40]
     for pattern in _PERSONAL_PATTERNS:
         message = pattern.sub("<masked>", message)
-    return message if len(message) <= limit else message[:limit] + "…"
+    return message[:limit] + "…" if capped or len(message) > limit else message

@@ -31,8 +31,11 @@ class ConsolidationResult:
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
+        data = event.step_failure_data if event.is_step_failure else None
+        if data and data.user_failure_data and data.user_failure_data.description:
+            return data.user_failure_data.description  # our own dg.Failure: already a readable message
+        if data and data.error:
+            error = data.error
             while error.cause is not None and error.cls_name in {"DagsterExecutionStepExecutionError"}:
                 error = error.cause
             return error.message.strip().splitlines()[0] if error.message else error.cls_name

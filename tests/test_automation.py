@@ -35,6 +35,8 @@ def test_definitions_load_and_validate_with_schedule_and_sensors():
     assert graph.get(STAGED_KEY).automation_condition is None  # only the schedule and the sensor start ingests
     for key in DOWNSTREAM:
         assert graph.get(key).automation_condition is not None, key
+    # a run is one process (the downstream run takes seconds, not minutes of per-step imports)
+    assert defs.resolve_job_def("consolidate_network").executor_def.name == dg.in_process_executor.name
     # the jobs are unchanged
     assert defs.resolve_job_def("ingest_leerwinkel").partitions_def is not None
     assert defs.resolve_job_def("consolidate_network").partitions_def is None

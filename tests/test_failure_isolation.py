@@ -39,6 +39,8 @@ def test_a_corrupt_delivery_fails_only_its_leerwinkel_which_keeps_its_last_good_
     klanten_read_before = before["dq_source_files"].filter(pl.col("file_name") == GENK_KLANTEN)["rows_read"].sum()
 
     # Brussel's delivery is replaced by garbage; Genk delivers a klanten file with one client fewer
+    for path in (sample_landing / "brussel" / BRUSSEL_FILE, sample_landing / "genk" / GENK_KLANTEN):
+        path.chmod(0o644)  # the fixture files are read-only, and so is their copy
     (sample_landing / "brussel" / BRUSSEL_FILE).write_bytes(b"PK\x03\x04 this is not a workbook \x00\xff" * 40)
     klanten = sample_landing / "genk" / GENK_KLANTEN
     lines = klanten.read_bytes().split(b"\r\n")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import random
 import re
-import shutil
 import struct
 import time
 import zipfile
