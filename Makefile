@@ -33,8 +33,16 @@ $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
 	printf 'telemetry:\n  enabled: false\n' > $@
 
+# With no LEERWINKELS_SOURCES the UI works on the demo folder of `make run`, with the demo key.
 ui: setup $(DAGSTER_HOME)/dagster.yaml
-	$(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	@if [ -z "$$LEERWINKELS_SOURCES" ]; then \
+	  [ -d data/landing ] || $(UV) run leerwinkels demo-data data/landing --trajectories 2000 --seed 1; \
+	  export LEERWINKELS_SOURCES=data/landing LEERWINKELS_PSEUDONYM_KEY="$${LEERWINKELS_PSEUDONYM_KEY:-$(DEMO_KEY)}"; \
+	  echo ">> Dagster UI on demo data with the DEMO key: http://127.0.0.1:3000"; \
+	  $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000; \
+	else \
+	  $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000; \
+	fi
 
 bench: setup
 	$(UV) run python -m bench.run

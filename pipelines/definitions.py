@@ -36,7 +36,10 @@ def build_resources(
             quarantine_warn_share=float(_env("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05")),
             publication_dir=publication_dir or _env("LEERWINKELS_PUBLICATION_DIR", "data/publication"),
         ),
-        "warehouse": Warehouse(url=database_url or _env("LEERWINKELS_DATABASE_URL", DEFAULT_DATABASE_URL)),
+        # from the environment as an EnvVar: the UI then shows the variable's name, not a password
+        "warehouse": Warehouse(url=database_url) if database_url
+        else Warehouse(url=dg.EnvVar("LEERWINKELS_DATABASE_URL")) if "LEERWINKELS_DATABASE_URL" in os.environ
+        else Warehouse(url=DEFAULT_DATABASE_URL),
         "io_manager": StagingIOManager(base_dir=staging),
         "staging_store": StagingStore(base_dir=staging),
     }
