@@ -5,6 +5,9 @@ SHELL := /bin/bash
 # uv if it is on PATH, else the uv that `make setup` installs into this Python with pip
 UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 DEMO_KEY := demo-key-NOT-FOR-REAL-DATA-0000000000000000
+# Runs of `make run` and of the UI are recorded in the same local Dagster instance.
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
 
 .PHONY: setup run test ui bench demo-data clean
 
@@ -25,9 +28,6 @@ run: setup $(DAGSTER_HOME)/dagster.yaml
 
 test: setup
 	$(UV) run pytest -q
-
-# Runs of `make run` and of the UI are recorded in the same local Dagster instance.
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
