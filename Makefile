@@ -12,7 +12,7 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 .PHONY: setup run test ui bench demo-data clean
 
 setup:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
 	$(UV) sync --frozen
 
 run: setup $(DAGSTER_HOME)/dagster.yaml
