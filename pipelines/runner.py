@@ -71,11 +71,15 @@ def consolidate(
     total = len(PARTITIONS) + 1
     outcome = ConsolidationResult(success=True)
     try:
+        ingest_assets = [a for a in ALL_ASSETS if STAGED_KEY in a.keys]
+        # One partition after the other, never in threads: Dagster's in-process execution is
+        # not thread-safe (shared instance storage gave "database table is locked", and a
+        # logging-lock deadlock was seen). Parallel ingest is the daemon's job: one run each.
         for step, code in enumerate(PARTITIONS, start=1):
             if progress:
                 progress(f"ingest {code}", step - 1, total)
             result = dg.materialize(
-                [a for a in ALL_ASSETS if STAGED_KEY in a.keys], partition_key=code,
+                ingest_assets, partition_key=code,
                 resources=resources, instance=instance, raise_on_error=False, run_config=run_config,
             )
             outcome.run_ids.append(result.run_id)

@@ -29,6 +29,8 @@ def personal_values(expected) -> list[str]:
 @pytest.fixture(autouse=True)
 def pseudonym_key(monkeypatch):
     monkeypatch.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
+    # tests never record into a developer's (or `make`'s) Dagster instance
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
     return TEST_KEY
 
 
@@ -72,6 +74,7 @@ def sample_run(tmp_path_factory) -> SampleRun:
     root = tmp_path_factory.mktemp("sample_run")
     mp = pytest.MonkeyPatch()
     mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
+    mp.delenv("DAGSTER_HOME", raising=False)
     records: list[str] = []
 
     class Capture(logging.Handler):

@@ -3,7 +3,9 @@ SQLite run on the samples; concurrent runs end with one consistent set of tables
 
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
 
 import polars as pl
 from polars.testing import assert_frame_equal
@@ -41,17 +43,19 @@ def test_postgres_tables_equal_the_sqlite_run_row_by_row(tmp_path, pg_database_u
 
 
 def test_two_concurrent_runs_end_with_consistent_tables(tmp_path, pg_database_url):
-    results = {}
-
-    def run(tag, as_of):
-        results[tag] = _consolidate(tmp_path, pg_database_url, as_of=as_of, tag=tag)
-
-    threads = [threading.Thread(target=run, args=("a", "2026-11-26")), threading.Thread(target=run, args=("b", "2027-03-01"))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert all(r.success for r in results.values()), {k: r.error for k, r in results.items()}
+    """Two consolidations started at the same time, as two processes (the CLI)."""
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "consolidate", "--sources", str(SAMPLES / "landing"),
+             "--database", pg_database_url, "--as-of", as_of,
+             "--staging", str(tmp_path / f"staging_{tag}"), "--publication", str(tmp_path / f"publication_{tag}")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for tag, as_of in (("a", "2026-11-26"), ("b", "2027-03-01"))
+    ]
+    outcomes = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err for _, err in outcomes]
     tables = read_warehouse(pg_database_url)
     # every table comes from the same (last) writer: the year grid of the indicators and
     # the as-of date recorded in the quality tables agree
