@@ -673,7 +673,7 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
         out["trajectories"].append(trajectories)
         out["contacts"].append(contacts)
         out["referrals"].append(referrals)
-        out["unmapped"] += [unmapped, _unmapped(_latest_for_unmapped(frame), spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec))]
+        out["unmapped"] += [unmapped, _unmapped(frame.filter(pl.col(FATE) == "loaded"), spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec))]
         extra_counts.setdefault((raws[0].file_name, raws[0].sheet), {})["invalid_national_numbers"] = trajectories.filter(pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")).height
     for file_spec, sheet_spec, raws in by_role.get("survey", []):
         frame, survey, unmapped = _stage_survey(raws, sheet_spec, ctx)
@@ -716,10 +716,6 @@ def _status_unmapped_fields(sheet_spec: SheetSpec) -> list[tuple[str, str]]:
         if flag in rule:
             fields.append((rule[flag], "flag"))
     return fields
-
-
-def _latest_for_unmapped(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col(FATE) == "loaded")
 
 
 def _with_contact_totals(trajectories: pl.DataFrame, contacts: pl.DataFrame, has_minutes: bool) -> pl.DataFrame:
