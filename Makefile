@@ -27,7 +27,7 @@ run: setup $(DAGSTER_HOME)/dagster.yaml
 	fi
 
 test: setup
-	$(UV) run pytest -q
+	env -u DAGSTER_HOME $(UV) run pytest -q
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)

@@ -67,7 +67,10 @@ def consolidate(
     own_instance = instance is None
     if instance is None:
         # With DAGSTER_HOME set the runs are recorded there and show in the UI; else in memory.
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+        home = os.environ.get("DAGSTER_HOME")
+        if home:
+            Path(home).mkdir(parents=True, exist_ok=True)
+        instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
     total = len(PARTITIONS) + 1
     outcome = ConsolidationResult(success=True)
     try:

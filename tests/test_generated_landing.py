@@ -26,6 +26,7 @@ def generated_run(tmp_path_factory):
     manifest = generate_landing(root / "landing", trajectories=1500, seed=20261126, workers=1, as_of=date(2026, 11, 26))
     mp = pytest.MonkeyPatch()
     mp.setenv("LEERWINKELS_PSEUDONYM_KEY", "another-test-key-for-the-generated-folder")
+    mp.delenv("DAGSTER_HOME", raising=False)
     try:
         result = consolidate(
             sources=root / "landing", database_url=f"sqlite:///{root / 'wh.sqlite'}", as_of=AS_OF,
