@@ -12,15 +12,29 @@ from pathlib import Path
 EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE = 1, 3, 2
 
 
-def _progress_printer(stream=sys.stderr):
-    """Progress on a terminal; silent in CI logs and pipes."""
+def _progress_printer(stream=sys.stderr, keep_done_lines: bool = False):
+    """Progress on a terminal; silent in CI logs and pipes.
+
+    Every call rewrites the current line: ``[done/total] step  elapsed``. With
+    ``keep_done_lines`` a call that completes a step (``done`` went up) stays on the screen
+    (consolidate: one line per Leerwinkel with its rows), the others are overwritten."""
     if not stream.isatty() or os.environ.get("CI"):
         return None
     started = time.monotonic()
+    state = {"done": 0, "width": 0}
+    import shutil
+
+    room = max(20, min(72, shutil.get_terminal_size((100, 24)).columns - 20))  # no wrapping: \r must work
 
     def report(step: str, done: int, total: int) -> None:
-        stream.write(f"\r[{done}/{total}] {step:<45} {time.monotonic() - started:6.1f}s")
-        stream.write("\n" if done >= total else "")
+        shown = step if len(step) <= room else step[: room - 1] + "…"
+        line = f"[{done}/{total}] {shown:<{room}} {time.monotonic() - started:6.1f}s"
+        stream.write("\r" + line.ljust(state["width"]))
+        state["width"] = len(line)
+        if done >= total or (keep_done_lines and done > state["done"]):
+            stream.write("\n")
+            state["width"] = 0
+        state["done"] = done
         stream.flush()
 
     return report
@@ -56,8 +70,7 @@ def _summary(result) -> str:
 
 
 def cmd_consolidate(args) -> int:
-    from .pseudonymise import MissingPseudonymKey
-    from .runner import consolidate
+    from .pseudonymise import MissingPseudonymKey, key_from_environment
 
     if args.as_of:
         try:
@@ -70,14 +83,29 @@ def cmd_consolidate(args) -> int:
         print(f"error: landing folder {sources} does not exist (set --sources or LEERWINKELS_SOURCES)", file=sys.stderr)
         return EXIT_USAGE
     try:
+        key_from_environment()
+    except MissingPseudonymKey as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    # The first Leerwinkel's files are read while Python imports Dagster (~1.5 s).
+    from .read_ahead import ReadAhead
+    from .sources import PARTITIONS
+
+    read_ahead = ReadAhead(Path(sources), PARTITIONS).start() if ReadAhead.enabled() else None
+    try:
+        from .runner import consolidate
+
         result = consolidate(
             sources=sources, database_url=args.database, as_of=args.as_of,
             staging_dir=args.staging, publication_dir=args.publication,
-            progress=_progress_printer(), quiet=True,
+            progress=_progress_printer(keep_done_lines=True), quiet=True, read_ahead=read_ahead,
         )
     except MissingPseudonymKey as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        if read_ahead:
+            read_ahead.close()
     for code, message in result.failed_partitions.items():
         print(f"! {code}: delivery not usable: {message}", file=sys.stderr)
     if not result.success:

@@ -66,8 +66,8 @@ class Pseudonymiser:
     def series(self, messages: pl.Series) -> pl.Series:
         """Pseudonymise a string series; nulls stay null. Each distinct value is hashed once."""
         uniques = messages.drop_nulls().unique()
-        mapping = {m: self.digest(m) for m in uniques.to_list()}
-        return messages.replace_strict(mapping, default=None, return_dtype=pl.String)
+        digests = pl.Series([self.digest(m) for m in uniques.to_list()], dtype=pl.String)
+        return messages.replace_strict(uniques, digests, default=None, return_dtype=pl.String)
 
 
 def national_number_digits(expr: pl.Expr) -> pl.Expr:

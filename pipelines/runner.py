@@ -13,8 +13,10 @@ import polars as pl
 
 from .definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from .assets.ingest import STAGED_KEY
+from . import staging
 from .pseudonymise import key_from_environment
-from .resources.staging_store import StagingStore, read_frames
+from .read_ahead import ReadAhead
+from .resources.staging_store import StagingStore, clear_frame_memo, read_frames
 from .sources import PARTITIONS
 
 
@@ -42,6 +44,22 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     return "the run failed"
 
 
+def _partition_line(code: str, result: dg.ExecuteInProcessResult, failure: str | None) -> str:
+    """One line of progress for an ingested partition: rows read, trajectories, quarantined
+    (from the staged partition's materialization metadata)."""
+    if failure is not None:
+        return f"{code}: not usable, keeps its last good data ({failure[:80]})"
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        if "rows_read" in metadata:
+            read = int(metadata["rows_read"].value or 0)
+            quarantined = int(metadata["rows_quarantined"].value or 0) if "rows_quarantined" in metadata else 0
+            trajectories = int(metadata["trajectories"].value or 0) if "trajectories" in metadata else 0
+            what = f"{trajectories:,} trajectories, " if trajectories else ""
+            return f"{code}: {read:,} rows, {what}{quarantined:,} quarantined"
+    return f"{code}: staged"
+
+
 def consolidate(
     *,
     sources: str | Path | None = None,
@@ -53,7 +71,11 @@ def consolidate(
     resources: dict | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     quiet: bool = False,
+    read_ahead: ReadAhead | None = None,
 ) -> ConsolidationResult:
+    """``read_ahead``: a :class:`ReadAhead` over the same landing folder that the caller
+    started earlier (the CLI starts it before importing Dagster); else one is started here
+    (unless ``LEERWINKELS_READ_AHEAD=0``). It is closed when the ingest is done."""
     key_from_environment()  # refuse to start without a usable key, with a message that says how
     resources = resources or build_resources(
         sources=str(sources) if sources else None,
@@ -64,6 +86,14 @@ def consolidate(
     )
     # The CLI prints its own summary; Dagster's console log (with stack traces) stays off there.
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
+    landing = resources.get("landing")
+    landing_path = getattr(landing, "path", None)
+    if read_ahead is not None and (not isinstance(landing_path, str) or not read_ahead.serves(Path(landing_path))):
+        read_ahead.close()
+        read_ahead = None
+    if read_ahead is None and ReadAhead.enabled() and isinstance(landing_path, str):
+        # started first: the first partition's files are read while the Dagster instance comes up
+        read_ahead = ReadAhead(Path(landing_path), PARTITIONS).start()
     own_instance = instance is None
     if instance is None:
         # With DAGSTER_HOME set the runs are recorded there and show in the UI; else in memory.
@@ -78,16 +108,28 @@ def consolidate(
         # One partition after the other, never in threads: Dagster's in-process execution is
         # not thread-safe (shared instance storage gave "database table is locked", and a
         # logging-lock deadlock was seen). Parallel ingest is the daemon's job: one run each.
-        for step, code in enumerate(PARTITIONS, start=1):
-            if progress:
-                progress(f"ingest {code}", step - 1, total)
-            result = dg.materialize(
-                ingest_assets, partition_key=code,
-                resources=resources, instance=instance, raise_on_error=False, run_config=run_config,
-            )
-            outcome.run_ids.append(result.run_id)
-            if not result.success:
-                outcome.failed_partitions[code] = _failure_message(result)
+        # Only the reading of the next partition's files runs ahead, in a thread that does
+        # nothing but read (see ReadAhead).
+        staging.READ_DELIVERY = read_ahead.read if read_ahead else None
+        try:
+            for step, code in enumerate(PARTITIONS, start=1):
+                if progress:
+                    progress(f"ingest {code}", step - 1, total)
+                if read_ahead:
+                    read_ahead.partition_started(code)
+                result = dg.materialize(
+                    ingest_assets, partition_key=code,
+                    resources=resources, instance=instance, raise_on_error=False, run_config=run_config,
+                )
+                outcome.run_ids.append(result.run_id)
+                if not result.success:
+                    outcome.failed_partitions[code] = _failure_message(result)
+                if progress:
+                    progress(_partition_line(code, result, outcome.failed_partitions.get(code)), step, total)
+        finally:
+            staging.READ_DELIVERY = None
+            if read_ahead:
+                read_ahead.close()
         if progress:
             progress("model, indicators and publication", len(PARTITIONS), total)
         downstream = dg.AssetSelection.all() - dg.AssetSelection.assets(STAGED_KEY)
@@ -104,8 +146,11 @@ def consolidate(
             for name in ("dq_source_files", "dq_deliveries", "trajectories", "ind_reach"):
                 outcome.tables[name] = read_frames(Path(store.base_dir) / name)
         if progress:
-            progress("done", total, total)
+            progress("done" if outcome.success else "failed", total, total)
     finally:
+        if read_ahead:
+            read_ahead.close()
+        clear_frame_memo()
         if own_instance:
             instance.dispose()
     outcome.database = resources["warehouse"].describe()

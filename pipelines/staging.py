@@ -27,6 +27,9 @@ VULNERABLE = {
     "labour_status": ["jobseeker", "social_assistance", "sickness_invalidity"],
 }
 FILE, SHEET, FATE, RULE, COLUMN, MESSAGE = "_file", "_sheet", "_fate", "_rule", "_column", "_message"
+# Set by the runner while it reads the next partition's files ahead (read_ahead.ReadAhead.read):
+# same signature and result as readers.read_delivery.
+READ_DELIVERY = None
 
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "trajectories": {
@@ -617,7 +620,7 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
     for delivery, file_spec in zip(deliveries, spec.files):
         if delivery.path is None:
             continue
-        data, sheets = read_delivery(delivery.path, file_spec)
+        data, sheets = (READ_DELIVERY or read_delivery)(delivery.path, file_spec)
         file_meta[delivery.path.name] = (sha256_of(data), delivery.modified)
         del data
         sheets_read += [(raw.file_name, raw.sheet) for _, raw in sheets]

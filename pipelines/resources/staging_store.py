@@ -7,8 +7,11 @@ delivery cannot be read keeps its last good staged data here, and a failure mark
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import threading
 import uuid
+from collections import OrderedDict
 from pathlib import Path
 
 import dagster as dg
@@ -75,6 +78,67 @@ class StagingIOManager(dg.ConfigurableIOManager):
         return read_frames(self._path(key, None))
 
 
+class _FrameMemo:
+    """Frames this process wrote or read, by folder, up to a memory budget (least recently
+    used go first): a later step of the same in-process run gets what an earlier step wrote
+    without reading the Parquet files again. An entry counts only while its folder is still
+    the one it was made from (inode and modification time of the folder, which
+    :func:`write_frames` replaces as a whole), so data written by another process is read
+    from disk. Frames are immutable; dicts are copied on the way out."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self._entries: OrderedDict[str, tuple[tuple, object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _identity(path: Path) -> tuple | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_mtime_ns)
+
+    @staticmethod
+    def _size(obj) -> int:
+        frames = obj.values() if isinstance(obj, dict) else [obj]
+        return sum(frame.estimated_size() for frame in frames)
+
+    def put(self, path: Path, obj, identity: tuple | None) -> None:
+        size = self._size(obj)
+        with self._lock:
+            self._entries.pop(str(path), None)
+            if identity is None or size > self.budget:
+                return
+            self._entries[str(path)] = (identity, dict(obj) if isinstance(obj, dict) else obj, size)
+            total = sum(entry[2] for entry in self._entries.values())
+            while total > self.budget and self._entries:
+                _, (_, _, evicted) = self._entries.popitem(last=False)
+                total -= evicted
+
+    def get(self, path: Path):
+        identity = self._identity(path)
+        with self._lock:
+            entry = self._entries.get(str(path))
+            if entry is None or identity is None or entry[0] != identity:
+                return None
+            self._entries.move_to_end(str(path))
+            obj = entry[1]
+        return dict(obj) if isinstance(obj, dict) else obj
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_MEMO = _FrameMemo(int(float(os.environ.get("LEERWINKELS_FRAME_MEMO_MB", "768")) * 2**20))
+
+
+def clear_frame_memo() -> None:
+    """Forget the frames kept in memory (the runner does so when a consolidation ends)."""
+    _MEMO.clear()
+
+
 def write_frames(target: Path, obj) -> None:
     """Write a frame, or a dict of frames, atomically: readers see the old or the new data."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -88,17 +152,27 @@ def write_frames(target: Path, obj) -> None:
             frame.write_parquet(tmp / f"{name}.parquet")
     else:
         raise TypeError(f"cannot store {type(obj).__name__}: expected a polars DataFrame or a dict of them")
+    identity = _MEMO._identity(tmp)  # a rename keeps it
     old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
     if target.exists():
         target.rename(old)
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+    # as read_frames returns it: a dict in file-name order
+    _MEMO.put(target, {name: obj[name] for name in sorted(obj)} if isinstance(obj, dict) else obj, identity)
 
 
 def read_frames(path: Path):
     if not path.exists():
         raise FileNotFoundError(f"no stored data at {path}: materialise the upstream asset first")
+    remembered = _MEMO.get(path)
+    if remembered is not None:
+        return remembered
+    identity = _MEMO._identity(path)
     files = sorted(path.glob("*.parquet"))
     if [f.name for f in files] == ["frame.parquet"]:
-        return pl.read_parquet(files[0])
-    return {f.stem: pl.read_parquet(f) for f in files}
+        result = pl.read_parquet(files[0])
+    else:
+        result = {f.stem: pl.read_parquet(f) for f in files}
+    _MEMO.put(path, result, identity)
+    return result

@@ -77,6 +77,8 @@ ADVISORY_LOCK_KEY = 0x4C5757485345
 
 #: Rows per chunk handed to COPY (CSV text is built per chunk, bounding memory).
 _COPY_CHUNK_ROWS = 50_000
+#: SQLite page cache (KiB) of the writing connection.
+_SQLITE_WRITE_CACHE_KIB = 65_536
 #: Rows per executemany batch of the generic (non-SQLite, non-psycopg) path.
 _GENERIC_CHUNK_ROWS = 10_000
 #: PostgreSQL truncates identifiers to 63 bytes; refuse longer names everywhere.
@@ -374,6 +376,7 @@ class Warehouse(dg.ConfigurableResource):
 
         log = dg.get_dagster_logger()
         counts: dict[str, int] = {}
+        seconds: dict[str, float] = {}
         started = time.perf_counter()
         dialect = self.dialect_name
         lock_held = False
@@ -390,19 +393,19 @@ class Warehouse(dg.ConfigurableResource):
                         table = self._replace_table(conn, metadata, name, df, keys.get(name))
                         counts[name] = self._insert(conn, table, df)
                         self._add_keys_and_indexes(conn, table, keys.get(name), indexes.get(name, []))
-                        log.debug(
-                            "warehouse: %s rows into %s in %.2fs",
-                            counts[name], name, time.perf_counter() - t0,
-                        )
+                        seconds[name] = time.perf_counter() - t0
                     self._record_loads(conn, counts, run_id)
         except sa.exc.OperationalError as exc:
             busy = self._busy_error(exc, dialect, lock_held)
             if busy is not None:
                 raise busy from exc
             raise
+        # One log line for the whole write (in a Dagster run every line is a stored event).
+        slowest = sorted(seconds.items(), key=lambda item: -item[1])[:5]
         log.info(
-            "warehouse %s: replaced %d tables (%d rows) in %.1fs",
+            "warehouse %s: replaced %d tables (%d rows) in %.1fs; slowest: %s",
             self.describe(), len(counts), sum(counts.values()), time.perf_counter() - started,
+            ", ".join(f"{name} {counts[name]} rows {t:.2f}s" for name, t in slowest),
         )
         return counts
 
@@ -520,6 +523,10 @@ class Warehouse(dg.ConfigurableResource):
         raw = conn.connection.driver_connection  # the sqlite3 connection, same transaction
         cursor = raw.cursor()
         try:
+            # A page cache that holds a primary-key index of a few 100,000 rows: inserting
+            # random keys (HMAC pseudonyms) into the default 2 MB cache costs ~2x the time.
+            # Only this (short-lived, NullPool) connection's cache; the file is unchanged.
+            cursor.execute(f"PRAGMA cache_size = -{_SQLITE_WRITE_CACHE_KIB}")
             cursor.executemany(sql, _frame_for_sqlite(df).iter_rows())
         except conn.dialect.loaded_dbapi.Error as exc:
             raise _wrap_dbapi_error(conn, sql, exc) from exc

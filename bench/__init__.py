@@ -1,0 +1,1 @@
+"""Benchmarks of the nightly consolidation (`make bench` runs :mod:`bench.run`)."""
