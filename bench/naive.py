@@ -1,6 +1,8 @@
 """The naive baseline: what a data analyst would write instead of the pipeline.
 
-    uv run python -m bench.naive LANDING_DIR [--as-of YYYY-MM-DD]
+    uv run --isolated --group bench python -m bench.naive LANDING_DIR [--as-of YYYY-MM-DD]
+
+(pandas lives in the `bench` dependency group, outside the pipeline's environment.)
 
 Every delivered file is read the way a notebook does it: ``pandas.read_excel(engine=
 "openpyxl", sheet_name=None)`` (openpyxl walks the cells row by row) for every workbook and

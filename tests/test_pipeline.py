@@ -3,6 +3,7 @@ all-or-nothing table replacement, missing and multiple deliveries, the key, the 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -16,6 +17,7 @@ from pipelines.cli import main
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources, defs
 from pipelines.resources import Warehouse
 from pipelines.runner import consolidate
+from pipelines.sources import PARTITIONS
 
 from .conftest import AS_OF, SAMPLES, read_warehouse
 
@@ -149,16 +151,26 @@ def test_the_run_refuses_to_start_without_a_key(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "w.sqlite").exists()
 
 
-def test_cli_consolidate_prints_a_summary(tmp_path, capsys):
+def test_cli_consolidate_prints_a_summary_and_writes_step_timings(tmp_path, capsys):
     code = main([
         "consolidate", "--sources", str(SAMPLES / "landing"), "--database", f"sqlite:///{tmp_path / 'w.sqlite'}",
         "--as-of", AS_OF, "--staging", str(tmp_path / "s"), "--publication", str(tmp_path / "p"),
+        "--timings", str(tmp_path / "timings.json"),
     ])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "brussel" in out.out and "quarantined" in out.out and "w.sqlite" in out.out
     assert "trajectories: 169, distinct clients: 163" in out.out
     assert "Traceback" not in out.out + out.err
+    # one run per Leerwinkel partition and one downstream run, timed from Dagster's step events
+    timings = json.loads((tmp_path / "timings.json").read_text())
+    assert [r["partition"] for r in timings["runs"]] == [*PARTITIONS, None]
+    assert all(r["seconds"] > 0 for r in timings["runs"])
+    ingest = [s for s in timings["steps"] if s["step"] == "staged_leerwinkel"]
+    assert sorted(s["partition"] for s in ingest) == sorted(PARTITIONS)
+    steps = {s["step"] for s in timings["steps"]}
+    assert {"network_model", "ind_reach", "warehouse_tables", "publication_export", "no_personal_data_model"} <= steps
+    assert all(s["success"] and s["seconds"] >= 0 for s in timings["steps"])
 
 
 def test_cli_rejects_a_bad_as_of_date(capsys):

@@ -26,18 +26,46 @@ def accounting_adds_up(dq_source_files: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-def _personal_scan_check(table: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=table, name="no_personal_data", blocking=True,
-                    description="No text column looks like a national number, e-mail address or phone number.")
-    def _check(frame: pl.DataFrame) -> dg.AssetCheckResult:
-        hits = personal_data_hits(frame)
-        # only column names and counts in the metadata: never the values themselves
-        return dg.AssetCheckResult(passed=not hits, metadata={"columns_with_hits": dg.MetadataValue.json(hits)})
+PERSONAL_DATA_CHECK = "no_personal_data"
+_PERSONAL_DATA_DESCRIPTION = "No text column looks like a national number, e-mail address or phone number."
+
+
+def personal_data_result(table: str, frame: pl.DataFrame) -> dg.AssetCheckResult:
+    """The ``no_personal_data`` result of one table."""
+    hits = personal_data_hits(frame)
+    # only column names and counts in the metadata: never the values themselves
+    return dg.AssetCheckResult(
+        asset_key=table, check_name=PERSONAL_DATA_CHECK, passed=not hits,
+        metadata={"columns_with_hits": dg.MetadataValue.json(hits)},
+    )
+
+
+def _personal_scan_checks(name: str, tables: list[str]) -> dg.AssetChecksDefinition:
+    """One step scans several tables (each keeps its own blocking check in the UI): a step per
+    table costs more in run bookkeeping than the scan itself. Tables of one step must not
+    feed each other (a blocking check holds back what is downstream of its table)."""
+
+    @dg.multi_asset_check(
+        name=name,
+        specs=[dg.AssetCheckSpec(PERSONAL_DATA_CHECK, asset=t, blocking=True, description=_PERSONAL_DATA_DESCRIPTION) for t in tables],
+        ins={t: dg.AssetIn(key=t) for t in tables},
+    )
+    def _check(**frames: pl.DataFrame):
+        for table in tables:
+            yield personal_data_result(table, frames[table])
 
     return _check
 
 
-personal_data_checks = [_personal_scan_check(table) for table in PERSONAL_SCAN_TABLES]
+_LEAF_INDICATORS = {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi", "code_labels"}
+personal_data_checks = [
+    # everything network_model makes: one step, after it
+    _personal_scan_checks("no_personal_data_model", [t for t in PERSONAL_SCAN_TABLES if not t.startswith("ind_") and t != "code_labels"]),
+    # indicator tables nothing else is computed from
+    _personal_scan_checks("no_personal_data_indicators", [t for t in PERSONAL_SCAN_TABLES if t in _LEAF_INDICATORS]),
+    # ind_sroi is computed from ind_sroi_inputs: its check must come first
+    _personal_scan_checks("no_personal_data_sroi_inputs", ["ind_sroi_inputs"]),
+]
 
 
 @dg.asset_check(asset="dq_source_files", description="WARN when a file's quarantine share exceeds the configured limit (default 5%).")

@@ -139,17 +139,23 @@ def clear_frame_memo() -> None:
     _MEMO.clear()
 
 
+#: Staged frames are local intermediates read back within hours: lz4 writes them about twice
+#: as fast as polars' default zstd, for files about 1.8x larger (measured on the 400k benchmark's
+#: 89 files: 2.3 s vs 4.4 s, 351 MB vs 192 MB).
+PARQUET_COMPRESSION = "lz4"
+
+
 def write_frames(target: Path, obj) -> None:
     """Write a frame, or a dict of frames, atomically: readers see the old or the new data."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     if isinstance(obj, pl.DataFrame):
         tmp.mkdir()
-        obj.write_parquet(tmp / "frame.parquet")
+        obj.write_parquet(tmp / "frame.parquet", compression=PARQUET_COMPRESSION)
     elif isinstance(obj, dict):
         tmp.mkdir()
         for name, frame in obj.items():
-            frame.write_parquet(tmp / f"{name}.parquet")
+            frame.write_parquet(tmp / f"{name}.parquet", compression=PARQUET_COMPRESSION)
     else:
         raise TypeError(f"cannot store {type(obj).__name__}: expected a polars DataFrame or a dict of them")
     identity = _MEMO._identity(tmp)  # a rename keeps it
