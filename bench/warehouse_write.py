@@ -1,17 +1,34 @@
-"""Write throughput of the Warehouse fast paths: 400,000 rows x 20 mixed columns.
+"""Write throughput of the Warehouse fast paths.
 
     uv run python bench/warehouse_write.py [--rows 400000] [--repeats 3] [--pg-url URL]
+    uv run python bench/warehouse_write.py --tables STAGING_DIR [--repeats 3]
 
 Every measurement runs in its own process (median of --repeats); the time is the
-``write_tables`` call alone (validation, DROP/CREATE, load, commit), the frame is built
-before. PostgreSQL: --pg-url, else $LEERWINKELS_TEST_POSTGRES_URL, else a throw-away
-server from pgserver's binaries (fsync on, like production). Compared in the same run:
+``write_tables`` call alone (validation, DROP/CREATE, load, commit), the frames are built
+or read before.
 
-  sqlite  fast    Warehouse: sqlite3 executemany over tuples
+Default: one synthetic frame, 400,000 rows x 20 mixed columns, on SQLite and PostgreSQL
+(--pg-url, else $LEERWINKELS_TEST_POSTGRES_URL, else a throw-away server from pgserver's
+binaries, fsync on, like production). Compared in the same run:
+
+  sqlite  fast    Warehouse: ADBC SQLite driver bulk ingest (sqlite_bulk="adbc")
+  sqlite  sqlite3 Warehouse: sqlite3 executemany over tuples (sqlite_bulk="sqlite3")
   sqlite  core    SQLAlchemy Core insert with a list of dicts (the generic path)
   pg      fast    Warehouse: psycopg 3 COPY FROM STDIN, CSV written by polars
   pg      rows    psycopg 3 COPY FROM STDIN with copy.write_row() per row
   pg      core    SQLAlchemy Core insert with a list of dicts (psycopg executemany)
+
+--tables STAGING_DIR: the pipeline's own warehouse write (SQLite only) -- every table of
+``WAREHOUSE_TABLES`` read from a consolidation's staging folder (e.g. the Parquet files
+under data/staging/), internal columns dropped, ``TABLE_KEYS`` as keys, all in one
+``write_tables`` call as the ``warehouse_tables`` asset does it -- with the load time of
+every table (the ``_insert`` step) and the total:
+
+  sqlite3    sqlite_bulk="sqlite3": sqlite3 executemany (the path before ADBC)
+  adbc       sqlite_bulk="adbc": ADBC bulk ingest (the default)
+  adbc_keyed ADBC, rows of keyed tables sorted by the key first (an experiment, not
+             the Warehouse: appends to the key's index instead of random inserts, but
+             the table then reads back in key order instead of the frame's order)
 """
 
 from __future__ import annotations
@@ -86,6 +103,77 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+def pipeline_tables(staging: Path):
+    """The frames (and keys) the warehouse_tables asset writes, from a staging folder."""
+    from pipelines.assets.publish import TABLE_KEYS, WAREHOUSE_TABLES
+    from pipelines.model import INTERNAL_COLUMNS
+    from pipelines.resources.staging_store import read_frames
+
+    frames = {}
+    for name in WAREHOUSE_TABLES:
+        frame = read_frames(staging / name)
+        frames[name] = frame.drop([c for c in INTERNAL_COLUMNS if c in frame.columns])
+    return frames, {k: v for k, v in TABLE_KEYS.items() if k in frames}
+
+
+def run_tables(method: str, url: str, staging: Path) -> dict:
+    """One --tables measurement, in this (fresh) process."""
+    from pipelines.resources.warehouse import Warehouse, _frame_for_adbc
+
+    frames, keys = pipeline_tables(staging)
+    load_seconds: dict[str, float] = {}
+
+    class TimedWarehouse(Warehouse):
+        def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            n = super()._insert(conn, table, df)
+            load_seconds[table.name] = time.perf_counter() - started
+            return n
+
+    class KeySortedWarehouse(TimedWarehouse):
+        def _insert_adbc(self, conn, table, df):  # type: ignore[no-untyped-def]
+            prepared = _frame_for_adbc(df)
+            key = [c.name for c in table.primary_key.columns]
+            conn.ingest(table.name, prepared.sort(key) if key else prepared)
+            return df.height
+
+    cls, bulk = {"adbc": (TimedWarehouse, "adbc"), "sqlite3": (TimedWarehouse, "sqlite3"),
+                 "adbc_keyed": (KeySortedWarehouse, "adbc")}[method]
+    w = cls(url=url, sqlite_bulk=bulk)
+    w.write_tables({"warmup": frames["code_labels"]})
+    started = time.perf_counter()
+    counts = w.write_tables(frames, run_id="bench", keys=keys)
+    elapsed = time.perf_counter() - started
+    assert counts == {name: frame.height for name, frame in frames.items()}
+    w.dispose()
+    return {"seconds": elapsed, "tables": load_seconds, "rows": counts}
+
+
+def main_tables(staging: Path, repeats: int) -> None:
+    methods = ["sqlite3", "adbc", "adbc_keyed"]
+    results: dict[str, list[dict]] = {m: [] for m in methods}
+    with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
+        for _ in range(repeats):
+            for method in methods:  # interleaved: a busy machine hurts all alike
+                url = f"sqlite:///{tmp}/{method}.sqlite"
+                out = subprocess.run(
+                    [sys.executable, __file__, "--one", method, "--url", url, "--tables", str(staging)],
+                    check=True, capture_output=True, text=True,
+                )
+                results[method].append(json.loads(out.stdout.strip().splitlines()[-1]))
+    rows = results[methods[0]][0]["rows"]
+    med = {m: {t: statistics.median(r["tables"].get(t, 0.0) for r in results[m]) for t in rows} for m in methods}
+    total = {m: statistics.median(r["seconds"] for r in results[m]) for m in methods}
+    print(f"warehouse write of {staging}: load seconds per table (median of {repeats}, "
+          "each run in its own process)")
+    print(f"{'table':22} {'rows':>9} " + " ".join(f"{m:>10}" for m in methods))
+    for table in sorted(rows, key=lambda t: -rows[t]):
+        if max(med[m][table] for m in methods) >= 0.005:
+            print(f"{table:22} {rows[table]:9,} " + " ".join(f"{med[m][table]:10.2f}" for m in methods))
+    print(f"{'write_tables total':22} {sum(rows.values()):9,} " + " ".join(f"{total[m]:10.2f}" for m in methods))
+    print("runs: " + "; ".join(f"{m} {[round(r['seconds'], 2) for r in results[m]]}" for m in methods))
+
+
 def run_one(method: str, url: str, rows: int) -> dict:
     """One measurement, in this (fresh) process."""
     import sqlalchemy as sa
@@ -111,8 +199,10 @@ def run_one(method: str, url: str, rows: int) -> dict:
                     copy.write_row(row)
             return df.height
 
-    cls = {"fast": Warehouse, "core": CoreWarehouse, "rows": RowCopyWarehouse}[method]
-    w = cls(url=url)
+    cls = {"fast": Warehouse, "sqlite3": Warehouse, "core": CoreWarehouse,
+           "rows": RowCopyWarehouse}[method]
+    # The generic path needs SQLAlchemy's connection: sqlite3, not ADBC.
+    w = cls(url=url, sqlite_bulk="adbc" if method == "fast" else "sqlite3")
     w.write_tables({"bench": df.head(10)})  # connect, create, warm up
     rss_before = _rss_mb()
     started = time.perf_counter()
@@ -153,12 +243,20 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--pg-url", default=os.environ.get("LEERWINKELS_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-slow", action="store_true", help="only the fast paths")
+    parser.add_argument("--tables", type=Path, metavar="STAGING_DIR",
+                        help="write the pipeline's warehouse tables from this staging folder")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
+    if args.one and args.tables:
+        print(json.dumps(run_tables(args.one, args.url, args.tables)))
+        return
     if args.one:
         print(json.dumps(run_one(args.one, args.url, args.rows)))
+        return
+    if args.tables:
+        main_tables(args.tables, args.repeats)
         return
 
     server = None
@@ -171,16 +269,17 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
             sqlite_url = f"sqlite:///{tmp}/bench.sqlite"
-            plan = [("sqlite", "fast", sqlite_url), ("pg", "fast", args.pg_url)]
+            plan = [("sqlite", "fast", sqlite_url), ("sqlite", "sqlite3", sqlite_url),
+                    ("pg", "fast", args.pg_url)]
             if not args.skip_slow:
                 plan += [("sqlite", "core", sqlite_url), ("pg", "rows", args.pg_url),
                          ("pg", "core", args.pg_url)]
             print(f"{args.rows:,} rows x 20 columns, median of {args.repeats} runs, each in its own process")
-            print(f"{'target':8} {'path':6} {'seconds':>8} {'rows/s':>10} {'peak MB':>8} "
+            print(f"{'target':8} {'path':7} {'seconds':>8} {'rows/s':>10} {'peak MB':>8} "
                   f"{'+MB':>6}  runs")
             for target, method, url in plan:
                 r = measure(method, url, args.rows, args.repeats)
-                print(f"{target:8} {method:6} {r['seconds']:8.2f} {r['rows_per_s']:10,.0f} "
+                print(f"{target:8} {method:7} {r['seconds']:8.2f} {r['rows_per_s']:10,.0f} "
                       f"{r['peak_mb']:8.0f} {r['extra_mb']:6.0f}  {r['all_seconds']}", flush=True)
     finally:
         if server is not None:

@@ -1,11 +1,25 @@
-"""Warehouse resource on SQLite files (tests/postgres/ runs the same against PostgreSQL)."""
+"""Warehouse resource on SQLite files (tests/postgres/ runs the same against PostgreSQL).
+
+Most tests run on both SQLite bulk paths (``sqlite_bulk``: the ADBC driver, the default,
+and the sqlite3 fallback). The ADBC driver has its own copy of the SQLite library, whose
+locks this process's ``sqlite3`` connections do not see (see the module docstring of
+pipelines/resources/warehouse.py): whatever reads or locks the file *while* a write runs
+does it from another process, as in production.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import decimal
+import json
 import sqlite3
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +33,9 @@ from pipelines.resources.warehouse import (
     Warehouse,
     WarehouseBusy,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
+BULK_PATHS = ["adbc", "sqlite3"]
 
 
 def mixed_frame(n: int = 6, tag: str = "x") -> pl.DataFrame:
@@ -63,9 +80,14 @@ def as_read_back(df: pl.DataFrame) -> pl.DataFrame:
     return df.cast(casts)
 
 
+@pytest.fixture(params=BULK_PATHS)
+def bulk(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
-def warehouse(tmp_path: Path) -> Warehouse:
-    return Warehouse(url=f"sqlite:///{tmp_path}/nested/dir/warehouse.sqlite")
+def warehouse(tmp_path: Path, bulk: str) -> Warehouse:
+    return Warehouse(url=f"sqlite:///{tmp_path}/nested/dir/warehouse.sqlite", sqlite_bulk=bulk)
 
 
 def test_creates_parent_folder_and_describes_itself(tmp_path: Path) -> None:
@@ -130,6 +152,127 @@ def test_sqlite_storage_matches_sqlalchemy(warehouse: Warehouse, tmp_path: Path)
         raw.close()
 
 
+def every_dtype_frame(n: int = 24) -> pl.DataFrame:
+    """``mixed_frame`` plus every other dtype the warehouse accepts."""
+    return mixed_frame(n).with_columns(
+        i16=pl.Series([None if i % 4 == 0 else -(2**15) + i for i in range(n)], dtype=pl.Int16),
+        u8=pl.Series([255 - i for i in range(n)], dtype=pl.UInt8),
+        u32=pl.Series([2**32 - 1 - i for i in range(n)], dtype=pl.UInt32),
+        u64=pl.Series([None if i % 3 == 0 else 2**63 - 1 - i for i in range(n)], dtype=pl.UInt64),
+        i128=pl.Series([(-1) ** i * (2**63 - 1 - i) for i in range(n)], dtype=pl.Int128),
+        f32nan=pl.Series([[float("nan"), 1.5, None, -float("inf")][i % 4] for i in range(n)], dtype=pl.Float32),
+        f64nan=pl.Series([[float("nan"), 0.1, None][i % 3] for i in range(n)], dtype=pl.Float64),
+        enum=pl.Series([["lo", "hi", None][i % 3] for i in range(n)], dtype=pl.Enum(["lo", "hi"])),
+        t=pl.Series([[dt.time(0, 0), dt.time(23, 59, 59, 999999), None][i % 3] for i in range(n)]),
+        dec=pl.Series([[decimal.Decimal("1.25"), None, decimal.Decimal("-3.50")][i % 3] for i in range(n)],
+                      dtype=pl.Decimal(10, 2)),
+        bin=pl.Series([[b"\x00\xff,\"\n", None, b""][i % 3] for i in range(n)], dtype=pl.Binary),
+        aware=pl.Series([dt.datetime(2024, 3, 31, 1, 30, i, tzinfo=dt.UTC) for i in range(n)])
+        .dt.convert_time_zone("Europe/Brussels"),
+        ts_ms=pl.Series([dt.datetime(2024, 1, 1, 0, 0, 0, 1000 * i) for i in range(n)], dtype=pl.Datetime("ms")),
+        ts_ns=pl.Series([dt.datetime(1999, 12, 31, 23, 59, 59, i) for i in range(n)], dtype=pl.Datetime("ns")),
+        key=pl.Series([f"k{(i * 7) % n:03d}" for i in range(n)]),
+    )
+
+
+def stored(path: Path) -> tuple[list[tuple], dict[str, list[tuple]]]:
+    """The schema (sqlite_master) and, per table, every value with its typeof()."""
+    con = sqlite3.connect(path)
+    try:
+        master = con.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").fetchall()
+        values = {}
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+            columns = [row[1] for row in con.execute(f'PRAGMA table_info("{name}")')]
+            if name == LOADS_TABLE:
+                columns.remove("loaded_at")
+            select = ", ".join(f'typeof("{c}"), "{c}"' for c in columns)
+            values[name] = con.execute(f'SELECT {select} FROM "{name}" ORDER BY rowid').fetchall()
+        return master, values
+    finally:
+        con.close()
+
+
+def test_adbc_and_sqlite3_paths_store_the_same(tmp_path: Path) -> None:
+    """Same DDL, same storage classes, same values -- every dtype -- and the same frames
+    read back, whichever SQLite bulk path wrote them."""
+    df = every_dtype_frame()
+    paths = {bulk: tmp_path / f"{bulk}.sqlite" for bulk in BULK_PATHS}
+    back = {}
+    for bulk, path in paths.items():
+        w = Warehouse(url=f"sqlite:///{path}", sqlite_bulk=bulk)
+        w.write_tables(
+            {"plain": df, "keyed": df, "empty": df.clear()}, run_id="r",
+            keys={"keyed": ["key"]}, indexes={"keyed": [["ts", "i8"]], "plain": [["day"]]},
+        )
+        back[bulk] = w.read_tables()
+    adbc_master, adbc_values = stored(paths["adbc"])
+    sqlite3_master, sqlite3_values = stored(paths["sqlite3"])
+    assert adbc_master == sqlite3_master
+    assert adbc_values.keys() == sqlite3_values.keys()
+    for name in adbc_values:
+        assert adbc_values[name] == sqlite3_values[name], name
+    classes = {c for row in adbc_values["plain"] for c in row[0::2]}
+    assert classes == {"text", "integer", "real", "blob", "null"}
+    for name, frame in back["adbc"].items():
+        if name == LOADS_TABLE:
+            frame, other = frame.drop("loaded_at"), back["sqlite3"][name].drop("loaded_at")
+        else:
+            other = back["sqlite3"][name]
+        assert_frame_equal(frame, other)
+    loaded_at = back["adbc"][LOADS_TABLE]["loaded_at"]
+    assert loaded_at.dtype == pl.Datetime("us") and loaded_at.null_count() == 0
+
+
+#: The kind of connection each RecordingWarehouse table was loaded through.
+LOADED_THROUGH: list[str] = []
+
+
+class RecordingWarehouse(Warehouse):
+    def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
+        LOADED_THROUGH.append(type(conn).__name__)
+        return super()._insert(conn, table, df)
+
+
+def test_bulk_path_choice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def kinds(w: Warehouse) -> list[str]:
+        LOADED_THROUGH.clear()
+        w.write_tables({"t": pl.DataFrame({"a": [1, 2]})})
+        assert_frame_equal(w.read_table("t"), pl.DataFrame({"a": [1, 2]}))
+        return list(LOADED_THROUGH)
+
+    url = f"sqlite:///{tmp_path}/w.sqlite"
+    with caplog.at_level("INFO"):
+        assert kinds(RecordingWarehouse(url=url)) == ["_AdbcSession"]  # the default
+    assert "via ADBC" in caplog.text
+    assert kinds(RecordingWarehouse(url=url, sqlite_bulk="sqlite3")) == ["Connection"]
+    assert kinds(RecordingWarehouse(url="sqlite://")) == ["Connection"]  # in memory
+    # Without the driver: the sqlite3 path, and the log line says so.
+    monkeypatch.setitem(sys.modules, "adbc_driver_sqlite.dbapi", None)  # import fails
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        assert kinds(RecordingWarehouse(url=url)) == ["Connection"]
+    assert "adbc_driver_sqlite not installed" in caplog.text
+
+
+def test_awkward_file_names_and_rollback_journal(tmp_path: Path, bulk: str) -> None:
+    """The ADBC driver opens URIs: a path with URI syntax in it is still the same file
+    SQLAlchemy's sqlite3 connections open. And WAL off (sqlite_wal=False) works."""
+    folder = tmp_path / "a b#c%20d é"
+    url = sa.engine.URL.create("sqlite", database=str(folder / "w.sqlite"))
+    w = Warehouse(url=url.render_as_string(), sqlite_bulk=bulk, sqlite_wal=False)
+    df = mixed_frame(5)
+    w.write_tables({"t": df})
+    assert [p.name for p in folder.iterdir()] == ["w.sqlite"]  # no -wal, no stray files
+    assert_frame_equal(w.read_table("t"), as_read_back(df))
+    con = sqlite3.connect(folder / "w.sqlite")
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    finally:
+        con.close()
+
+
 def test_replaces_tables_and_leaves_others_alone(warehouse: Warehouse) -> None:
     first = mixed_frame(10, "a")
     warehouse.write_tables({"t1": first, "t2": first, "keep": first}, run_id="r1")
@@ -173,6 +316,17 @@ def test_primary_key_and_indexes(warehouse: Warehouse) -> None:
     assert_frame_equal(warehouse.read_table("ind"), df)
 
 
+def test_rows_read_back_in_the_frames_order(warehouse: Warehouse) -> None:
+    """Also with a primary key: the pipeline sorts its tables, and SQLite and PostgreSQL
+    return them in that order (tests/postgres/test_graph_postgres.py)."""
+    keys = [f"{(i * 7919) % 1000:03d}-é" for i in range(1000)]  # shuffled, unique
+    df = pl.DataFrame({"n": range(1000), "key": keys})
+    warehouse.write_tables({"keyed": df, "plain": df}, keys={"keyed": ["key"]})
+    back = warehouse.read_tables(["keyed", "plain"])
+    assert_frame_equal(back["keyed"], df)
+    assert_frame_equal(back["plain"], df)
+
+
 class CrashingWarehouse(Warehouse):
     """Raises while loading the N-th table of a write (a crash mid-write)."""
 
@@ -188,18 +342,18 @@ class CrashingWarehouse(Warehouse):
         return super()._insert(conn, table, df)
 
 
-def test_failure_on_third_table_leaves_previous_tables_identical(tmp_path: Path) -> None:
+def test_failure_on_third_table_leaves_previous_tables_identical(tmp_path: Path, bulk: str) -> None:
     url = f"sqlite:///{tmp_path}/w.sqlite"
     old = {f"t{i}": mixed_frame(20 + i, f"old{i}") for i in range(1, 5)}
-    Warehouse(url=url).write_tables(old, run_id="old", keys={"t1": ["u16"]})
+    Warehouse(url=url, sqlite_bulk=bulk).write_tables(old, run_id="old", keys={"t1": ["u16"]})
 
     new = {f"t{i}": mixed_frame(7, f"new{i}") for i in range(1, 5)}
     new["t2"] = pl.DataFrame({"changed": ["schema"]})
     new["brand_new"] = mixed_frame(2)
     with pytest.raises(RuntimeError, match="simulated crash while loading t3"):
-        CrashingWarehouse(url=url).write_tables(new, run_id="new")
+        CrashingWarehouse(url=url, sqlite_bulk=bulk).write_tables(new, run_id="new")
 
-    w = Warehouse(url=url)
+    w = Warehouse(url=url, sqlite_bulk=bulk)
     assert w.table_names() == ["t1", "t2", "t3", "t4", LOADS_TABLE]
     for name, df in old.items():
         back = w.read_table(name)
@@ -211,24 +365,110 @@ def test_failure_on_third_table_leaves_previous_tables_identical(tmp_path: Path)
     assert w.write_tables(new, run_id="new")["t3"] == 7
 
 
-def test_busy_when_another_writer_holds_the_lock(tmp_path: Path) -> None:
-    path = tmp_path / "w.sqlite"
-    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=0.5)
+class DuplicatingWarehouse(Warehouse):
+    """Loads the rows of table ``u`` twice: a failure inside the database mid-write."""
+
+    def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
+        n = super()._insert(conn, table, df)
+        if table.name == "u":
+            super()._insert(conn, table, df)
+        return n
+
+
+def test_database_error_mid_write_rolls_back(tmp_path: Path, bulk: str) -> None:
+    url = f"sqlite:///{tmp_path}/w.sqlite"
+    old = {"t": pl.DataFrame({"k": [1]}), "u": pl.DataFrame({"k": [1]})}
+    Warehouse(url=url).write_tables(old, run_id="old", keys={"u": ["k"]})
+    new = {"t": pl.DataFrame({"k": [2, 3]}), "u": pl.DataFrame({"k": [2, 3]})}
+    # sqlite3 raises IntegrityError, the ADBC driver InternalError: both DBAPIErrors.
+    with pytest.raises(sa.exc.DBAPIError, match="UNIQUE constraint failed"):
+        DuplicatingWarehouse(url=url, sqlite_bulk=bulk).write_tables(new, keys={"u": ["k"]})
+    after = Warehouse(url=url).read_tables()
+    assert {name: f["k"].to_list() for name, f in after.items() if name != LOADS_TABLE} == {
+        "t": [1], "u": [1]
+    }
+    assert set(after[LOADS_TABLE]["run_id"]) == {"old"}
+
+
+def test_integers_beyond_int64_fail_and_change_nothing(tmp_path: Path, bulk: str) -> None:
+    url = f"sqlite:///{tmp_path}/w.sqlite"
+    w = Warehouse(url=url, sqlite_bulk=bulk)
     w.write_tables({"t": pl.DataFrame({"a": [1]})})
-    other = sqlite3.connect(path, isolation_level=None)
+    fits = pl.Series("a", [0, 2**63 - 1], dtype=pl.UInt64)
+    w.write_tables({"u": fits.to_frame()})
+    assert w.read_table("u")["a"].to_list() == [0, 2**63 - 1]
+    too_big = pl.Series("a", [1, 2**64 - 1], dtype=pl.UInt64).to_frame()
+    # sqlite3 cannot bind it (OverflowError); the ADBC path refuses it when casting.
+    with pytest.raises((OverflowError, pl.exceptions.InvalidOperationError)):
+        w.write_tables({"t": pl.DataFrame({"a": [2]}), "u": too_big})
+    assert w.read_table("t")["a"].to_list() == [1]
+    assert w.read_table("u")["a"].to_list() == [0, 2**63 - 1]
+
+
+# A process that takes the SQLite write lock of a file (Python's sqlite3, so also a
+# different SQLite library than the ADBC driver's) and holds it until its stdin closes.
+HOLD_WRITE_LOCK = """
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+con.execute("ROLLBACK")
+con.close()
+"""
+
+
+@contextlib.contextmanager
+def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another consolidation mid-write, in its own process (as in production)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE_LOCK, str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
     try:
-        other.execute("BEGIN IMMEDIATE")  # another consolidation mid-write
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        yield proc
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()  # the holder rolls back and exits
+        assert proc.wait(timeout=30) == 0
+
+
+def test_busy_when_another_writer_holds_the_lock(tmp_path: Path, bulk: str) -> None:
+    path = tmp_path / "w.sqlite"
+    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=0.5, sqlite_bulk=bulk)
+    w.write_tables({"t": pl.DataFrame({"a": [1]})})
+    with write_lock_held_by_another_process(path):
         started = time.perf_counter()
         with pytest.raises(WarehouseBusy, match="another consolidation is writing"):
             w.write_tables({"t": pl.DataFrame({"a": [2]})})
         assert time.perf_counter() - started >= 0.4
         # Readers are not blocked by the writer (WAL).
         assert w.read_table("t")["a"].to_list() == [1]
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
     w.write_tables({"t": pl.DataFrame({"a": [2]})})
     assert w.read_table("t")["a"].to_list() == [2]
+
+
+def test_waiting_writer_proceeds_when_the_other_commits(tmp_path: Path, bulk: str) -> None:
+    path = tmp_path / "w.sqlite"
+    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=30, sqlite_bulk=bulk)
+    w.write_tables({"t": pl.DataFrame({"a": [1]})})
+    result: dict[str, object] = {}
+
+    def second() -> None:
+        try:
+            result["counts"] = w.write_tables({"t": pl.DataFrame({"a": [3]})})
+        except BaseException as exc:  # noqa: BLE001
+            result["error"] = exc
+
+    with write_lock_held_by_another_process(path):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(1.0)
+        assert thread.is_alive(), result  # waiting for the write lock
+    thread.join(timeout=30)
+    assert result == {"counts": {"t": 1}}
+    assert w.read_table("t")["a"].to_list() == [3]
 
 
 #: (run_id, lock acquired, last statement done) of every SlowWarehouse write.
@@ -271,41 +511,77 @@ def check_consistent_set(frames: dict[str, pl.DataFrame]) -> str:
     return writer
 
 
-def run_concurrent_writers(url: str, rows: int) -> None:
-    """Two writers start at the same moment while a reader keeps reading all tables
-    as one set; every set read, and the final set, comes from a single writer."""
-    Warehouse(url=url).write_tables(writer_tables("seed", 3), run_id="seed")
+# A process that reads all tables as one set (read_tables) again and again until the
+# file argv[2] exists, printing per table the writers (for warehouse_loads the run ids)
+# it saw, as one JSON line per read; "ready" after the first read.
+CONSISTENT_READER = """
+import json, os, sys
+from pipelines.resources.warehouse import LOADS_TABLE, Warehouse
+url, stop = sys.argv[1], sys.argv[2]
+reader = Warehouse(url=url)
+reads = 0
+while reads < 1 or not os.path.exists(stop):
+    frames = reader.read_tables()
+    print(json.dumps({
+        name: sorted(set(df["run_id" if name == LOADS_TABLE else "writer"].to_list()))
+        for name, df in frames.items()
+    }), flush=True)
+    reads += 1
+    if reads == 1:
+        print("ready", flush=True)
+"""
+
+
+def check_consistent_read(line: str) -> str:
+    """``check_consistent_set`` for one read of the CONSISTENT_READER process."""
+    sets = json.loads(line)
+    writers = {w for name, ws in sets.items() if name != LOADS_TABLE for w in ws}
+    assert len(writers) == 1, f"tables from different writers: {sets}"
+    (writer,) = writers
+    assert set(sets.get(LOADS_TABLE, [writer])) == {writer}, sets
+    return writer
+
+
+def run_concurrent_writers(url: str, rows: int, **options: object) -> None:
+    """Two writers start at the same moment while a reader (in another process, as
+    dashboards are) keeps reading all tables as one set; every set read, and the final
+    set, comes from a single writer."""
+    Warehouse(url=url, **options).write_tables(writer_tables("seed", 3), run_id="seed")
     WRITE_WINDOWS.clear()
     contents = {w: writer_tables(w, rows) for w in ("A", "B")}
-    barrier = threading.Barrier(3)
+    barrier = threading.Barrier(2)
     errors: list[BaseException] = []
-    done = threading.Event()
-    seen: list[str] = []
 
     def write(writer: str) -> None:
         try:
             barrier.wait()
-            SlowWarehouse(url=url).write_tables(contents[writer], run_id=writer)
+            SlowWarehouse(url=url, **options).write_tables(contents[writer], run_id=writer)
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
-    def read() -> None:
-        try:
-            barrier.wait()
-            reader = Warehouse(url=url)
-            while not done.is_set():
-                seen.append(check_consistent_set(reader.read_tables()))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=write, args=(w,)) for w in ("A", "B")]
-    reader_thread = threading.Thread(target=read)
-    for t in [*threads, reader_thread]:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    done.set()
-    reader_thread.join(timeout=120)
+    with contextlib.ExitStack() as stack:
+        stop = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lw-reader-"))) / "stop"
+        reader = subprocess.Popen(
+            [sys.executable, "-c", CONSISTENT_READER, url, str(stop)],
+            stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        )
+        stack.callback(reader.kill)
+        assert reader.stdout is not None
+        lines = []
+        for line in reader.stdout:  # up to the reader's first read
+            lines.append(line)
+            if line.strip() == "ready":
+                break
+        assert lines and lines[-1].strip() == "ready", lines
+        threads = [threading.Thread(target=write, args=(w,)) for w in ("A", "B")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        stop.touch()
+        out, _ = reader.communicate(timeout=120)
+        assert reader.returncode == 0
+    seen = [check_consistent_read(line) for line in [*lines, *out.splitlines()] if line.strip() != "ready"]
     assert not errors, errors
     # The writers held the lock one after the other, never at the same time.
     (_, start1, end1), (_, start2, end2) = sorted(WRITE_WINDOWS, key=lambda w: w[1])
@@ -316,11 +592,11 @@ def run_concurrent_writers(url: str, rows: int) -> None:
     assert winner in ("A", "B")
     for name, df in contents[winner].items():
         assert_frame_equal(final[name], as_read_back(df))
-    assert seen and set(seen) <= {"seed", "A", "B"}
+    assert len(seen) >= 2 and set(seen) <= {"seed", "A", "B"}
 
 
-def test_two_concurrent_writers_end_with_one_consistent_set(tmp_path: Path) -> None:
-    run_concurrent_writers(f"sqlite:///{tmp_path}/w.sqlite", rows=2_000)
+def test_two_concurrent_writers_end_with_one_consistent_set(tmp_path: Path, bulk: str) -> None:
+    run_concurrent_writers(f"sqlite:///{tmp_path}/w.sqlite", rows=2_000, sqlite_bulk=bulk)
 
 
 def test_rejects_what_it_cannot_store(warehouse: Warehouse) -> None:

@@ -15,12 +15,55 @@ old set or the new set. Two writers never interleave: PostgreSQL takes a transac
 level advisory lock, SQLite a ``BEGIN IMMEDIATE`` write lock; the second writer waits up
 to ``lock_timeout_seconds`` and then raises ``WarehouseBusy``.
 
-Bulk paths: SQLite gets the raw ``sqlite3`` cursor's ``executemany`` with plain tuples
-(dates and timestamps as ISO text, exactly the format SQLAlchemy's SQLite ``Date`` and
-``DateTime`` use, so reading back through SQLAlchemy returns ``date``/``datetime``);
-PostgreSQL through psycopg 3 gets ``COPY ... FROM STDIN (FORMAT csv)`` fed with CSV that
-polars writes in chunks. Both run on the very connection and transaction SQLAlchemy
-holds. Other SQLAlchemy backends fall back to a Core ``executemany`` insert.
+Bulk paths:
+
+* SQLite files (``sqlite_bulk="adbc"``, the default): the whole write -- PRAGMAs,
+  ``BEGIN IMMEDIATE``, DROP/CREATE (the DDL SQLAlchemy compiles for SQLite, so the
+  tables are declared exactly as ``Table.create`` declares them), the rows, indexes,
+  ``warehouse_loads``, ``COMMIT`` -- runs on one connection of the ADBC SQLite driver
+  (``adbc_driver_sqlite``), whose Arrow-native bulk ingest binds the columns in C
+  (several times faster than ``sqlite3.executemany``, which builds a Python object for
+  every value). Values are stored exactly as the ``sqlite3`` path stores them: dates and
+  timestamps as ISO text in the format of SQLAlchemy's SQLite ``Date``/``DateTime``
+  (so reading back through SQLAlchemy returns ``date``/``datetime``), booleans as 0/1,
+  decimals as floats. Driver errors are raised as SQLAlchemy ``DBAPIError`` subclasses,
+  as on the other paths, after the ADBC driver's classes ("database is locked" is an
+  ``OperationalError``, but a UNIQUE violation an ``InternalError``, not an
+  ``IntegrityError``).
+* SQLite fallback (``sqlite_bulk="sqlite3"``, in-memory databases -- ADBC cannot share
+  the StaticPool connection --, ``file:`` URIs, or ``adbc_driver_sqlite`` not
+  installed): the raw ``sqlite3`` cursor's ``executemany`` with plain tuples, on the
+  connection and transaction SQLAlchemy holds.
+* PostgreSQL through psycopg 3: ``COPY ... FROM STDIN (FORMAT csv)`` fed with CSV that
+  polars writes in chunks, on the connection and transaction SQLAlchemy holds.
+* Other SQLAlchemy backends: a Core ``executemany`` insert.
+
+Rows are inserted in the frame's order on every path, so a table reads back (``SELECT``
+without ``ORDER BY``: SQLite in rowid order, PostgreSQL after a fresh COPY in load order)
+in the order the pipeline sorted it -- the same on SQLite and PostgreSQL. (Inserting in
+primary-key order would build the index of the random HMAC keys by appending, but then a
+keyed table would read back in key order; with ADBC the sort costs about what it saves.)
+
+**One SQLite library per file per process.** The ADBC driver links its *own* copy of the
+SQLite library, separate from the one Python's ``sqlite3`` module (and so SQLAlchemy)
+uses. SQLite serialises writers with POSIX advisory locks, and those are per process:
+two copies of the library in one process do not see each other's locks on the same file
+(one copy's ``BEGIN IMMEDIATE`` does not block the other's), and closing one copy's file
+descriptor drops the locks the other copy holds -- SQLite's "How To Corrupt An SQLite
+Database File" lists "multiple copies of SQLite linked into the same application" as a
+way to corrupt a database. Hence the rules:
+
+1. every write of ``write_tables`` goes through the one ADBC connection (DDL, rows,
+   indexes and ``warehouse_loads`` alike), so writers -- in this process or any other --
+   always see each other's locks;
+2. while ``write_tables`` runs, nothing else in the *same process* may have the
+   warehouse file open through ``sqlite3``/SQLAlchemy (``read_tables``, ``table_names``,
+   a raw ``sqlite3`` connection). Other processes are fine (locks work between
+   processes), and so is using them before or after the write: SQLAlchemy's connections
+   here are not pooled (NullPool), so none stays open. This is how the pipeline runs: a
+   consolidation writes its tables in one step, a second consolidation is another
+   process, dashboards and reports read from their own processes. Tests that read or
+   lock the file *during* a write do it from a subprocess.
 
 Column types (``sqlalchemy_type_for``): String/Categorical/Enum/Null -> TEXT, Int* ->
 BIGINT, Float* -> FLOAT(53) (double precision), Boolean, Date, Datetime -> DATETIME /
@@ -34,24 +77,30 @@ plain indexes. Every write also rewrites its rows of ``warehouse_loads`` (table,
 run_id, loaded_at UTC), in the same transaction.
 
 Tests can simulate a crash mid-write by subclassing ``Warehouse`` and overriding
-``_insert(conn, table, df)``.
+``_insert(conn, table, df)`` (also ``_lock_for_write(conn)``, ``_record_loads(conn,
+counts, run_id)``). ``conn`` is SQLAlchemy's ``Connection``, or on the ADBC path an
+``_AdbcSession`` with the same ``info`` dict and ``dialect``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, Literal
 
 import dagster as dg
 import polars as pl
 import sqlalchemy as sa
 from pydantic import Field, PrivateAttr
+from sqlalchemy.dialects import sqlite as sqlite_dialects
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
@@ -192,11 +241,93 @@ def _frame_for_copy(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(casts).select(df.columns) if casts else df
 
 
+def _frame_for_adbc(df: pl.DataFrame) -> pl.DataFrame:
+    """``_frame_for_sqlite``, plus: integers the ADBC driver cannot bind (128-bit ones have
+    no Arrow export; it refuses UInt64 above the int64 range) as Int64, strictly -- a value
+    beyond the int64 range fails here, naming its column, as it fails on the sqlite3
+    path (which cannot bind it either)."""
+    df = _frame_for_sqlite(df)
+    casts = [
+        pl.col(name).cast(pl.Int64, strict=True)
+        for name, dtype in df.schema.items()
+        if dtype in (pl.UInt64, pl.Int128, pl.UInt128)
+    ]
+    return df.with_columns(casts) if casts else df
+
+
 def _wrap_dbapi_error(conn: Connection, statement: str, exc: Exception) -> sa.exc.DBAPIError:
     """Errors of the raw-driver fast paths as SQLAlchemy raises them elsewhere."""
     return sa.exc.DBAPIError.instance(
         statement, None, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect
     )
+
+
+def _adbc_sqlite_dbapi() -> ModuleType | None:
+    """``adbc_driver_sqlite.dbapi``, or None when it cannot be imported."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc_sqlite
+    except ImportError:
+        return None
+    return adbc_sqlite
+
+
+class _AdbcSession:
+    """The ADBC SQLite connection of one ``write_tables`` call, in the role SQLAlchemy's
+    ``Connection`` has on the other paths: the write steps (and the tests' overrides of
+    them) get it as ``conn``. ``info`` is a dict like ``Connection.info``; ``dialect`` is
+    SQLAlchemy's SQLite dialect (DDL is compiled with it); ``cursor`` the ADBC cursor.
+    Driver errors are raised as SQLAlchemy ``DBAPIError`` subclasses (``OperationalError``
+    for "database is locked"), as the other paths raise them."""
+
+    def __init__(self, dbapi: ModuleType, uri: str) -> None:
+        self.dbapi = dbapi
+        self.dialect = sqlite_dialects.dialect()
+        self.info: dict[Any, Any] = {}
+        try:
+            # autocommit: the driver issues no BEGIN of its own; this class does.
+            self.connection = dbapi.connect(uri, autocommit=True)
+        except dbapi.Error as exc:
+            raise self._wrap(None, exc) from exc
+        self.cursor = self.connection.cursor()
+
+    def execute(
+        self, statement: str | sa.schema.ExecutableDDLElement, parameters: Sequence[Any] = ()
+    ) -> list[tuple]:
+        """Run one statement (SQL text with ``?`` parameters, or a SQLAlchemy DDL
+        construct); return its rows."""
+        sql = statement if isinstance(statement, str) else str(statement.compile(dialect=self.dialect))
+        try:
+            self.cursor.execute(sql, list(parameters) or None)
+            return self.cursor.fetchall() if self.cursor.description else []
+        except self.dbapi.Error as exc:
+            raise self._wrap(sql, exc) from exc
+
+    def ingest(self, table: str, frame: pl.DataFrame) -> None:
+        """Append ``frame`` (Arrow-exportable columns named as the table's) to ``table``."""
+        try:
+            self.cursor.adbc_ingest(table, frame, mode="append")
+        except self.dbapi.Error as exc:
+            raise self._wrap(f"INSERT INTO {table} (ADBC bulk ingest)", exc) from exc
+
+    def rollback_quietly(self) -> None:
+        # Best effort: closing the connection rolls back whatever is still open anyway.
+        with contextlib.suppress(Exception):
+            self.cursor.execute("ROLLBACK")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.cursor.close()
+        self.connection.close()
+
+    def _wrap(self, statement: str | None, exc: Exception) -> sa.exc.DBAPIError:
+        return sa.exc.DBAPIError.instance(statement, None, exc, self.dbapi.Error, dialect=self.dialect)
+
+
+@dataclass
+class _WriteProgress:
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    lock_held: bool = False
 
 
 # ----------------------------------------------------------------------- resource
@@ -221,6 +352,14 @@ class Warehouse(dg.ConfigurableResource):
         description=(
             "Put SQLite files in WAL mode: readers keep reading the old tables while a "
             "write is under way. Turn off for files on network shares."
+        ),
+    )
+    sqlite_bulk: Literal["adbc", "sqlite3"] = Field(
+        default="adbc",
+        description=(
+            "How write_tables loads SQLite files: 'adbc' (the ADBC SQLite driver's Arrow "
+            "bulk ingest; falls back to 'sqlite3' when adbc_driver_sqlite is not "
+            "installed and for in-memory databases) or 'sqlite3' (executemany)."
         ),
     )
 
@@ -266,7 +405,7 @@ class Warehouse(dg.ConfigurableResource):
             return sa.create_engine(url, poolclass=NullPool)
 
         database = url.database or ""
-        in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+        in_memory = self._sqlite_in_memory(url)
         if not in_memory and not database.startswith("file:"):
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
@@ -294,6 +433,54 @@ class Warehouse(dg.ConfigurableResource):
                 conn.exec_driver_sql("BEGIN")
 
         return engine
+
+    @staticmethod
+    def _sqlite_in_memory(url: URL) -> bool:
+        return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
+
+    def _sqlite_bulk_path(self) -> tuple[ModuleType | None, str]:
+        """(the ADBC SQLite DB-API module, or None for the SQLAlchemy paths; why)."""
+        url = self._sa_url()
+        if url.get_backend_name() != "sqlite":
+            return None, ""
+        if self.sqlite_bulk != "adbc":
+            return None, "sqlite3"
+        if self._sqlite_in_memory(url) or (url.database or "").startswith("file:"):
+            return None, "sqlite3 (in-memory/URI database)"
+        adbc = _adbc_sqlite_dbapi()
+        if adbc is None:
+            return None, "sqlite3 (adbc_driver_sqlite not installed)"
+        return adbc, "ADBC"
+
+    def _adbc_uri(self) -> str:
+        """The file SQLAlchemy's sqlite3 connections open (the path as given, relative to
+        the working directory, like sqlite3), as a URI the ADBC driver opens (it always
+        parses its argument as a URI: ``?``, ``#`` and ``%`` are escaped)."""
+        database = self._sa_url().database or ""
+        path = Path(os.path.abspath(database))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path.as_uri()
+
+    @contextlib.contextmanager
+    def _adbc_transaction(self, adbc: ModuleType) -> Iterator[_AdbcSession]:
+        """An ADBC connection inside ``BEGIN IMMEDIATE`` (waits up to the lock timeout for
+        another writer), committed when the block ends, rolled back if it raises."""
+        session = _AdbcSession(adbc, self._adbc_uri())
+        try:
+            session.execute(f"PRAGMA busy_timeout = {max(0, int(self.lock_timeout_seconds * 1000))}")
+            if self.sqlite_wal:
+                session.execute("PRAGMA journal_mode=WAL")
+            # See _insert_sqlite: a page cache that holds a primary-key index.
+            session.execute(f"PRAGMA cache_size = -{_SQLITE_WRITE_CACHE_KIB}")
+            session.execute("BEGIN IMMEDIATE")
+            try:
+                yield session
+                session.execute("COMMIT")
+            except BaseException:
+                session.rollback_quietly()
+                raise
+        finally:
+            session.close()
 
     def dispose(self) -> None:
         if self._engine is not None:
@@ -375,39 +562,57 @@ class Warehouse(dg.ConfigurableResource):
             return {}
 
         log = dg.get_dagster_logger()
-        counts: dict[str, int] = {}
-        seconds: dict[str, float] = {}
+        progress = _WriteProgress()
         started = time.perf_counter()
         dialect = self.dialect_name
-        lock_held = False
+        adbc, via = self._sqlite_bulk_path()
         try:
-            with self.engine.connect() as conn:
-                conn.execution_options(warehouse_write=True)
-                with conn.begin():  # SQLite: BEGIN IMMEDIATE (waits for other writers)
-                    self._lock_for_write(conn)  # PostgreSQL: advisory lock
-                    lock_held = True
-                    self._lock_tables(conn, list(frames))
-                    metadata = sa.MetaData()
-                    for name, df in frames.items():
-                        t0 = time.perf_counter()
-                        table = self._replace_table(conn, metadata, name, df, keys.get(name))
-                        counts[name] = self._insert(conn, table, df)
-                        self._add_keys_and_indexes(conn, table, keys.get(name), indexes.get(name, []))
-                        seconds[name] = time.perf_counter() - t0
-                    self._record_loads(conn, counts, run_id)
+            if adbc is not None:
+                # BEGIN IMMEDIATE on the ADBC connection (waits for other writers).
+                with self._adbc_transaction(adbc) as session:
+                    self._write_all(session, frames, keys, indexes, run_id, progress)
+            else:
+                with self.engine.connect() as conn:
+                    conn.execution_options(warehouse_write=True)
+                    with conn.begin():  # SQLite: BEGIN IMMEDIATE (waits for other writers)
+                        self._write_all(conn, frames, keys, indexes, run_id, progress)
         except sa.exc.OperationalError as exc:
-            busy = self._busy_error(exc, dialect, lock_held)
+            busy = self._busy_error(exc, dialect, progress.lock_held)
             if busy is not None:
                 raise busy from exc
             raise
+        counts, seconds = progress.counts, progress.seconds
         # One log line for the whole write (in a Dagster run every line is a stored event).
         slowest = sorted(seconds.items(), key=lambda item: -item[1])[:5]
         log.info(
-            "warehouse %s: replaced %d tables (%d rows) in %.1fs; slowest: %s",
+            "warehouse %s: replaced %d tables (%d rows) in %.1fs%s; slowest: %s",
             self.describe(), len(counts), sum(counts.values()), time.perf_counter() - started,
+            f" via {via}" if via else "",
             ", ".join(f"{name} {counts[name]} rows {t:.2f}s" for name, t in slowest),
         )
         return counts
+
+    def _write_all(
+        self,
+        conn: Connection | _AdbcSession,
+        frames: dict[str, pl.DataFrame],
+        keys: dict[str, list[str]],
+        indexes: dict[str, list[list[str]]],
+        run_id: str | None,
+        progress: _WriteProgress,
+    ) -> None:
+        """Everything ``write_tables`` does inside its transaction."""
+        self._lock_for_write(conn)  # PostgreSQL: advisory lock
+        progress.lock_held = True
+        self._lock_tables(conn, list(frames))
+        metadata = sa.MetaData()
+        for name, df in frames.items():
+            t0 = time.perf_counter()
+            table = self._replace_table(conn, metadata, name, df, keys.get(name))
+            progress.counts[name] = self._insert(conn, table, df)
+            self._add_keys_and_indexes(conn, table, keys.get(name), indexes.get(name, []))
+            progress.seconds[name] = time.perf_counter() - t0
+        self._record_loads(conn, progress.counts, run_id)
 
     # --- steps of write_tables (small methods: tests may override them)
 
@@ -458,7 +663,7 @@ class Warehouse(dg.ConfigurableResource):
                 raise ValueError(f"primary key of {name} {columns}: duplicate values, e.g. {dup}")
         return frames
 
-    def _lock_for_write(self, conn: Connection) -> None:
+    def _lock_for_write(self, conn: Connection | _AdbcSession) -> None:
         """Serialise writers. SQLite: already done by BEGIN IMMEDIATE. PostgreSQL: a
         transaction-level advisory lock (released by commit/rollback, also when the
         connection dies); a second writer waits up to ``lock_timeout``."""
@@ -468,7 +673,7 @@ class Warehouse(dg.ConfigurableResource):
         conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{ms}ms"})
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK_KEY})
 
-    def _lock_tables(self, conn: Connection, names: list[str]) -> None:
+    def _lock_tables(self, conn: Connection | _AdbcSession, names: list[str]) -> None:
         """PostgreSQL: ACCESS EXCLUSIVE locks on the existing target tables, all at once
         in name order -- the order ``read_tables`` locks in, so a consistent reader and
         the writer cannot deadlock. Waits for running readers up to ``lock_timeout``."""
@@ -484,7 +689,7 @@ class Warehouse(dg.ConfigurableResource):
 
     def _replace_table(
         self,
-        conn: Connection,
+        conn: Connection | _AdbcSession,
         metadata: sa.MetaData,
         name: str,
         df: pl.DataFrame,
@@ -499,14 +704,21 @@ class Warehouse(dg.ConfigurableResource):
             # SQLite cannot add a primary key later; PostgreSQL adds it after the load
             # (one index build instead of index maintenance for every row).
             table.append_constraint(sa.PrimaryKeyConstraint(*key, name=f"{name}_pkey"))
-        table.drop(conn, checkfirst=True)
-        table.create(conn)
+        if isinstance(conn, _AdbcSession):
+            # The statements Table.drop(checkfirst=True) / Table.create emit.
+            conn.execute(sa.schema.DropTable(table, if_exists=True))
+            conn.execute(sa.schema.CreateTable(table))
+        else:
+            table.drop(conn, checkfirst=True)
+            table.create(conn)
         return table
 
-    def _insert(self, conn: Connection, table: sa.Table, df: pl.DataFrame) -> int:
+    def _insert(self, conn: Connection | _AdbcSession, table: sa.Table, df: pl.DataFrame) -> int:
         """Load ``df`` into the freshly created ``table``; return the row count."""
         if df.height == 0:
             return 0
+        if isinstance(conn, _AdbcSession):
+            return self._insert_adbc(conn, table, df)
         if conn.dialect.name == "sqlite":
             return self._insert_sqlite(conn, table, df)
         if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
@@ -532,6 +744,12 @@ class Warehouse(dg.ConfigurableResource):
             raise _wrap_dbapi_error(conn, sql, exc) from exc
         finally:
             cursor.close()
+        return df.height
+
+    def _insert_adbc(self, conn: _AdbcSession, table: sa.Table, df: pl.DataFrame) -> int:
+        # The polars frame goes in through the Arrow C stream interface (no copy); the
+        # driver binds each column's buffers to one prepared INSERT, row by row, in C.
+        conn.ingest(table.name, _frame_for_adbc(df))
         return df.height
 
     def _insert_copy(self, conn: Connection, table: sa.Table, df: pl.DataFrame) -> int:
@@ -562,7 +780,7 @@ class Warehouse(dg.ConfigurableResource):
 
     def _add_keys_and_indexes(
         self,
-        conn: Connection,
+        conn: Connection | _AdbcSession,
         table: sa.Table,
         key: list[str] | None,
         indexes: Iterable[list[str]],
@@ -573,9 +791,15 @@ class Warehouse(dg.ConfigurableResource):
             conn.execute(sa.schema.AddConstraint(pk))
         for i, columns in enumerate(indexes, start=1):
             index_name = f"ix_{table.name}_{i}"[:_MAX_IDENTIFIER_BYTES]
-            sa.Index(index_name, *(table.c[c] for c in columns)).create(conn)
+            index = sa.Index(index_name, *(table.c[c] for c in columns))
+            if isinstance(conn, _AdbcSession):
+                conn.execute(sa.schema.CreateIndex(index))
+            else:
+                index.create(conn)
 
-    def _record_loads(self, conn: Connection, counts: dict[str, int], run_id: str | None) -> None:
+    def _record_loads(
+        self, conn: Connection | _AdbcSession, counts: dict[str, int], run_id: str | None
+    ) -> None:
         loads = sa.Table(
             LOADS_TABLE,
             sa.MetaData(),
@@ -584,9 +808,33 @@ class Warehouse(dg.ConfigurableResource):
             sa.Column("run_id", sa.Text()),
             sa.Column("loaded_at", sa.DateTime(), nullable=False),
         )
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if isinstance(conn, _AdbcSession):
+            # What the SQLAlchemy statements below do, as SQLite stores it (loaded_at as
+            # SQLAlchemy's DateTime text).
+            conn.execute(sa.schema.CreateTable(loads, if_not_exists=True))
+            names = list(counts)
+            conn.execute(
+                f"DELETE FROM {LOADS_TABLE} WHERE table_name IN ({', '.join('?' * len(names))})",
+                names,
+            )
+            loaded_at = sa.DateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)(now)
+            conn.ingest(
+                LOADS_TABLE,
+                pl.DataFrame(
+                    {
+                        "table_name": names,
+                        "rows": [counts[t] for t in names],
+                        "run_id": [run_id] * len(names),
+                        "loaded_at": [loaded_at] * len(names),
+                    },
+                    schema={"table_name": pl.String, "rows": pl.Int64, "run_id": pl.String,
+                            "loaded_at": pl.String},
+                ),
+            )
+            return
         loads.create(conn, checkfirst=True)
         conn.execute(loads.delete().where(loads.c.table_name.in_(list(counts))))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         conn.execute(
             loads.insert(),
             [
