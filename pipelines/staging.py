@@ -132,35 +132,83 @@ def _combine(sheets: list[RawSheet], sheet_spec: SheetSpec) -> pl.DataFrame:
         by_header = {normalise_header(c): c for c in value_cols}
         renames = {f: by_header.get(normalise_header(h)) for f, h in sheet_spec.columns.items()}
         # Exact duplicates: equal in every column of the file to an earlier row.
-        frame = frame.with_columns(
-            pl.when(pl.struct(value_cols).is_first_distinct()).then(pl.lit("pending")).otherwise(pl.lit("duplicate")).alias(FATE)
-        )
+        first = _first_distinct(frame, value_cols)
         extra = {w: by_header.get(normalise_header(w)) for w in (*sheet_spec.wide_contacts, *sheet_spec.wide_referrals)}
-        selected = [pl.col(ROW), pl.col(FATE), pl.lit(raw.file_name).alias(FILE), pl.lit(raw.sheet).alias(SHEET)]
+        selected = [pl.col(ROW), pl.when(first).then(pl.lit("pending")).otherwise(pl.lit("duplicate")).alias(FATE),
+                    pl.lit(raw.file_name).alias(FILE), pl.lit(raw.sheet).alias(SHEET)]
         selected += [(pl.col(src) if src else pl.lit(None, pl.String)).alias(f) for f, src in renames.items()]
         selected += [pl.col(src).alias(w) for w, src in extra.items() if src]
         frame = frame.select(selected)
         if sheet_spec.skip_rows_where:
             column, value = sheet_spec.skip_rows_where["column"], str(sheet_spec.skip_rows_where["equals"])
-            frame = frame.filter(p.label_key(pl.col(column)).fill_null("") != p.label_key_py(value))
+            frame = frame.filter(_label(column).fill_null("") != p.label_key_py(value))
         frames.append(frame)
     return pl.concat(frames, how="diagonal_relaxed")
 
 
+def _first_distinct(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
+    """Per row: no earlier row is equal in all ``columns`` (nulls equal), as
+    ``pl.struct(columns).is_first_distinct()``. Only the rows that have an equal row at all
+    (a cheaper test) are compared in order."""
+    first = pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+    if not columns or frame.height == 0:
+        return first
+    values = frame.select(columns)
+    repeated = values.is_duplicated()
+    if not repeated.any():
+        return first
+    rows = repeated.arg_true()
+    return first.scatter(rows, values[rows].select(pl.struct(columns).is_first_distinct()).to_series())
+
+
+# Parsing and code mapping per distinct value (see parsing.by_distinct): the columns they are
+# used on hold few distinct values among many rows.
+
 def _code(frame_col: str, spec: SourceSpec, code_list: str, dtype: pl.DataType = pl.String) -> pl.Expr:
-    return p.map_code(pl.col(frame_col), spec.code_map(code_list), dtype)
+    mapping = spec.code_map(code_list)
+    return p.by_distinct(pl.col(frame_col), lambda e: p.map_code(e, mapping, dtype), dtype)
 
 
-def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str]]) -> pl.DataFrame:
-    """Labels outside the mapping among loaded rows: (leerwinkel, column, value, rows)."""
+def _label(column: str) -> pl.Expr:
+    return p.by_distinct(pl.col(column), p.label_key, pl.String)
+
+
+def _date(column: str, serial: bool = False) -> pl.Expr:
+    return p.by_distinct(pl.col(column), lambda e: p.parse_date(e, serial), pl.Date)
+
+
+def _datetime(column: str) -> pl.Expr:
+    return p.by_distinct(pl.col(column), p.parse_datetime, pl.Datetime("us"))
+
+
+def _number(column: str, decimal_comma: bool = False) -> pl.Expr:
+    return p.by_distinct(pl.col(column), lambda e: p.parse_number(e, decimal_comma), pl.Float64)
+
+
+def _int(column: str) -> pl.Expr:
+    return p.by_distinct(pl.col(column), p.parse_int, pl.Int64)
+
+
+def _postcode(column: str) -> pl.Expr:
+    return p.by_distinct(pl.col(column), p.postcode, pl.String)
+
+
+def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str]], where: pl.Expr | None = None) -> pl.DataFrame:
+    """Labels outside the mapping among loaded rows (``where``): (leerwinkel, column, value, rows).
+
+    Counted per distinct label first, then only the distinct labels are mapped."""
+    fields = [(column, code_list) for column, code_list in fields if column in frame.columns]
+    if not fields:
+        return empty("unmapped")
+    columns = list(dict.fromkeys(column for column, _ in fields))
+    rows = frame.lazy().filter(where) if where is not None else frame.lazy()
+    values = rows.select([p.clean_text(pl.col(c)).alias(c) for c in columns]).collect()
     parts = []
     for column, code_list in fields:
-        if column not in frame.columns:
-            continue
-        raw = p.clean_text(pl.col(column))
-        found = frame.filter(raw.is_not_null() & _code(column, spec, code_list).is_null()).select(raw.alias("value"))
+        counts = values.get_column(column).drop_nulls().value_counts(name="rows").rename({column: "value"})
+        found = counts.filter(p.map_code(pl.col("value"), spec.code_map(code_list)).is_null())
         if found.height:
-            parts.append(found.group_by("value").len("rows").with_columns(pl.lit(column).alias("column")))
+            parts.append(found.with_columns(pl.lit(column).alias("column")))
     if not parts:
         return empty("unmapped")
     result = pl.concat(parts).with_columns(
@@ -203,7 +251,7 @@ def _person_fields(frame: pl.DataFrame, spec: SourceSpec, sheet_spec: SheetSpec,
     """Birth year, national-number digits and validity, codes; personal columns dropped after."""
     exprs = []
     if "birth_date" in frame.columns:
-        exprs.append(p.parse_date(pl.col("birth_date"), serial).alias("_birth_date"))
+        exprs.append(_date("birth_date", serial).alias("_birth_date"))
     elif "birth_year" in frame.columns:
         exprs.append(pl.lit(None, pl.Date).alias("_birth_date"))
     if "national_number" in frame.columns:
@@ -212,7 +260,7 @@ def _person_fields(frame: pl.DataFrame, spec: SourceSpec, sheet_spec: SheetSpec,
     if "national_number" in frame.columns:
         frame = frame.with_columns(valid_national_number(pl.col("_nn")).alias("_nn_valid"))
     if "birth_year" in frame.columns:
-        year = p.parse_int(pl.col("birth_year"))
+        year = _int("birth_year")
         frame = frame.with_columns(pl.when(year.is_between(1850, 2200)).then(year).otherwise(None).cast(pl.Int32).alias("_birth_year"))
     else:
         frame = frame.with_columns(pl.col("_birth_date").dt.year().cast(pl.Int32).alias("_birth_year"))
@@ -225,7 +273,7 @@ def _client_keys(frame: pl.DataFrame, ctx: Context, local_id: pl.Expr) -> pl.Dat
     nn = pl.col("_nn") if "_nn" in frame.columns else pl.lit(None, pl.String)
     message = pl.when(has_nn).then(pl.lit("nn:") + nn).otherwise(pl.lit(f"lw:{lw}:") + local_id)
     frame = frame.with_columns(message.alias("_client_msg"))
-    return frame.with_columns(ctx.key(frame, "_client_msg").alias("client_key")).drop("_client_msg")
+    return frame.with_columns(ctx.key(frame, "_client_msg").alias("client_key")).drop("_client_msg", NAME, strict=False)
 
 
 # ---------------------------------------------------------------- roles
@@ -243,7 +291,7 @@ def _stage_clients(sheets: list[RawSheet], sheet_spec: SheetSpec, file_spec: Fil
     codes = [pl.coalesce(_code(f, ctx.spec, f), pl.lit("unknown")).alias(f) for f in CODE_FIELDS if f in frame.columns]
     loaded = frame.filter(pl.col(FATE) == "loaded")
     unmapped = _unmapped(loaded, ctx.spec, [(f, f) for f in CODE_FIELDS if f in loaded.columns])
-    postcode = p.postcode(pl.col("postcode")) if "postcode" in loaded.columns else pl.lit(None, pl.String)
+    postcode = _postcode("postcode") if "postcode" in loaded.columns else pl.lit(None, pl.String)
     loaded = _client_keys(loaded.with_columns(*codes, postcode.alias("postcode")), ctx, pl.col("_id"))
     return frame, loaded, unmapped
 
@@ -300,11 +348,11 @@ def _trajectory_model(frame: pl.DataFrame, sheet_spec: SheetSpec, ctx: Context, 
     frame = frame.with_columns(codes)
     vulnerable = pl.any_horizontal([pl.col(f).is_in(v) for f, v in VULNERABLE.items()])
     if "postcode" in sheet_spec.columns:
-        postcode = p.postcode(pl.col("postcode"))
+        postcode = _postcode("postcode")
     elif "postcode" in frame.columns:
         postcode = pl.col("postcode")
     elif "municipality" in frame.columns:
-        postcode = p.map_code(pl.col("municipality"), spec.code_map("municipality_postcode"))
+        postcode = _code("municipality", spec, "municipality_postcode")
     else:
         postcode = pl.lit(None, pl.String)
     frame = frame.with_columns(
@@ -333,18 +381,19 @@ def _parse_trajectory_dates(frame: pl.DataFrame, sheet_spec: SheetSpec, serial: 
     open_values = [p.label_key_py(v) for v in sheet_spec.closed_date_open_values]
     closed_text = p.clean_text(pl.col("closed_date"))
     if open_values:
-        closed_text = pl.when(p.label_key(pl.col("closed_date")).is_in(open_values)).then(None).otherwise(closed_text)
+        closed_text = pl.when(_label("closed_date").is_in(open_values)).then(None).otherwise(closed_text)
     return frame.with_columns(
         p.clean_text(pl.col("trajectory_id")).alias("_id"),
-        p.parse_date(pl.col("intake_date"), serial).alias("intake_date_parsed"),
+        _date("intake_date", serial).alias("intake_date_parsed"),
         closed_text.alias("_closed_text"),
-    ).with_columns(p.parse_date(pl.col("_closed_text"), serial).alias("closed_date_parsed"))
+    ).with_columns(_date("_closed_text", serial).alias("closed_date_parsed"))
 
 
 def _mark_duplicate_ids(frame: pl.DataFrame) -> pl.DataFrame:
     live = pl.col(FATE) != "duplicate"
+    # an earlier live row with the same id: the id (of live rows only) is not first distinct
     return frame.with_columns(
-        (live & pl.col("_id").is_not_null() & (live.cast(pl.Int32).cum_sum().over("_id") > 1)).alias("_dup_id")
+        (live & pl.col("_id").is_not_null() & ~pl.when(live).then(pl.col("_id")).is_first_distinct()).alias("_dup_id")
     )
 
 
@@ -372,13 +421,18 @@ def _stage_trajectories(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     frame = _with_fate(frame, rules)
     loaded = frame.filter(pl.col(FATE) == "loaded").with_columns(_status(frame, sheet_spec, ctx.spec).alias("status"))
     client_id = None if clients is not None else _local_client_id(sheet_spec)
+    if client_id is not None and sheet_spec.client_id == "name_and_birth_year":  # once, not in each branch of the expression
+        loaded = loaded.with_columns(normalise_person_name(pl.col("client_name")).alias(NAME))
     return frame, _trajectory_model(loaded, sheet_spec, ctx, client_id)
+
+
+NAME = "_name"  # the normalised name, only until the client key is made
 
 
 def _local_client_id(sheet_spec: SheetSpec) -> pl.Expr:
     if sheet_spec.client_id == "name_and_birth_year":
         # MODEL.md: name lower-cased, accents removed, runs of spaces made one, trimmed: `jan peeters:1987`.
-        name = normalise_person_name(pl.col("client_name"))
+        name = pl.col(NAME)
         by_name = name + pl.lit(":") + pl.col("_birth_year").cast(pl.String).fill_null("")
         return pl.when(name.is_not_null() & (name != "")).then(by_name).otherwise(pl.lit("trajectory:") + pl.col("_id"))
     return p.clean_text(pl.col(sheet_spec.client_id)) if sheet_spec.client_id != "trajectory_id" else pl.col("_id")
@@ -400,7 +454,7 @@ def _stage_children(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Con
     frame = frame.with_columns(
         p.clean_text(pl.col("trajectory_id")).alias("_id"),
         p.clean_text(pl.col(date_field)).alias("_date_text"),
-        p.parse_date(pl.col(date_field), serial).alias("_date"),
+        _date(date_field, serial).alias("_date"),
     ).with_columns(pl.col("_id").str.to_uppercase().alias("_link"))
     frame = frame.join(links, on="_link", how="left")
     # A referral may come without a date (dated later, see INDICATORS.md); a contact may not.
@@ -412,7 +466,7 @@ def _stage_children(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Con
     ])
     loaded = frame.filter(pl.col(FATE) == "loaded")
     if kind == "contacts":
-        minutes = p.parse_number(pl.col("minutes"), file_spec.decimal_comma) * sheet_spec.minutes_per_unit if "minutes" in loaded.columns else pl.lit(None, pl.Float64)
+        minutes = _number("minutes", file_spec.decimal_comma) * sheet_spec.minutes_per_unit if "minutes" in loaded.columns else pl.lit(None, pl.Float64)
         table = loaded.select(
             "trajectory_key", pl.col("_date").alias("contact_date"),
             pl.coalesce(_code("contact_type", ctx.spec, "contact_type"), pl.lit("unknown")).alias("contact_type"),
@@ -457,7 +511,7 @@ def _wide_contacts(loaded: pl.DataFrame, sheet_spec: SheetSpec, serial: bool) ->
     present = [c for c in sheet_spec.wide_contacts if c in loaded.columns]
     cells = loaded.select("trajectory_key", pl.concat_list([pl.col(c).cast(pl.String) for c in present]).alias("_cell")).explode("_cell")
     cells = cells.with_columns(p.clean_text(pl.col("_cell")).alias("_cell")).filter(pl.col("_cell").is_not_null())
-    cells = cells.with_columns(p.parse_date(pl.col("_cell"), serial).alias("contact_date"))
+    cells = cells.with_columns(_date("_cell", serial).alias("contact_date"))
     ignored = cells.filter(pl.col("contact_date").is_null()).height
     table = cells.filter(pl.col("contact_date").is_not_null()).select(
         "trajectory_key", "contact_date", pl.lit("unknown").alias("contact_type"), pl.lit(None, pl.Float64).alias("minutes")
@@ -472,7 +526,7 @@ def _stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     frame = _combine(sheets, sheet_spec)
     frame = frame.with_columns(
         p.clean_text(pl.col("trajectory_id")).alias("_id"),
-        p.parse_datetime(pl.col("contact_date")).alias("_contact_at"),
+        _datetime("contact_date").alias("_contact_at"),
         pl.int_range(pl.len()).alias("_order"),
     )
     row_rules = [
@@ -489,7 +543,7 @@ def _stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     )
     latest = latest.with_columns(
         p.clean_text(pl.col("closed_date")).alias("_closed_text"),
-        p.parse_date(pl.col("closed_date"), False).alias("closed_date_parsed"),
+        _date("closed_date").alias("closed_date_parsed"),
     )
     latest = _age(_person_fields(latest, ctx.spec, sheet_spec, False))
     trajectory_rules = [r for r in _trajectory_rules(sheet_spec, ctx) if r[0] != "missing_id"]
@@ -502,11 +556,12 @@ def _stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     good = latest.join(verdict.filter(pl.col("_t_rule").is_null()), on="_id", how="semi")
     good = good.with_columns(_status(good, sheet_spec, ctx.spec).alias("status"))
     trajectories = _trajectory_model(good, sheet_spec, ctx, pl.col("_id"))
-    rows = frame.filter(pl.col(FATE) == "loaded").join(trajectories.select("_id", "trajectory_key"), on="_id", how="inner")
+    used = [c for c in ("_id", "_contact_at", "contact_type", "minutes", "referrals") if c in frame.columns]
+    rows = frame.lazy().filter(pl.col(FATE) == "loaded").select(used).collect().join(trajectories.select("_id", "trajectory_key"), on="_id", how="inner")
     contacts = rows.select(
         "trajectory_key", pl.col("_contact_at").dt.date().alias("contact_date"),
         pl.coalesce(_code("contact_type", ctx.spec, "contact_type"), pl.lit("unknown")).alias("contact_type"),
-        p.parse_number(pl.col("minutes")).alias("minutes"),
+        _number("minutes").alias("minutes"),
     )
     referral_rows = rows.filter(p.clean_text(pl.col("referrals")).is_not_null())
     referrals = referral_rows.select(
@@ -529,7 +584,7 @@ def _stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
     frame = _with_fate(_combine(sheets, sheet_spec), [])
     names = {p.label_key_py(name): code for name, code in _display_names().items()}
     frame = frame.with_columns(
-        p.label_key(pl.col("leerwinkel_name")).replace_strict(names, default=None, return_dtype=pl.String).alias("leerwinkel"),
+        _label("leerwinkel_name").replace_strict(names, default=None, return_dtype=pl.String).alias("leerwinkel"),
         p.clean_text(pl.col("trajectory_id")).str.to_uppercase().alias("_id"),
     ).with_columns(
         pl.when(pl.col("leerwinkel").is_not_null() & pl.col("_id").is_not_null())
@@ -538,17 +593,18 @@ def _stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
     frame = frame.with_columns(ctx.key(frame, "_link_msg").alias("link_key"))
     spec = ctx.spec
     scale = spec.code_map("agreement_scale")
-    scale_value = lambda c: pl.coalesce(p.map_code(pl.col(c), scale, pl.Int32), p.parse_int(pl.col(c)).cast(pl.Int32))  # noqa: E731
-    satisfaction = p.parse_int(pl.col("satisfaction")).cast(pl.Int32)
+    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e).cast(pl.Int32))  # noqa: E731
+    in_scale = lambda e: pl.when(scale_value(e).is_between(1, 5)).then(scale_value(e))  # noqa: E731
+    satisfaction = lambda e: pl.when(p.parse_int(e).cast(pl.Int32).is_between(1, 10)).then(p.parse_int(e).cast(pl.Int32))  # noqa: E731
     survey = frame.filter(pl.col(FATE) != "duplicate").select(
         pl.col(FILE).alias("file_name"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row_number"),
         "leerwinkel", "link_key",
-        p.parse_datetime(pl.col("response_date")).alias("response_date"),
+        _datetime("response_date").alias("response_date"),
         pl.coalesce(_code("training_started", spec, "training_started"), pl.lit("unknown")).alias("training_started"),
         pl.coalesce(_code("situation", spec, "situation"), pl.lit("unknown")).alias("situation"),
         _code("qualification", spec, "qualification", pl.Boolean).alias("qualification"),
-        *[pl.when(scale_value(c).is_between(1, 5)).then(scale_value(c)).alias(c) for c in SCALE_FIELDS],
-        pl.when(satisfaction.is_between(1, 10)).then(satisfaction).alias("satisfaction"),
+        *[p.by_distinct(pl.col(c), in_scale, pl.Int32).alias(c) for c in SCALE_FIELDS],
+        p.by_distinct(pl.col("satisfaction"), satisfaction, pl.Int32).alias("satisfaction"),
     )
     unmapped = _survey_unmapped(frame.filter(pl.col(FATE) != "duplicate"), spec)
     return frame, conform(survey, "survey"), unmapped
@@ -571,8 +627,8 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
     frame = _combine(sheets, sheet_spec)
     names = {p.label_key_py(name): code for name, code in _display_names().items()}
     frame = frame.with_columns(
-        p.label_key(pl.col("leerwinkel_name")).replace_strict(names, default=None, return_dtype=pl.String).alias("leerwinkel"),
-        p.parse_int(pl.col("year")).cast(pl.Int32).alias("_year"),
+        _label("leerwinkel_name").replace_strict(names, default=None, return_dtype=pl.String).alias("leerwinkel"),
+        _int("year").cast(pl.Int32).alias("_year"),
     ).with_columns(pl.concat_str([pl.col("leerwinkel"), pl.col("_year").cast(pl.String)], separator=":").alias("_id"))
     frame = _mark_duplicate_ids(frame)
     frame = _with_fate(frame, [
@@ -583,9 +639,9 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
     loaded = frame.filter(pl.col(FATE) == "loaded")
     costs = loaded.select(
         "leerwinkel", pl.col("_year").alias("year"),
-        p.parse_number(pl.col("staff_cost")).alias("staff_cost"),
-        p.parse_number(pl.col("operating_cost")).alias("operating_cost"),
-        p.parse_number(pl.col("fte")).alias("fte"),
+        _number("staff_cost").alias("staff_cost"),
+        _number("operating_cost").alias("operating_cost"),
+        _number("fte").alias("fte"),
     )
     return frame, conform(costs, "costs")
 
@@ -645,9 +701,9 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
         out["trajectories"].append(model)
         out["referrals"].append(referrals)
         out["contacts"].append(contacts)
-        out["unmapped"] += [unmapped_refs, _unmapped(frame.filter(pl.col(FATE) == "loaded"), spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec) + ([("municipality", "municipality_postcode")] if "municipality" in sheet_spec.columns else []))]
+        out["unmapped"] += [unmapped_refs, _unmapped(frame, spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec) + ([("municipality", "municipality_postcode")] if "municipality" in sheet_spec.columns else []), where=pl.col(FATE) == "loaded")]
         if "contact_count" in sheet_spec.columns:
-            counts = frame.filter(pl.col(FATE) == "loaded").select(p.parse_int(pl.col("contact_count")).fill_null(0).alias("_n"))
+            counts = frame.lazy().filter(pl.col(FATE) == "loaded").select(_int("contact_count").fill_null(0).alias("_n")).collect()
             out["contact_events"].append(conform(model.select("leerwinkel", "trajectory_key", pl.col("intake_date").alias("event_date")).with_columns(counts.get_column("_n").alias("contacts")), "contact_events"))
             out["trajectories"][-1] = model.with_columns(counts.get_column("_n").alias("contacts"), pl.lit(None, pl.Float64).alias("guidance_minutes"))
     link_frame = pl.concat(links) if links else pl.DataFrame(schema={"_link": pl.String, "trajectory_key": pl.String, "intake_date": pl.Date, "closed_date": pl.Date})
@@ -663,7 +719,7 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
         out["trajectories"].append(trajectories)
         out["contacts"].append(contacts)
         out["referrals"].append(referrals)
-        out["unmapped"] += [unmapped, _unmapped(frame.filter(pl.col(FATE) == "loaded"), spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec))]
+        out["unmapped"] += [unmapped, _unmapped(frame, spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec), where=pl.col(FATE) == "loaded")]
         extra_counts.setdefault((raws[0].file_name, raws[0].sheet), {})["invalid_national_numbers"] = trajectories.filter(pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")).height
     for file_spec, sheet_spec, raws in by_role.get("survey", []):
         frame, survey, unmapped = _stage_survey(raws, sheet_spec, ctx)

@@ -65,3 +65,25 @@ def test_postcode_keeps_four_digits_only():
 def test_scrub_masks_personal_shapes_in_messages():
     message = p.scrub("cell 85.07.30-033.28 near jan@example.be and 0485 67 70 93")
     assert "85.07" not in message and "example.be" not in message and "0485" not in message
+
+
+@pytest.mark.parametrize("values", [
+    ["2024-01-02", None, " 02/01/2024 ", "2024-01-02", "", "nonsense", None, "2024-01-02"],  # few distinct: mapped back
+    ["2024-01-02", None, "03/01/2024", "x"],  # mostly distinct: evaluated at once
+    [],
+])
+def test_by_distinct_gives_what_the_expression_gives(values):
+    frame = pl.DataFrame({"x": values}, schema={"x": pl.String})
+    for fn, dtype in [
+        (p.parse_date, pl.Date),
+        (lambda e: pl.coalesce(p.map_code(e, {"2024-01-02": "a"}), pl.lit("unknown")), pl.String),
+        (p.label_key, pl.String),
+    ]:
+        direct = frame.select(fn(pl.col("x")).alias("y"))
+        once = frame.select(p.by_distinct(pl.col("x"), fn, dtype).alias("y"))
+        assert once.equals(direct) and once.schema == direct.schema
+
+
+def test_clean_text_trims_and_makes_blanks_null():
+    frame = pl.DataFrame({"x": [" a ", "", "  ", None, "\u00a0b\t"]})
+    assert frame.select(p.clean_text(pl.col("x"))).to_series().to_list() == ["a", None, None, None, "b"]

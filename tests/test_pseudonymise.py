@@ -70,6 +70,27 @@ def test_series_pseudonymises_each_value_and_keeps_nulls():
     assert out[0] == out[2] == p.digest("a") and out[1] is None and out[3] == p.digest("b")
 
 
+@pytest.mark.parametrize("values", [
+    ["a", "b", None, "c"],                      # all distinct: hashed in order
+    ["a", None, "a", "b", None, "é€", ""],     # repeated: each distinct once
+    [None, None],
+    [],
+])
+def test_series_equals_hmac_per_value(values):
+    key = b"a-key-of-sufficient-length"
+    out = Pseudonymiser(key).series(pl.Series("m", values, dtype=pl.String))
+    assert out.name == "m" and out.dtype == pl.String
+    assert out.to_list() == [None if v is None else hmac.new(key, v.encode(), "sha256").hexdigest() for v in values]
+
+
+def test_national_number_digits_restores_a_lost_leading_zero():
+    from pipelines.pseudonymise import national_number_digits
+
+    frame = pl.DataFrame({"v": ["1.06.16-400.12", "85.07.30-033.28", " - ", None, "123"]})
+    assert frame.select(national_number_digits(pl.col("v"))).to_series().to_list() == [
+        "01061640012", "85073003328", None, None, "123"]
+
+
 def test_pseudonymiser_never_shows_its_key():
     assert "secret" not in repr(Pseudonymiser(b"secret-key-0123456789"))
 

@@ -179,6 +179,16 @@ def test_csv_line_break_inside_a_quoted_value_moves_later_line_numbers(tmp_path)
     assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list())) == {"D-1": 2, "D-2": 5}
 
 
+def test_csv_line_numbers_without_a_final_line_break(tmp_path):
+    # a line break in the last record of a file that does not end with one
+    data = 'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;x\nD-2;2024-01-03;M;"een\ntwee"'.encode()
+    frame = read_csv(tmp_path / "x.csv", _csv_spec(), data)[0][1].frame
+    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list())) == {"D-1": 2, "D-2": 3}
+    data = "\ufeffDossier;Start;Geslacht\r\nD-1;2024-01-02;V\r\nD-2;2024-01-03;M".encode()  # BOM, plain lines
+    frame = read_csv(tmp_path / "x.csv", _csv_spec(encoding="utf-8"), data)[0][1].frame
+    assert frame.columns[0] == "Dossier" and frame[ROW].to_list() == [2, 3]
+
+
 def test_csv_header_lacking_a_column(tmp_path):
     with pytest.raises(FileProblem, match=r"header lacks required column\(s\) 'Geslacht', 'Start'"):
         read_csv(tmp_path / "x.csv", _csv_spec(), b"Dossier;Begin\r\nD-1;2024-01-02\r\n")
@@ -268,6 +278,19 @@ def test_scan_sheet_xml_finds_formulas_without_a_calculated_value():
     assert scan.used_columns[3] == [1] and scan.used_columns[4] == [1, 2]
     assert {c: v[0] for c, v in scan.formulas_without_value.items()} == {2: 1, 3: 1, 4: 1}
     assert scan.formula_rows_after(2, 3) == (0, None) and scan.formula_rows_after(3, 3) == (1, 4)
+
+
+def test_formula_search_equals_the_substring_search():
+    import random
+
+    from pipelines import readers
+
+    rng = random.Random(7)
+    for _ in range(20000):
+        segment = bytes(rng.choice(b"<:fax> ") for _ in range(rng.randint(0, 12)))
+        assert readers._may_hold_formula(segment) == (b"<f" in segment or b":f" in segment), segment
+    many = b"f" * (readers._F_CHECKS * 3)  # past the budget: the substring search decides
+    assert not readers._may_hold_formula(many) and readers._may_hold_formula(many + b"<x:f>")
 
 
 @pytest.mark.parametrize("data,kind", [
