@@ -41,6 +41,7 @@ def run_timings(instance: dg.DagsterInstance, run_ids: Iterable[str] | None = No
                 started[event.step_key] = entry.timestamp
             elif kind in _STEP_END and event.step_key in started:
                 steps.append({
+                    "run_id": run_id,
                     "step": event.step_key,
                     "partition": partition,
                     "start": started[event.step_key],
