@@ -45,7 +45,7 @@ ui: setup $(DAGSTER_HOME)/dagster.yaml
 	fi
 
 bench: setup
-	$(UV) run python -m bench.run
+	UV="$(UV)" $(UV) run python -m bench.run
 
 clean:
 	rm -rf data/staging data/publication data/warehouse.sqlite

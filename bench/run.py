@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -262,7 +263,9 @@ def naive_python() -> str:
     kept out of the pipeline's environment: pandera imports it at start when it is installed."""
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(NAIVE_VENV)}
     env.pop("VIRTUAL_ENV", None)
-    subprocess.run([_bin("uv"), "sync", "--frozen", "--quiet", "--group", "bench"], cwd=ROOT, env=env, check=True)
+    # `make bench` passes the uv it uses (on a fresh machine `python3 -m uv`, not on PATH)
+    uv = shlex.split(os.environ["UV"]) if os.environ.get("UV") else [shutil.which("uv") or "uv"]
+    subprocess.run([*uv, "sync", "--frozen", "--quiet", "--group", "bench"], cwd=ROOT, env=env, check=True)
     return str(NAIVE_VENV / "bin" / "python")
 
 

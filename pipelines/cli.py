@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import logging
 import os
 import sys
 import time
@@ -95,6 +97,12 @@ def cmd_consolidate(args) -> int:
     try:
         from .runner import consolidate
 
+        # A run allocates millions of short-lived objects (HMAC digests, Dagster events);
+        # with the default thresholds the cyclic GC keeps re-scanning every imported module's
+        # objects: freezing those and collecting less often saved ~1 s of 23 s at 400,000
+        # trajectories (measured alternately, twice).
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         result = consolidate(
             sources=sources, database_url=args.database, as_of=args.as_of,
             staging_dir=args.staging, publication_dir=args.publication,
@@ -170,5 +178,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The ``leerwinkels`` command: :func:`main`, then leave without tearing the interpreter
+    down object by object (freeing a large run's frames and modules took ~0.6 s at 400,000
+    trajectories; the operating system frees the memory at once). Everything the command
+    writes is closed by then: files, database connections, the Dagster instance."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
