@@ -29,6 +29,7 @@ class SheetSpec:
     sheet_pattern: str | None = None
     header_row: int = 1
     personal: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()  # source columns holding people's names (personal or mapped)
     client_id: str = "trajectory_id"
     status_rule: dict = field(default_factory=dict)
     referral_list_separator: str | None = None
@@ -77,7 +78,7 @@ def _sheet(raw: dict, where: str) -> SheetSpec:
         raise SourceSpecError(f"{where}: role must be one of {sorted(ROLES)}, got {raw.get('role')!r}")
     if not raw.get("columns"):
         raise SourceSpecError(f"{where}: no columns mapped")
-    listy = ("personal", "closed_date_open_values", "wide_contacts", "wide_referrals")
+    listy = ("personal", "names", "closed_date_open_values", "wide_contacts", "wide_referrals")
     kwargs = {k: (tuple(v) if k in listy else v) for k, v in raw.items()}
     return SheetSpec(**kwargs)
 

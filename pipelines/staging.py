@@ -7,6 +7,7 @@ HMAC keys, codes, dates, birth years and postcodes, plus row numbers for the qua
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -221,6 +222,53 @@ def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str
 
 # dq_unmapped_values shows at most this many characters of a label (scrub caps before matching)
 UNMAPPED_VALUE_LIMIT = 300
+
+#: Shown in dq_unmapped_values instead of a label that contains a word of a person's name
+#: from the same delivery: someone typed a client's name into a code column.
+HIDDEN_NAME_LABEL = "(hidden: contains a name from this delivery)"
+# Words too common in labels to count as a name ("Huis van het Leren", "CVO De Oranjerie").
+_NAME_PARTICLES = frozenset({
+    "van", "der", "den", "von", "ter", "ten", "het", "des", "del", "della", "los", "las", "les",
+})
+_MIN_NAME_WORD = 3
+
+
+def _name_words(expr: pl.Expr) -> pl.Expr:
+    """The words of a text as a list: letters only, accents removed, lower case."""
+    return normalise_person_name(expr).str.extract_all(r"\p{L}+")
+
+
+def _name_columns(by_role: dict) -> Iterator[pl.Series]:
+    """The values of every column the source descriptions list as ``names``."""
+    for entries in by_role.values():
+        for _, sheet_spec, raws in entries:
+            for raw in raws:
+                by_header = {normalise_header(c): c for c in raw.frame.columns if c != ROW}
+                for header in sheet_spec.names:
+                    column = by_header.get(normalise_header(header))
+                    if column is not None:
+                        yield raw.frame.get_column(column)
+
+
+def _hide_names(unmapped: pl.DataFrame, names: list[pl.Series]) -> pl.DataFrame:
+    """Unmapped labels with a word (3+ letters, not a particle) that is also a word of a name
+    in the delivery's name columns become :data:`HIDDEN_NAME_LABEL` (their rows still count).
+    The e-mail/phone/number scrub cannot see a name; the delivery's own names can."""
+    if unmapped.height == 0 or not names:
+        return unmapped
+    words = unmapped.select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
+    candidates = {w for ws in words if ws for w in ws if len(w) >= _MIN_NAME_WORD and w not in _NAME_PARTICLES}
+    if not candidates:
+        return unmapped
+    people = pl.concat([s.cast(pl.String).rename("name") for s in names]).drop_nulls().to_frame()
+    # only the names that share a word with a label are split into words
+    people = people.filter(pl.col("name").str.to_lowercase().str.contains_any(sorted(candidates), ascii_case_insensitive=True)
+                           | ~pl.col("name").str.contains(r"^[\x00-\x7f]*$"))
+    found = set(people.select(_name_words(pl.col("name")).explode().alias("w")).get_column("w").drop_nulls().to_list()) & candidates
+    if not found:
+        return unmapped
+    hidden = pl.Series([bool(ws and found.intersection(ws)) for ws in words], dtype=pl.Boolean)
+    return unmapped.with_columns(pl.when(hidden).then(pl.lit(HIDDEN_NAME_LABEL)).otherwise(pl.col("value")).alias("value"))
 
 
 def _accounting(frame: pl.DataFrame) -> pl.DataFrame:
@@ -746,7 +794,8 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
     staged["unmapped"] = (
-        staged["unmapped"].group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum()).sort("column", "value")
+        _hide_names(staged["unmapped"], list(_name_columns(by_role)))
+        .group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum()).sort("column", "value")
         if staged["unmapped"].height else empty("unmapped")
     )
     staged["unmapped"] = conform(staged["unmapped"], "unmapped")

@@ -79,3 +79,35 @@ def test_personal_pattern_scan_finds_planted_values():
     frame = pl.DataFrame({"a": ["ok", "mail jan.peeters@example.be", "85.07.30-033.28", "0485 67 70 93", "x" * 64]})
     hits = personal_data_hits(frame)
     assert hits == {"a:email": 1, "a:national_number": 1, "a:phone": 1}
+
+
+def test_a_name_typed_into_a_code_column_is_hidden_in_the_unmapped_report(tmp_path):
+    """dq_unmapped_values reports labels outside the mapping; a client's name typed into a
+    code column must not become such a label (the e-mail/phone/number scrub cannot see it)."""
+    import shutil
+    from datetime import date
+
+    from pipelines.pseudonymise import Pseudonymiser
+    from pipelines.sources import all_specs
+    from pipelines.staging import HIDDEN_NAME_LABEL, stage_source
+
+    from .conftest import AS_OF, SAMPLES, TEST_KEY
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")
+    (csv_path,) = (landing / "genk").glob("klanten_*.csv")
+    frame = pl.read_csv(csv_path, separator=";", encoding="windows-1252", infer_schema=False)
+    surname, first = [part.strip() for part in frame["Naam"][1].split(",")]
+    frame = frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1).then(pl.lit(f"{first} {surname.upper()}"))  # the client's own name
+        .when(pl.int_range(pl.len()) == 2).then(pl.lit("Interimkantoor"))  # a real new label
+        .otherwise(pl.col("Arbeidssituatie")).alias("Arbeidssituatie")
+    )
+    csv_path.write_bytes(frame.write_csv(separator=";").encode("cp1252"))
+
+    staged = stage_source(all_specs()["genk"], landing, Pseudonymiser(TEST_KEY.encode()), date.fromisoformat(AS_OF), "test")
+    labour = staged["unmapped"].filter(pl.col("column") == "labour_status")
+    values = labour["value"].to_list()
+    assert "Interimkantoor" in values
+    assert HIDDEN_NAME_LABEL in values and labour.filter(pl.col("value") == HIDDEN_NAME_LABEL)["rows"].sum() >= 1
+    assert not any(surname.lower() in v.lower() or first.lower() in v.lower() for v in values)
