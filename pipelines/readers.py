@@ -33,6 +33,8 @@ Hostile deliveries and what happens to them (tests/test_hostile_deliveries.py):
 
 from __future__ import annotations
 
+import csv
+
 import fnmatch
 import hashlib
 import io
@@ -659,6 +661,29 @@ def _is_utf8(data: bytes) -> bool:
         return False
 
 
+def _first_record_width(payload: bytes, separator: str) -> int:
+    """Fields of the first record (quotes respected, also across lines)."""
+    head = payload[:1 << 16].decode("utf-8", errors="replace")
+    first = next(csv.reader(io.StringIO(head), delimiter=separator, quotechar='"'), [])
+    return max(1, len(first))
+
+
+def _refuse_extra_fields(body: pl.DataFrame, extra: str, width: int, file_name: str, separator: str) -> None:
+    """A record with more (non-empty) fields than the header is a broken export -- typically
+    a separator inside an unquoted value, which shifts every later value of that record. Its
+    values cannot be trusted and no row rule covers it: the file is refused, naming the lines
+    (a trailing separator, an empty extra field, is harmless and passes)."""
+    ragged = body.filter(pl.col(extra).str.strip_chars().str.len_bytes() > 0)
+    if ragged.height:
+        lines = ragged.get_column(ROW).head(5).to_list()
+        more = f" and {ragged.height - len(lines)} more" if ragged.height > len(lines) else ""
+        raise FileProblem(
+            file_name,
+            f"line(s) {', '.join(map(str, lines))}{more} have more fields than the header ({width}): "
+            f"a {separator!r} inside a value without quotes? Re-export with text values in double quotes",
+        )
+
+
 def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, RawSheet]]:
     kind = describe_content(data)
     if kind is not None or (b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):  # UTF-16: decode_csv says so
@@ -669,12 +694,17 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
     else:
         payload = text.encode("utf-8")
     del text
+    # One column more than the first record (the header) has: a record with more fields
+    # shows there. The reader drops whatever lies beyond it.
+    width = _first_record_width(payload, spec.separator)
+    extra = f"__beyond_the_header_{width + 1}"
     try:
         body = pl.read_csv(
             payload,
             separator=spec.separator,
             has_header=False,
-            infer_schema=False,
+            schema={**{f"column_{i + 1}": pl.String for i in range(width)}, extra: pl.String},
+            missing_columns="insert",
             truncate_ragged_lines=True,
             quote_char='"',
         )
@@ -691,6 +721,8 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
     else:
         breaks = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in body.columns])
         body = body.with_columns((pl.int_range(1, pl.len() + 1, dtype=pl.Int64) + breaks.cum_sum() - breaks).alias(ROW))
+    _refuse_extra_fields(body, extra, width, path.name, spec.separator)
+    body = body.drop(extra)
     sheet_spec = spec.sheets[0]
     rows = [list(r) for r in body.drop(ROW).head(HEADER_SEARCH_ROWS).iter_rows()]
     required = required_headers(sheet_spec)

@@ -615,8 +615,10 @@ def build_sroi(
     return (
         values.join(all_costs, on=["leerwinkel", "year"], how="left")
         .join(incomplete, on=["leerwinkel", "year"], how="left")
+        # the ratios divide the published (cent) figures: the network's cost is a float sum
+        # whose last bit depends on the order of its parts, which must not reach the ratio
+        .with_columns(pl.col("cost_eur").round(2))
         .with_columns(
-            pl.col("cost_eur").round(2),
             ratio("value_eur").alias("sroi_ratio"),
             ratio("value_low").alias("sroi_ratio_low"),
             ratio("value_high").alias("sroi_ratio_high"),

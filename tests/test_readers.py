@@ -189,6 +189,20 @@ def test_csv_line_numbers_without_a_final_line_break(tmp_path):
     assert frame.columns[0] == "Dossier" and frame[ROW].to_list() == [2, 3]
 
 
+def test_a_csv_record_with_more_fields_than_the_header_is_refused_naming_its_line(tmp_path):
+    # a ';' inside an unquoted note shifts every later value of that record: refused, not truncated
+    data = 'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;"a; b"\nD-2;2024-01-03;M;zie mail; bel terug\nD-3;2024-01-04;X;\n'.encode()
+    with pytest.raises(FileProblem, match=r"line\(s\) 3 have more fields than the header \(4\): a ';' inside a value without quotes"):
+        read_csv(tmp_path / "x.csv", _csv_spec(), data)
+
+
+def test_a_csv_with_a_trailing_separator_on_every_line_is_read(tmp_path):
+    data = b"Dossier;Start;Geslacht\r\nD-1;2024-01-02;V;\r\nD-2;2024-01-03;M;\r\n"
+    frame = read_csv(tmp_path / "x.csv", _csv_spec(), data)[0][1].frame
+    assert frame["Dossier"].to_list() == ["D-1", "D-2"] and frame[ROW].to_list() == [2, 3]
+    assert frame.columns == ["Dossier", "Start", "Geslacht", ROW]
+
+
 def test_csv_header_lacking_a_column(tmp_path):
     with pytest.raises(FileProblem, match=r"header lacks required column\(s\) 'Geslacht', 'Start'"):
         read_csv(tmp_path / "x.csv", _csv_spec(), b"Dossier;Begin\r\nD-1;2024-01-02\r\n")
