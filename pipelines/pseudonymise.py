@@ -65,41 +65,34 @@ class Pseudonymiser:
         return "Pseudonymiser(<key hidden>)"
 
     def digest(self, message: str) -> str:
-        inner = self._inner.copy()
-        inner.update(message.encode("utf-8"))
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.hexdigest()
+        return self._hexdigests([message.encode("utf-8")])[0]
+
+    def _hexdigests(self, messages) -> list[str]:
+        """HMAC hex digest of every bytes message, in order: one loop, no call per value
+        (a call costs as much as the hashing)."""
+        inner, outer = self._inner.copy, self._outer.copy
+        out = []
+        append = out.append
+        for message in messages:
+            h = inner()
+            h.update(message)
+            o = outer()
+            o.update(h.digest())
+            append(o.hexdigest())
+        return out
 
     def series(self, messages: pl.Series) -> pl.Series:
         """Pseudonymise a string series; nulls stay null. Each distinct value is hashed once.
-
-        The loop is :meth:`digest` inlined (a call per value costs as much as the hashing);
-        the values come as UTF-8 bytes straight from polars."""
+        The values come as UTF-8 bytes straight from polars."""
         values = messages.cast(pl.String).cast(pl.Binary).to_list()
-        inner, outer = self._inner.copy, self._outer.copy
         present = messages.drop_nulls()
         if present.n_unique() == present.len():  # every value once (trajectory keys): hash in order
-            out = []
-            append = out.append
-            for message in values:
-                if message is None:
-                    append(None)
-                    continue
-                h = inner()
-                h.update(message)
-                o = outer()
-                o.update(h.digest())
-                append(o.hexdigest())
+            digests = iter(self._hexdigests(v for v in values if v is not None))
+            out = [None if v is None else next(digests) for v in values]
         else:
-            table = dict.fromkeys(values)
-            table.pop(None, None)
-            for message in table:
-                h = inner()
-                h.update(message)
-                o = outer()
-                o.update(h.digest())
-                table[message] = o.hexdigest()
+            distinct = dict.fromkeys(values)
+            distinct.pop(None, None)
+            table = dict(zip(distinct, self._hexdigests(distinct)))
             out = list(map(table.get, values))  # None (null) is not in the table: stays null
         return pl.Series(messages.name, out, dtype=pl.String)
 

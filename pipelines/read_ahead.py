@@ -23,7 +23,7 @@ import threading
 from concurrent.futures import Future
 from pathlib import Path
 
-from .readers import find_deliveries, read_delivery
+from .readers import file_identity, find_deliveries, read_delivery
 from .sources import all_specs
 
 
@@ -45,14 +45,6 @@ class ReadAhead:
     @staticmethod
     def enabled() -> bool:
         return os.environ.get("LEERWINKELS_READ_AHEAD", "1").strip().lower() not in {"0", "false", "no", "off"}
-
-    @staticmethod
-    def _stat(path: Path) -> tuple | None:
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return (st.st_size, st.st_mtime_ns, st.st_ino)
 
     def serves(self, landing_root: Path) -> bool:
         """Whether this reads ahead in ``landing_root``."""
@@ -82,7 +74,7 @@ class ReadAhead:
                     for delivery, file_spec in zip(find_deliveries(self._root / spec.folder, spec.files), spec.files):
                         if delivery.path is not None and str(delivery.path) not in self._files:
                             future: Future = Future()
-                            self._files[str(delivery.path)] = (file_spec, self._stat(delivery.path), future)
+                            self._files[str(delivery.path)] = (file_spec, file_identity(delivery.path), future)
                             pending.append((delivery.path, file_spec, future))
             except Exception:  # noqa: BLE001 - the partition reads its files itself then
                 continue
@@ -102,7 +94,7 @@ class ReadAhead:
             entry = self._files.pop(str(path), None)
         if entry is not None:
             spec, stat, future = entry
-            if spec is file_spec and stat is not None and stat == self._stat(path) and not future.cancelled():
+            if spec is file_spec and stat is not None and stat == file_identity(path) and not future.cancelled():
                 try:
                     return future.result()
                 except Exception:  # noqa: BLE001 - read it here: the error belongs to this partition

@@ -93,6 +93,16 @@ def find_deliveries(folder: Path, file_specs: tuple[FileSpec, ...]) -> list[Deli
     return deliveries
 
 
+def file_identity(path: Path) -> tuple | None:
+    """(device, inode, size, modification time) of a file or folder, None if it is gone:
+    equal only while it is the very same, unchanged one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from ..readers import file_identity
+
 FAILURE_MARKER = "_failed.json"
 
 
@@ -92,14 +94,6 @@ class _FrameMemo:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _identity(path: Path) -> tuple | None:
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return (st.st_dev, st.st_ino, st.st_mtime_ns)
-
-    @staticmethod
     def _size(obj) -> int:
         frames = obj.values() if isinstance(obj, dict) else [obj]
         return sum(frame.estimated_size() for frame in frames)
@@ -117,7 +111,7 @@ class _FrameMemo:
                 total -= evicted
 
     def get(self, path: Path):
-        identity = self._identity(path)
+        identity = file_identity(path)
         with self._lock:
             entry = self._entries.get(str(path))
             if entry is None or identity is None or entry[0] != identity:
@@ -158,7 +152,7 @@ def write_frames(target: Path, obj) -> None:
             frame.write_parquet(tmp / f"{name}.parquet", compression=PARQUET_COMPRESSION)
     else:
         raise TypeError(f"cannot store {type(obj).__name__}: expected a polars DataFrame or a dict of them")
-    identity = _MEMO._identity(tmp)  # a rename keeps it
+    identity = file_identity(tmp)  # a rename keeps it
     old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
     if target.exists():
         target.rename(old)
@@ -174,7 +168,7 @@ def read_frames(path: Path):
     remembered = _MEMO.get(path)
     if remembered is not None:
         return remembered
-    identity = _MEMO._identity(path)
+    identity = file_identity(path)
     files = sorted(path.glob("*.parquet"))
     if [f.name for f in files] == ["frame.parquet"]:
         result = pl.read_parquet(files[0])

@@ -704,13 +704,9 @@ class Warehouse(dg.ConfigurableResource):
             # SQLite cannot add a primary key later; PostgreSQL adds it after the load
             # (one index build instead of index maintenance for every row).
             table.append_constraint(sa.PrimaryKeyConstraint(*key, name=f"{name}_pkey"))
-        if isinstance(conn, _AdbcSession):
-            # The statements Table.drop(checkfirst=True) / Table.create emit.
-            conn.execute(sa.schema.DropTable(table, if_exists=True))
-            conn.execute(sa.schema.CreateTable(table))
-        else:
-            table.drop(conn, checkfirst=True)
-            table.create(conn)
+        # DDL constructs: both a SQLAlchemy Connection and an _AdbcSession execute them
+        conn.execute(sa.schema.DropTable(table, if_exists=True))
+        conn.execute(sa.schema.CreateTable(table))
         return table
 
     def _insert(self, conn: Connection | _AdbcSession, table: sa.Table, df: pl.DataFrame) -> int:
@@ -791,11 +787,7 @@ class Warehouse(dg.ConfigurableResource):
             conn.execute(sa.schema.AddConstraint(pk))
         for i, columns in enumerate(indexes, start=1):
             index_name = f"ix_{table.name}_{i}"[:_MAX_IDENTIFIER_BYTES]
-            index = sa.Index(index_name, *(table.c[c] for c in columns))
-            if isinstance(conn, _AdbcSession):
-                conn.execute(sa.schema.CreateIndex(index))
-            else:
-                index.create(conn)
+            conn.execute(sa.schema.CreateIndex(sa.Index(index_name, *(table.c[c] for c in columns))))
 
     def _record_loads(
         self, conn: Connection | _AdbcSession, counts: dict[str, int], run_id: str | None
@@ -809,38 +801,21 @@ class Warehouse(dg.ConfigurableResource):
             sa.Column("loaded_at", sa.DateTime(), nullable=False),
         )
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        conn.execute(sa.schema.CreateTable(loads, if_not_exists=True))
+        names = list(counts)
         if isinstance(conn, _AdbcSession):
-            # What the SQLAlchemy statements below do, as SQLite stores it (loaded_at as
-            # SQLAlchemy's DateTime text).
-            conn.execute(sa.schema.CreateTable(loads, if_not_exists=True))
-            names = list(counts)
-            conn.execute(
-                f"DELETE FROM {LOADS_TABLE} WHERE table_name IN ({', '.join('?' * len(names))})",
-                names,
+            conn.execute(f"DELETE FROM {LOADS_TABLE} WHERE table_name IN ({', '.join('?' * len(names))})", names)
+            rows = pl.DataFrame(
+                {"table_name": names, "rows": [counts[t] for t in names], "run_id": [run_id] * len(names),
+                 "loaded_at": [now] * len(names)},
+                schema={"table_name": pl.String, "rows": pl.Int64, "run_id": pl.String, "loaded_at": pl.Datetime("us")},
             )
-            loaded_at = sa.DateTime().dialect_impl(conn.dialect).bind_processor(conn.dialect)(now)
-            conn.ingest(
-                LOADS_TABLE,
-                pl.DataFrame(
-                    {
-                        "table_name": names,
-                        "rows": [counts[t] for t in names],
-                        "run_id": [run_id] * len(names),
-                        "loaded_at": [loaded_at] * len(names),
-                    },
-                    schema={"table_name": pl.String, "rows": pl.Int64, "run_id": pl.String,
-                            "loaded_at": pl.String},
-                ),
-            )
+            self._insert_adbc(conn, loads, rows)
             return
-        loads.create(conn, checkfirst=True)
-        conn.execute(loads.delete().where(loads.c.table_name.in_(list(counts))))
+        conn.execute(loads.delete().where(loads.c.table_name.in_(names)))
         conn.execute(
             loads.insert(),
-            [
-                {"table_name": t, "rows": n, "run_id": run_id, "loaded_at": now}
-                for t, n in counts.items()
-            ],
+            [{"table_name": t, "rows": counts[t], "run_id": run_id, "loaded_at": now} for t in names],
         )
 
     def _busy_error(
