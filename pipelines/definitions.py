@@ -8,6 +8,8 @@ import dagster as dg
 
 from .assets import checks, indicators, ingest, model, publish
 from .automation import SCHEDULES, SENSORS
+from .delivery_files import settle_seconds
+from .delivery_guard import shrink_limit
 from .resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
 
 DEFAULT_DATABASE_URL = "sqlite:///data/warehouse.sqlite"
@@ -35,6 +37,8 @@ def build_resources(
             freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),
             quarantine_warn_share=float(_env("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05")),
             publication_dir=publication_dir or _env("LEERWINKELS_PUBLICATION_DIR", "data/publication"),
+            settle_seconds=settle_seconds(),
+            shrink_limit=shrink_limit(),
         ),
         # from the environment as an EnvVar: the UI then shows the variable's name, not a password
         "warehouse": Warehouse(url=database_url) if database_url

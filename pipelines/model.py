@@ -122,22 +122,46 @@ def build_quality(
     }
 
 
-def _deliveries(staged, stale: dict[str, str], as_of: date, freshness_days: int) -> pl.DataFrame:
+def _deliveries(staged, stale: dict[str, dict[str, str]], as_of: date, freshness_days: int) -> pl.DataFrame:
+    """dq_deliveries: the files of the staged data each Leerwinkel is on, with this run's
+    ``state`` of its delivery (DELIVERIES.md): ``current`` or ``accepted`` (by a steward) when the
+    delivery was used, else ``missing``, ``arriving``, ``unreadable`` or ``held`` (then ``stale``:
+    the rows describe the last good data, ``stale_reason`` says why the new delivery was not used)."""
     rows = _concat(staged, "deliveries")
     known = set(rows.get_column("leerwinkel").to_list())
     never = [
         {"leerwinkel": code, "pattern": None, "file_name": None, "modified_time": None, "status": "missing",
-         "message": stale.get(code, "no staged data for this Leerwinkel yet")}
+         "message": stale[code]["message"] if code in stale else "no staged data for this Leerwinkel yet"}
         for code in (*LEERWINKELS, NETWORK_FOLDER) if code not in known
     ]
     if never:
         rows = pl.concat([rows, conform(pl.DataFrame(never, schema=SCHEMAS["deliveries"]), "deliveries")])
+    info = _stage_infos(staged)
+    state = {code: ("accepted" if accepted else "current") for code, accepted, _ in info.iter_rows()}
+    state |= {code: "missing" for code in (*LEERWINKELS, NETWORK_FOLDER) if code not in state}
+    state |= {code: failure["state"] for code, failure in stale.items()}
+    reason = {code: failure["message"] + ("; using the last good data" if code in known else "; no earlier data to fall back on")
+              for code, failure in stale.items()}
+    reason |= {code: f"{accepted}" for code, accepted, _ in info.iter_rows() if accepted and code not in stale}
     limit = pl.lit(as_of - timedelta(days=freshness_days))
-    stale_expr = pl.col("leerwinkel").replace_strict(stale, default=None, return_dtype=pl.String)
+    stale_expr = pl.col("leerwinkel").is_in(list(stale))
     return rows.with_columns(
+        pl.col("leerwinkel").replace_strict(state, default="missing", return_dtype=pl.String).alias("state"),
         (pl.col("status") == "missing").alias("missing"),
         ((pl.col("status") == "current") & (pl.col("modified_time").dt.date() < limit)).alias("older_than_limit"),
         pl.lit(freshness_days, pl.Int64).alias("freshness_limit_days"),
-        stale_expr.is_not_null().alias("stale"),
-        stale_expr.alias("stale_reason"),
+        stale_expr.alias("stale"),
+        pl.when(stale_expr).then(pl.col("leerwinkel").replace_strict(reason, default=None, return_dtype=pl.String)).alias("stale_reason"),
+        pl.col("leerwinkel").replace_strict(reason, default=None, return_dtype=pl.String).alias("state_reason"),
+        pl.col("leerwinkel").replace_strict(dict(info.select("leerwinkel", "staged_at").iter_rows()), default=None,
+                                            return_dtype=pl.Datetime("us")).alias("data_staged_at"),
     ).sort("leerwinkel", "pattern", "status", nulls_last=True)
+
+
+def _stage_infos(staged) -> pl.DataFrame:
+    """leerwinkel, accepted_by_steward, staged_at of every staged partition that records them."""
+    from .delivery_guard import STAGE_INFO
+
+    frames = [parts[STAGE_INFO].select("leerwinkel", "accepted_by_steward", "staged_at")
+              for parts in staged.values() if parts and STAGE_INFO in parts]
+    return pl.concat(frames) if frames else pl.DataFrame(schema={"leerwinkel": pl.String, "accepted_by_steward": pl.String, "staged_at": pl.Datetime("us")})

@@ -67,6 +67,12 @@ class Pseudonymiser:
     def digest(self, message: str) -> str:
         return self._hexdigests([message.encode("utf-8")])[0]
 
+    def fingerprint(self) -> str:
+        """The key's fingerprint (DELIVERIES.md): the first 16 hex digits of
+        HMAC-SHA256(key, ``fingerprint``). Recorded with staged data and every warehouse load so
+        that data of two keys is never combined; it does not reveal the key."""
+        return self.digest("fingerprint")[:16]
+
     def _hexdigests(self, messages) -> list[str]:
         """HMAC hex digest of every bytes message, in order: one loop, no call per value
         (a call costs as much as the hashing)."""

@@ -35,19 +35,18 @@ from __future__ import annotations
 
 import csv
 
-import fnmatch
 import hashlib
 import io
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
+from .delivery_files import Delivery, find_deliveries  # noqa: F401 - where they used to live
 from .parsing import scrub
 from .sources import FileSpec, SheetSpec
 
@@ -63,34 +62,6 @@ class FileProblem(Exception):
         # cap before scrubbing: scrub's patterns are slow on very long text
         self.problem = scrub(problem[:2000], limit=500)
         super().__init__(f"{file_name}: {self.problem}")
-
-
-@dataclass(frozen=True)
-class Delivery:
-    pattern: str
-    path: Path | None  # None: nothing delivered for this pattern
-    modified: datetime | None
-    ignored: tuple[Path, ...] = ()
-
-    @property
-    def file_name(self) -> str | None:
-        return self.path.name if self.path else None
-
-
-def find_deliveries(folder: Path, file_specs: tuple[FileSpec, ...]) -> list[Delivery]:
-    """Per file pattern the current delivery: the matching file with the newest modification time."""
-    files = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
-    deliveries = []
-    for spec in file_specs:
-        matching = [p for p in files if fnmatch.fnmatchcase(p.name, spec.pattern) and not p.name.startswith("~$")]
-        matching.sort(key=lambda p: (p.stat().st_mtime, p.name), reverse=True)
-        if not matching:
-            deliveries.append(Delivery(spec.pattern, None, None))
-            continue
-        current = matching[0]
-        modified = datetime.fromtimestamp(current.stat().st_mtime, tz=timezone.utc).replace(tzinfo=None)
-        deliveries.append(Delivery(spec.pattern, current, modified, tuple(matching[1:])))
-    return deliveries
 
 
 def file_identity(path: Path) -> tuple | None:
@@ -495,6 +466,15 @@ def _sheet_members(archive: zipfile.ZipFile) -> dict[str, str]:
         if name and rel_id and (rel_id.group(1) or rel_id.group(2)) in targets:
             members[_xml_unescape(name.group(1))] = targets[rel_id.group(1) or rel_id.group(2)]
     return members
+
+
+def workbook_sheet_names(data: bytes) -> list[str]:
+    """The sheet names of an .xlsx/.xlsm workbook (its bytes), in order; [] when it is no workbook."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return list(_sheet_members(archive))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return []
 
 
 def _scan_sheet(archive: zipfile.ZipFile, sheet_name: str) -> SheetScan:

@@ -16,7 +16,8 @@ import polars as pl
 
 from . import parsing as p
 from .pseudonymise import Pseudonymiser, national_number_digits, normalise_person_name, valid_national_number
-from .readers import ROW, Delivery, FileProblem, RawSheet, find_deliveries, normalise_header, read_delivery, sha256_of
+from .delivery_files import Delivery, find_deliveries, is_macro_workbook, shown_sheet_name
+from .readers import ROW, FileProblem, RawSheet, normalise_header, read_delivery, sha256_of, workbook_sheet_names
 from .sources import FileSpec, SheetSpec, SourceSpec
 
 # Rules in MODEL.md's order: where several apply, the first is recorded.
@@ -66,7 +67,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "unmapped": {"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64},
     "deliveries": {
         "leerwinkel": pl.String, "pattern": pl.String, "file_name": pl.String, "modified_time": pl.Datetime("us"),
-        "status": pl.String, "message": pl.String,
+        "status": pl.String, "message": pl.String, "ignored_sheets": pl.String,
     },
 }
 
@@ -697,22 +698,30 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
 # ---------------------------------------------------------------- one Leerwinkel
 
 
-def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None = None) -> dict[str, pl.DataFrame]:
+def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None = None,
+                 deliveries: list[Delivery] | None = None) -> dict[str, pl.DataFrame]:
     """Stage one Leerwinkel (or the network folder). Raises :class:`FileProblem` for a delivery
-    that cannot be used at all; row-level problems are quarantined instead."""
+    that cannot be used at all; row-level problems are quarantined instead.
+
+    ``deliveries``: the current files as the caller found them (:func:`find_deliveries`);
+    found here (without a settle time) when not given."""
     ctx = Context(spec, pseudonymiser, as_of, run_id)
     folder = landing_root / spec.folder
-    deliveries = find_deliveries(folder, spec.files)
+    if deliveries is None:
+        deliveries = find_deliveries(folder, spec.files, landing_root=landing_root)
     out: dict[str, list[pl.DataFrame]] = {name: [] for name in SCHEMAS}
-    out["deliveries"].append(_delivery_rows(spec, deliveries, folder))
     by_role: dict[str, list[tuple[FileSpec, SheetSpec, list[RawSheet]]]] = {}
     file_meta = {}
+    ignored_sheets: dict[str, list[str]] = {}
     sheets_read: list[tuple[str, str]] = []  # every sheet read, also one without data rows
     for delivery, file_spec in zip(deliveries, spec.files):
         if delivery.path is None:
             continue
         data, sheets = (READ_DELIVERY or read_delivery)(delivery.path, file_spec)
         file_meta[delivery.path.name] = (sha256_of(data), delivery.modified)
+        if file_spec.format == "xlsx":
+            ignored_sheets[delivery.path.name] = [
+                name for name in workbook_sheet_names(data) if not any(s.matches(name) for s in file_spec.sheets)]
         del data
         sheets_read += [(raw.file_name, raw.sheet) for _, raw in sheets]
         for sheet_spec in file_spec.sheets:
@@ -789,6 +798,7 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
             "leerwinkel", "trajectory_key", pl.col("contact_date").alias("event_date"), pl.lit(1, pl.Int64).alias("contacts"), "minutes")
         out["contact_events"].append(events)
 
+    out["deliveries"].append(_delivery_rows(spec, deliveries, folder, ignored_sheets))
     staged = {name: (pl.concat([conform(f, name) for f in frames]) if frames else empty(name)) for name, frames in out.items()}
     all_fates = pl.concat(fates) if fates else None
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
@@ -822,16 +832,24 @@ def _with_contact_totals(trajectories: pl.DataFrame, contacts: pl.DataFrame, has
     )
 
 
-def _delivery_rows(spec: SourceSpec, deliveries: list[Delivery], folder: Path) -> pl.DataFrame:
+def _delivery_rows(spec: SourceSpec, deliveries: list[Delivery], folder: Path, ignored_sheets: dict[str, list[str]] | None = None) -> pl.DataFrame:
+    """One row per pattern's current file (or its absence), per older file ignored and per file refused."""
     rows = []
+    lw = spec.leerwinkel
     for d in deliveries:
+        for refused in d.refused:
+            rows.append({"leerwinkel": lw, "pattern": d.pattern, "file_name": refused.name, "modified_time": None,
+                         "status": "refused", "message": refused.reason})
         if d.path is None:
-            why = "folder missing" if not folder.is_dir() else "no file matches the pattern"
-            rows.append({"leerwinkel": spec.leerwinkel, "pattern": d.pattern, "file_name": None, "modified_time": None, "status": "missing", "message": why})
+            why = d.folder_problem or "no file matches the pattern"
+            rows.append({"leerwinkel": lw, "pattern": d.pattern, "file_name": None, "modified_time": None, "status": "missing", "message": why})
             continue
-        rows.append({"leerwinkel": spec.leerwinkel, "pattern": d.pattern, "file_name": d.path.name, "modified_time": d.modified, "status": "current", "message": None})
+        sheets = (ignored_sheets or {}).get(d.path.name) or []
+        note = "macro-enabled workbook (.xlsm) read as a workbook; its macros are never run" if is_macro_workbook(d.path) else None
+        rows.append({"leerwinkel": lw, "pattern": d.pattern, "file_name": d.path.name, "modified_time": d.modified, "status": "current",
+                     "message": note, "ignored_sheets": ", ".join(shown_sheet_name(s) for s in sheets) or None})
         for old in d.ignored:
-            rows.append({"leerwinkel": spec.leerwinkel, "pattern": d.pattern, "file_name": old.name,
+            rows.append({"leerwinkel": lw, "pattern": d.pattern, "file_name": old.name,
                          "modified_time": None, "status": "ignored", "message": f"older than {d.path.name}"})
     return conform(pl.DataFrame(rows, schema=SCHEMAS["deliveries"]) if rows else empty("deliveries"), "deliveries")
 

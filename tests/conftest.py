@@ -4,11 +4,16 @@ figures, a test pseudonymisation key, and one consolidation of the samples per s
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
+
+# Tests write their deliveries just before they run them: no settle time (DELIVERIES.md) unless
+# a test sets one. Set for the whole session, also for module fixtures and subprocesses.
+os.environ["LEERWINKELS_SETTLE_SECONDS"] = "0"
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = FIXTURES / "samples"

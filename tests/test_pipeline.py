@@ -21,7 +21,7 @@ from pipelines.sources import PARTITIONS
 
 from .conftest import AS_OF, SAMPLES, read_warehouse
 
-RUN_SPECIFIC = {"run_id", "loaded_at", "finished_at", "started_at", "duration_seconds"}
+RUN_SPECIFIC = {"run_id", "loaded_at", "finished_at", "started_at", "duration_seconds", "data_staged_at"}
 
 
 def _stable(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -116,11 +116,14 @@ def test_a_run_that_fails_before_publishing_leaves_the_previous_tables(tmp_path,
 def test_landing_folder_without_leuven_consolidates_the_other_five(tmp_path, sample_landing):
     shutil.rmtree(sample_landing / "leuven")
     result, url = _run(tmp_path, landing=sample_landing)
-    assert result.success and not result.failed_partitions
+    # DELIVERIES.md: a missing delivery is not a success (the CLI exits 3), even without last good data
+    assert result.success and set(result.failed_partitions) == {"leuven"}
+    assert "missing" in result.failed_partitions["leuven"] and "folder missing" in result.failed_partitions["leuven"]
     tables = read_warehouse(url)
     assert set(tables["trajectories"]["leerwinkel"].unique()) == {"brussel", "genk", "mechelen", "gent", "west_vlaanderen"}
     leuven = tables["dq_deliveries"].filter(pl.col("leerwinkel") == "leuven")
-    assert leuven.height == 1 and leuven["missing"].all() and leuven["message"][0] == "folder missing"
+    assert leuven.height == 1 and leuven["missing"].all() and leuven["state"][0] == "missing"
+    assert "folder missing" in leuven["message"][0] and "no earlier data to fall back on" in leuven["stale_reason"][0]
     # Leuven's rows are still in the indicator grid, with zeros
     reach = tables["ind_reach"].filter(pl.col("leerwinkel") == "leuven")
     assert reach.height > 0 and reach["new_trajectories"].sum() == 0

@@ -1,9 +1,16 @@
 """Ingest: one partition per Leerwinkel (and the network coordinator's folder)."""
 
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
+from ..delivery_files import find_deliveries
+from ..delivery_guard import (
+    ACCEPT_TAG, STAGE_INFO, STATE_HELD, STATE_UNREADABLE, DeliveryNotUsed, acceptance_of, held_reasons, read_last_good,
+    record_acceptance, stage_info, unusable_before_reading,
+)
 from ..readers import FileProblem
 from ..resources import LandingFolder, PseudonymKey, RunSettings, StagingStore
 from ..sources import all_specs
@@ -34,22 +41,60 @@ def staged_leerwinkel(
 ) -> dg.Output[dict[str, pl.DataFrame]]:
     code = context.partition_key
     spec = all_specs()[code]
+    pseudonymiser = pseudonym_key.pseudonymiser()
+    root = landing.root()
+    deliveries = find_deliveries(root / spec.folder, spec.files, landing_root=root, settle=settings.settle_seconds)
     try:
-        staged = stage_source(spec, landing.root(), pseudonym_key.pseudonymiser(), settings.as_of_date(), context.run.run_id)
-    except FileProblem as problem:
-        staging_store.mark_failed(STAGED_KEY, code, str(problem))
-        context.log.error(f"{code}: {problem}")
-        raise dg.Failure(
-            description=f"{code}: {problem}",
-            metadata={"file": problem.file_name, "problem": problem.problem},
-            allow_retries=False,
-        ) from None
+        not_used = unusable_before_reading(code, deliveries)
+        if not_used is not None:
+            raise not_used
+        try:
+            staged = stage_source(spec, root, pseudonymiser, settings.as_of_date(), context.run.run_id, deliveries=deliveries)
+        except FileProblem as problem:
+            raise DeliveryNotUsed(STATE_UNREADABLE, str(problem), problem.file_name) from None
+        accepted = _guard(context, code, staged, staging_store, settings)
+    except DeliveryNotUsed as problem:
+        _not_used(context, code, problem, staging_store)
+    staged[STAGE_INFO] = stage_info(code, pseudonymiser.fingerprint(), context.run.run_id, staged["trajectories"].height, accepted)
     staging_store.clear_failed(STAGED_KEY, code)
-    for row in staged["deliveries"].filter(pl.col("status") == "ignored").iter_rows(named=True):
-        context.log.info(f"{code}: ignoring older delivery {row['file_name']} ({row['message']})")
-    for row in staged["deliveries"].filter(pl.col("status") == "missing").iter_rows(named=True):
-        context.log.warning(f"{code}: nothing delivered for {row['pattern']} ({row['message']})")
+    for row in staged["deliveries"].filter(pl.col("status").is_in(["ignored", "refused"])).iter_rows(named=True):
+        context.log.info(f"{code}: {row['status']} {row['file_name']} ({row['message']})")
     return dg.Output(staged, metadata=staged_metadata(code, staged))
+
+
+def _guard(context, code: str, staged: dict[str, pl.DataFrame], staging_store: StagingStore, settings: RunSettings) -> str | None:
+    """Hold a delivery that looks incomplete next to the last good one, unless a steward accepted
+    it (``leerwinkels accept``, or this run's tag). Returns the acceptance, if one was needed."""
+    last = read_last_good(staging_store.partition_dir(STAGED_KEY, code))
+    reasons = held_reasons(staged, last, settings.shrink_limit)
+    if not reasons:
+        return None
+    staging_dir = Path(staging_store.base_dir)
+    current = [(name, sha) for name, sha in staged["source_files"].select("file_name", "sha256").unique().iter_rows() if sha]
+    if context.run.tags.get(ACCEPT_TAG, "").lower() == "true":
+        record_acceptance(staging_dir, code, current, by=f"Dagster run {context.run.run_id[:8]}")
+    accepted = acceptance_of(staging_dir, code, current)
+    if accepted is None:
+        raise DeliveryNotUsed(
+            STATE_HELD,
+            f"{', '.join(sorted(n for n, _ in current))} held: {'; '.join(reasons)}. The last good data stays in use. "
+            f"If the delivery is complete, accept it: `leerwinkels accept {code}` (or launch job accept_held_delivery "
+            "for this partition in the Dagster UI); else ask the Leerwinkel for the full export",
+            current[0][0] if current else None,
+        )
+    context.log.warning(f"{code}: {'; '.join(reasons)}; used all the same: {accepted}")
+    return accepted
+
+
+def _not_used(context, code: str, problem: DeliveryNotUsed, staging_store: StagingStore):
+    """Keep the last good data: record the state and reason, fail this partition only."""
+    staging_store.mark_failed(STAGED_KEY, code, problem.message, problem.state)
+    context.log.error(f"{code}: {problem.state}: {problem.message}")
+    raise dg.Failure(
+        description=f"{code}: {problem.state}: {problem.message}",
+        metadata={"file": problem.file_name or "", "state": problem.state},
+        allow_retries=False,
+    ) from None
 
 
 def staged_metadata(code: str, staged: dict[str, pl.DataFrame]) -> dict:

@@ -9,7 +9,8 @@ from schemas.model import validate_model
 
 from ..automation import AFTER_INGEST
 from ..model import build_model, build_quality
-from ..resources import RunSettings, StagingStore
+from ..delivery_guard import key_mismatches
+from ..resources import PseudonymKey, RunSettings, StagingStore
 from ..sources import LEERWINKELS, PARTITIONS
 from ..staging import RULES
 from .common import OWNERS, markdown_table, table_metadata
@@ -36,15 +37,17 @@ _outs |= {name: dg.AssetOut(group_name="quality", description=text, owners=OWNER
 
 
 @dg.multi_asset(outs=_outs, ins={"staged": dg.AssetIn(key=STAGED_KEY)}, can_subset=False)
-def network_model(context: dg.AssetExecutionContext, staged: dict, settings: RunSettings, staging_store: StagingStore):
+def network_model(context: dg.AssetExecutionContext, staged: dict, settings: RunSettings, staging_store: StagingStore,
+                  pseudonym_key: PseudonymKey):
     """Builds the model from each Leerwinkel's latest good staged data."""
     failures = staging_store.failures(STAGED_KEY)
-    stale = {}
-    for code in PARTITIONS:
-        if code in failures:
-            has_previous = code in staged
-            stale[code] = failures[code] + ("; using the last good data" if has_previous else "; no earlier data to fall back on")
-            context.log.warning(f"{code} is stale: {stale[code]}")
+    stale = {code: failures[code] for code in PARTITIONS if code in failures}
+    for code, failure in stale.items():
+        context.log.warning(f"{code} is stale ({failure['state']}): {failure['message']}"
+                            + ("; using the last good data" if code in staged else "; no earlier data to fall back on"))
+    mixed = key_mismatches(staged, pseudonym_key.pseudonymiser().fingerprint(), stale)
+    if mixed:
+        raise dg.Failure(description="; ".join(mixed), allow_retries=False)
     model = build_model(staged)
     try:
         validate_model(model)

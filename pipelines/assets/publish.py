@@ -8,7 +8,7 @@ import polars as pl
 
 from ..model import INTERNAL_COLUMNS
 from ..publication import write_publication
-from ..resources import RunSettings, Warehouse
+from ..resources import PseudonymKey, RunSettings, Warehouse
 from .common import OWNERS
 
 WAREHOUSE_TABLES = (
@@ -35,12 +35,13 @@ TABLE_KEYS = {
     kinds={"sqlalchemy", "sqlite", "postgres"},
     description="Writes every model, indicator and quality table to the warehouse database in one transaction: readers see the previous run's tables or this run's, never a mix.",
 )
-def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame) -> dg.MaterializeResult:
+def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, pseudonym_key: PseudonymKey, **tables: pl.DataFrame) -> dg.MaterializeResult:
     clean = {name: frame.drop([c for c in INTERNAL_COLUMNS if c in frame.columns]) for name, frame in tables.items()}
     # In key order: the primary-key index of the random HMAC keys is then built by appending
     # (SQLite: trajectories + clients ~0.4 s faster at 400,000 trajectories).
     clean = {name: frame.sort(TABLE_KEYS[name]) if name in TABLE_KEYS else frame for name, frame in clean.items()}
-    counts = warehouse.write_tables(clean, run_id=context.run.run_id, keys={k: v for k, v in TABLE_KEYS.items() if k in clean})
+    counts = warehouse.write_tables(clean, run_id=context.run.run_id, keys={k: v for k, v in TABLE_KEYS.items() if k in clean},
+                                    key_fingerprint=pseudonym_key.pseudonymiser().fingerprint())
     context.log.info(f"wrote {len(clean)} tables to {warehouse.describe()}")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),

@@ -43,6 +43,10 @@ class RunSettings(dg.ConfigurableResource):
     freshness_days: int = 35
     quarantine_warn_share: float = 0.05
     publication_dir: str = "data/publication"
+    # DELIVERIES.md: a file modified less than this before the run is still arriving
+    settle_seconds: float = 120.0
+    # DELIVERIES.md: a delivery loading fewer than (1 - limit) x the last good trajectories is held
+    shrink_limit: float = 0.20
 
     def as_of_date(self) -> date:
         return date.fromisoformat(self.as_of) if self.as_of else date.today()

@@ -36,23 +36,35 @@ class StagingStore(dg.ConfigurableResource):
     def _path(self, asset_key: dg.AssetKey, partition: str | None) -> Path:
         return _asset_path(self.base_dir, asset_key, partition)
 
-    def mark_failed(self, asset_key: dg.AssetKey, partition: str, message: str) -> None:
+    def mark_failed(self, asset_key: dg.AssetKey, partition: str, message: str, state: str = "unreadable") -> None:
+        """Record why this run did not use the partition's delivery (its last good data stays)."""
         folder = self._path(asset_key, None)
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{partition}{FAILURE_MARKER}").write_text(json.dumps({"message": message}), encoding="utf-8")
+        marker = folder / f"{partition}{FAILURE_MARKER}"
+        tmp = folder / f".{marker.name}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps({"state": state, "message": message}), encoding="utf-8")
+        os.replace(tmp, marker)
 
     def clear_failed(self, asset_key: dg.AssetKey, partition: str) -> None:
         (self._path(asset_key, None) / f"{partition}{FAILURE_MARKER}").unlink(missing_ok=True)
 
-    def failures(self, asset_key: dg.AssetKey) -> dict[str, str]:
+    def failures(self, asset_key: dg.AssetKey) -> dict[str, dict[str, str]]:
+        """Partition → {state, message} of the deliveries the latest run of that partition did not use."""
         folder = self._path(asset_key, None)
         if not folder.is_dir():
             return {}
-        return {
-            marker.name[: -len(FAILURE_MARKER)]: json.loads(marker.read_text(encoding="utf-8"))["message"]
-            for marker in folder.glob(f"*{FAILURE_MARKER}")
-        }
+        found = {}
+        for marker in folder.glob(f"*{FAILURE_MARKER}"):
+            try:
+                record = json.loads(marker.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                record = {"message": "the record of the failed delivery cannot be read"}
+            found[marker.name[: -len(FAILURE_MARKER)]] = {"state": record.get("state", "unreadable"), "message": record.get("message", "")}
+        return found
 
+    def partition_dir(self, asset_key: dg.AssetKey, partition: str) -> Path:
+        """Where the partition's last good staged data lies."""
+        return self._path(asset_key, partition)
 
 
 class StagingIOManager(dg.ConfigurableIOManager):

@@ -365,6 +365,7 @@ class Warehouse(dg.ConfigurableResource):
 
     _engine: Engine | None = PrivateAttr(default=None)
     _engine_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _key_fingerprint: str | None = PrivateAttr(default=None)  # of the write under way, for warehouse_loads
 
     # ------------------------------------------------------------ construction
 
@@ -548,13 +549,16 @@ class Warehouse(dg.ConfigurableResource):
         *,
         keys: Mapping[str, Sequence[str]] | None = None,
         indexes: Mapping[str, Sequence[Sequence[str]]] | None = None,
+        key_fingerprint: str | None = None,
     ) -> dict[str, int]:
         """Replace all ``tables`` together, in one transaction; return rows per table.
 
         ``keys``: per table, the primary-key columns (checked for nulls and duplicates
         before anything is written). ``indexes``: per table, column lists to index.
-        ``run_id`` is recorded in ``warehouse_loads``.
+        ``run_id`` and ``key_fingerprint`` (the pseudonymisation key's, never the key) are
+        recorded in ``warehouse_loads``.
         """
+        self._key_fingerprint = key_fingerprint
         keys = {t: list(cols) for t, cols in (keys or {}).items()}
         indexes = {t: [list(c) for c in cols] for t, cols in (indexes or {}).items()}
         frames = self._validate(tables, keys, indexes)
@@ -799,24 +803,40 @@ class Warehouse(dg.ConfigurableResource):
             sa.Column("rows", sa.BigInteger(), nullable=False),
             sa.Column("run_id", sa.Text()),
             sa.Column("loaded_at", sa.DateTime(), nullable=False),
+            sa.Column("key_fingerprint", sa.Text()),
         )
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        fingerprint = self._key_fingerprint
         conn.execute(sa.schema.CreateTable(loads, if_not_exists=True))
+        self._add_fingerprint_column(conn)
         names = list(counts)
         if isinstance(conn, _AdbcSession):
             conn.execute(f"DELETE FROM {LOADS_TABLE} WHERE table_name IN ({', '.join('?' * len(names))})", names)
             rows = pl.DataFrame(
                 {"table_name": names, "rows": [counts[t] for t in names], "run_id": [run_id] * len(names),
-                 "loaded_at": [now] * len(names)},
-                schema={"table_name": pl.String, "rows": pl.Int64, "run_id": pl.String, "loaded_at": pl.Datetime("us")},
+                 "loaded_at": [now] * len(names), "key_fingerprint": [fingerprint] * len(names)},
+                schema={"table_name": pl.String, "rows": pl.Int64, "run_id": pl.String, "loaded_at": pl.Datetime("us"),
+                        "key_fingerprint": pl.String},
             )
             self._insert_adbc(conn, loads, rows)
             return
         conn.execute(loads.delete().where(loads.c.table_name.in_(names)))
         conn.execute(
             loads.insert(),
-            [{"table_name": t, "rows": counts[t], "run_id": run_id, "loaded_at": now} for t in names],
+            [{"table_name": t, "rows": counts[t], "run_id": run_id, "loaded_at": now, "key_fingerprint": fingerprint} for t in names],
         )
+
+    @staticmethod
+    def _add_fingerprint_column(conn: Connection | _AdbcSession) -> None:
+        """A warehouse_loads made before fingerprints were recorded gets the column."""
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text(f"ALTER TABLE {LOADS_TABLE} ADD COLUMN IF NOT EXISTS key_fingerprint TEXT"))
+            return
+        pragma = f"PRAGMA table_info({LOADS_TABLE})"
+        rows = conn.execute(pragma) if isinstance(conn, _AdbcSession) else conn.execute(sa.text(pragma)).fetchall()
+        if "key_fingerprint" not in {row[1] for row in rows}:
+            alter = f"ALTER TABLE {LOADS_TABLE} ADD COLUMN key_fingerprint TEXT"
+            conn.execute(alter) if isinstance(conn, _AdbcSession) else conn.execute(sa.text(alter))
 
     def _busy_error(
         self, exc: sa.exc.OperationalError, dialect: str, lock_held: bool

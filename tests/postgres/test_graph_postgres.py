@@ -14,7 +14,7 @@ from pipelines.runner import consolidate
 
 from ..conftest import AS_OF, SAMPLES, read_warehouse
 
-RUN_SPECIFIC = {"run_id", "loaded_at"}
+RUN_SPECIFIC = {"run_id", "loaded_at", "data_staged_at"}
 
 
 def _stable(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
