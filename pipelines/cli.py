@@ -58,9 +58,12 @@ def _summary(result) -> str:
             lines.append(f"{r['leerwinkel']:<16}{r['files']:>6}{r['rows_read']:>10}{r['rows_loaded']:>10}{r['rows_quarantined']:>13}{r['rows_duplicate']:>11}")
     deliveries = result.tables.get("dq_deliveries")
     if deliveries is not None:
-        for r in deliveries.filter(pl.col("missing") | pl.col("stale")).iter_rows(named=True):
-            what = r["stale_reason"] or r["message"] or "missing"
-            lines.append(f"! {r['leerwinkel']}: {'stale' if r['stale'] else 'missing'}{' ' + r['pattern'] if r['pattern'] else ''}: {what}")
+        for r in deliveries.filter(pl.col("stale")).unique("leerwinkel", keep="first").sort("leerwinkel").iter_rows(named=True):
+            lines.append(f"! {r['leerwinkel']}: {r['state']}, on its last good data: {r['stale_reason']}")
+        for r in deliveries.filter(pl.col("missing") & ~pl.col("stale")).iter_rows(named=True):
+            lines.append(f"! {r['leerwinkel']}: missing{' ' + r['pattern'] if r['pattern'] else ''}: {r['message'] or 'missing'}")
+        for r in deliveries.filter(pl.col("state") == "accepted").unique("leerwinkel").sort("leerwinkel").iter_rows(named=True):
+            lines.append(f"  {r['leerwinkel']}: held delivery used: {r['state_reason']}")
         for r in deliveries.filter(pl.col("status") == "ignored").iter_rows(named=True):
             lines.append(f"  {r['leerwinkel']}: ignored older delivery {r['file_name']}")
     trajectories = result.tables.get("trajectories")
@@ -132,6 +135,46 @@ def cmd_consolidate(args) -> int:
     return 0
 
 
+def cmd_accept(args) -> int:
+    """Record a steward's acceptance of a Leerwinkel's current delivery (DELIVERIES.md, Guards)."""
+    import getpass
+    import hashlib
+
+    from .delivery_files import find_deliveries, settle_seconds
+    from .delivery_guard import record_acceptance, unusable_before_reading
+    from .sources import PARTITIONS, all_specs
+
+    code = args.leerwinkel
+    if code not in PARTITIONS:
+        print(f"error: unknown Leerwinkel {code!r}; one of: {', '.join(PARTITIONS)}", file=sys.stderr)
+        return EXIT_USAGE
+    sources = Path(args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing"))
+    staging = Path(args.staging or os.environ.get("LEERWINKELS_STAGING_DIR", "data/staging"))
+    spec = all_specs()[code]
+    deliveries = find_deliveries(sources / spec.folder, spec.files, landing_root=sources, settle=settle_seconds())
+    problem = unusable_before_reading(code, deliveries)
+    if problem is not None:
+        print(f"error: nothing to accept for {code}: {problem.state}: {problem.message}", file=sys.stderr)
+        return EXIT_FAILED
+    files = []
+    for delivery in deliveries:
+        digest = hashlib.sha256()
+        with open(delivery.path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        files.append((delivery.path.name, digest.hexdigest()))
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown user"
+    added = record_acceptance(staging, code, files, by=f"{user}, leerwinkels accept")
+    for name, sha in files:
+        state = "accepted" if any(a["sha256"] == sha for a in added) else "already accepted"
+        print(f"{code}: {name} (sha256 {sha[:12]}…) {state}")
+    print(f"The next run uses this delivery of {code}, even where a guard would hold it. A changed file needs a new acceptance.")
+    return 0
+
+
 def cmd_demo_data(args) -> int:
     from .demo_data import generate_landing
 
@@ -160,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--publication", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
     c.add_argument("--timings", metavar="FILE", help="write the seconds per run and step (from Dagster's step events) to FILE as JSON")
     c.set_defaults(func=cmd_consolidate)
+    a = sub.add_parser("accept", help="accept a Leerwinkel's held delivery (by the sha256 of its current files): the next run uses it")
+    a.add_argument("leerwinkel", help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
+    a.add_argument("--sources", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    a.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    a.set_defaults(func=cmd_accept)
     d = sub.add_parser("demo-data", help="write a synthetic landing folder (invented people)")
     d.add_argument("dir")
     d.add_argument("--trajectories", type=int, default=600)

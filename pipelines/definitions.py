@@ -9,7 +9,7 @@ import dagster as dg
 from .assets import checks, indicators, ingest, model, publish
 from .automation import SCHEDULES, SENSORS
 from .delivery_files import settle_seconds
-from .delivery_guard import shrink_limit
+from .delivery_guard import ACCEPT_TAG, shrink_limit
 from .resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
 
 DEFAULT_DATABASE_URL = "sqlite:///data/warehouse.sqlite"
@@ -60,6 +60,7 @@ ALL_CHECKS = [
     checks.accounting_adds_up,
     checks.quarantine_share_within_limit,
     checks.deliveries_fresh,
+    checks.no_held_deliveries,
     checks.no_unmapped_labels,
     checks.sroi_costs_complete,
     checks.publication_suppresses_small_cells,
@@ -77,10 +78,20 @@ consolidate_job = dg.define_asset_job(
     description="Build the model, indicators, warehouse tables and publication export from every Leerwinkel's latest good staged data.",
 )
 
+accept_job = dg.define_asset_job(
+    "accept_held_delivery",
+    selection=dg.AssetSelection.assets(ingest.STAGED_KEY),
+    tags={ACCEPT_TAG: "true"},
+    description=(
+        "A steward accepts one Leerwinkel's held delivery (launch it for that partition): its current files are recorded "
+        "as accepted by sha256 and staged although a guard held them. Same as `leerwinkels accept LEERWINKEL`."
+    ),
+)
+
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
-    jobs=[ingest_job, consolidate_job],
+    jobs=[ingest_job, consolidate_job, accept_job],
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources=build_resources(),

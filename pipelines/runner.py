@@ -17,7 +17,8 @@ from . import staging
 from .pseudonymise import key_from_environment
 from .read_ahead import ReadAhead
 from .resources.staging_store import StagingStore, clear_frame_memo, read_frames
-from .sources import PARTITIONS
+from .delivery_files import landing_holds_deliveries
+from .sources import PARTITIONS, all_specs
 
 
 @dataclass
@@ -96,6 +97,17 @@ def consolidate(
     if read_ahead is None and ReadAhead.enabled() and isinstance(landing_path, str):
         # started first: the first partition's files are read while the Dagster instance comes up
         read_ahead = ReadAhead(Path(landing_path), PARTITIONS).start()
+    if isinstance(landing_path, str) and not landing_holds_deliveries(Path(landing_path), [spec.folder for spec in all_specs().values()]):
+        # an unmounted share or an emptied folder: not a delivery of six empty Leerwinkels
+        if read_ahead is not None:
+            read_ahead.close()
+        return ConsolidationResult(
+            success=False,
+            error=(f"the landing folder {landing_path} holds no file in any Leerwinkel folder (an unmounted share or an "
+                   "emptied folder?); this is not a run: nothing was read and nothing changed (tables, staging folder and "
+                   "publication are as they were). Check the landing folder and run again"),
+            database=resources["warehouse"].describe(), publication_dir=resources["settings"].publication_dir,
+        )
     own_instance = instance is None
     if instance is None:
         # With DAGSTER_HOME set the runs are recorded there and show in the UI; else in memory.

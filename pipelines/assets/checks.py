@@ -94,6 +94,17 @@ def deliveries_fresh(dq_deliveries: pl.DataFrame, settings: RunSettings) -> dg.A
     )
 
 
+@dg.asset_check(asset="dq_deliveries", description="WARN when a Leerwinkel's delivery is held by a guard (far fewer trajectories than its last good delivery, or a sheet gone): a steward decides (`leerwinkels accept LEERWINKEL`).")
+def no_held_deliveries(dq_deliveries: pl.DataFrame) -> dg.AssetCheckResult:
+    held = dq_deliveries.filter(pl.col("state") == "held").unique("leerwinkel", keep="first").sort("leerwinkel")
+    return dg.AssetCheckResult(
+        passed=held.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"held": held.height, "leerwinkels": ", ".join(held.get_column("leerwinkel").to_list()) or "none",
+                  "details": dg.MetadataValue.md(markdown_table(held.select("leerwinkel", "stale_reason")))},
+    )
+
+
 @dg.asset_check(asset="dq_unmapped_values", description="WARN when a Leerwinkel uses labels outside the code mapping: extend sources/<leerwinkel>.yaml.")
 def no_unmapped_labels(dq_unmapped_values: pl.DataFrame) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
