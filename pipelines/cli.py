@@ -123,7 +123,7 @@ def cmd_consolidate(args) -> int:
 
         Path(args.timings).write_text(json.dumps(result.timings, indent=1))
     for code, message in result.failed_partitions.items():
-        print(f"! {code}: delivery not usable: {message}", file=sys.stderr)
+        print(f"! {message} ({code} keeps its last good data)", file=sys.stderr)
     if not result.success:
         print(f"error: consolidation failed: {result.error}", file=sys.stderr)
         print("The previous run's tables are unchanged.", file=sys.stderr)

@@ -70,13 +70,13 @@ def unusable_before_reading(leerwinkel: str, deliveries) -> DeliveryNotUsed | No
                 why = f"{leerwinkel}/{d.refused[0].name} {d.refused[0].reason}, and no other file matches {d.pattern!r}"
             else:
                 why = f"{leerwinkel}/: no file matches {d.pattern!r}"
-            return DeliveryNotUsed(STATE_MISSING, f"{why}; the last good data stays in use. Deliver the file into the folder {leerwinkel}/")
+            return DeliveryNotUsed(STATE_MISSING, f"{why}. Deliver the file into the folder {leerwinkel}/")
     for d in deliveries:
         if d.arriving:
             return DeliveryNotUsed(
                 STATE_ARRIVING,
-                f"{d.path.name} was modified {d.arriving_seconds:.0f} s ago: still arriving (being copied?); the last good data "
-                "stays in use and the next run reads it. If the copy is complete, run again a little later",
+                f"{d.path.name} was modified {d.arriving_seconds:.0f} s ago: still arriving (being copied?); the next run reads "
+                "it. If the copy is complete, run again a little later",
                 d.path.name,
             )
     return None

@@ -77,7 +77,7 @@ def _guard(context, code: str, staged: dict[str, pl.DataFrame], staging_store: S
     if accepted is None:
         raise DeliveryNotUsed(
             STATE_HELD,
-            f"{', '.join(sorted(n for n, _ in current))} held: {'; '.join(reasons)}. The last good data stays in use. "
+            f"{', '.join(sorted(n for n, _ in current))} held: {'; '.join(reasons)}. "
             f"If the delivery is complete, accept it: `leerwinkels accept {code}` (or launch job accept_held_delivery "
             "for this partition in the Dagster UI); else ask the Leerwinkel for the full export",
             current[0][0] if current else None,
