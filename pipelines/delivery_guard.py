@@ -135,6 +135,8 @@ def held_reasons(staged: dict[str, pl.DataFrame], last: LastGood | None, limit: 
             f"delivery ({', '.join(sorted(last.files.values())) or 'earlier'}): a partial export?"
         )
     new_sheets = sheets_by_pattern(staged["deliveries"], staged["source_files"])
+    current = staged["deliveries"].filter(pl.col("status") == "current")
+    not_read = dict(current.select("pattern", "ignored_sheets").iter_rows()) if "ignored_sheets" in current.columns else {}
     for pattern, sheets in sorted(last.sheets_by_pattern.items()):
         if "" in sheets:  # a CSV: no sheets to lose
             continue
@@ -142,9 +144,10 @@ def held_reasons(staged: dict[str, pl.DataFrame], last: LastGood | None, limit: 
         if lost:
             from .delivery_files import shown_sheet_name
 
+            others = f"; sheets it has that are not read: {not_read[pattern]}" if not_read.get(pattern) else ""
             reasons.append(
                 f"the workbook for {pattern!r} lacks sheet(s) {', '.join(repr(shown_sheet_name(s)) for s in lost)} that the last good "
-                "delivery had (renamed? a year sheet called 'Blad1' or '2023 (2)' is not read)"
+                f"delivery had (renamed?{others})"
             )
     return reasons
 

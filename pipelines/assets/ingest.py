@@ -77,13 +77,17 @@ def _guard(context, code: str, staged: dict[str, pl.DataFrame], staging_store: S
     if accepted is None:
         raise DeliveryNotUsed(
             STATE_HELD,
-            f"{', '.join(sorted(n for n, _ in current))} held: {'; '.join(reasons)}. "
+            f"{', '.join(sorted(n for n, _ in current))} held: {_sentence('; '.join(reasons))} "
             f"If the delivery is complete, accept it: `leerwinkels accept {code}` (or launch job accept_held_delivery "
             "for this partition in the Dagster UI); else ask the Leerwinkel for the full export",
             current[0][0] if current else None,
         )
     context.log.warning(f"{code}: {'; '.join(reasons)}; used all the same: {accepted}")
     return accepted
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _not_used(context, code: str, problem: DeliveryNotUsed, staging_store: StagingStore):
