@@ -75,13 +75,30 @@ def site(tmp_path, generated) -> Site:
     return site
 
 
-def _unchanged_except(site: Site, before: dict[str, pl.DataFrame], code: str) -> None:
-    """``code``'s trajectories and staged data are those of the good run; the others rebuilt."""
+def _same_trajectories(site: Site, before: dict[str, pl.DataFrame]) -> None:
     after = site.tables()["trajectories"]
     for lw in OTHERS:
+        assert_frame_equal(before["trajectories"].filter(pl.col("leerwinkel") == lw).sort("trajectory_key"),
+                           after.filter(pl.col("leerwinkel") == lw).sort("trajectory_key")), lw
+
+
+def _kept_last_good(site: Site, before: dict[str, pl.DataFrame], code: str) -> None:
+    """``code``'s trajectories in the warehouse and in the staging folder are those of the good
+    run; the other Leerwinkels were staged again in this run (their files carry its run id)."""
+    after = site.tables()
+    for lw in OTHERS:
         old = before["trajectories"].filter(pl.col("leerwinkel") == lw).sort("trajectory_key")
-        new = after.filter(pl.col("leerwinkel") == lw).sort("trajectory_key")
+        new = after["trajectories"].filter(pl.col("leerwinkel") == lw).sort("trajectory_key")
         assert_frame_equal(old, new), lw
+    kept = before["trajectories"].filter(pl.col("leerwinkel") == code).sort("trajectory_key")
+    assert_frame_equal(site.staged(code).select(kept.columns), kept, check_dtypes=False)
+    runs = dict(after["dq_source_files"].group_by("leerwinkel").agg(pl.col("run_id").first()).iter_rows())
+    runs_before = dict(before["dq_source_files"].group_by("leerwinkel").agg(pl.col("run_id").first()).iter_rows())
+    for lw in OTHERS:
+        if lw != code:
+            assert runs[lw] != runs_before[lw], f"{lw} was not staged again"
+    if code in runs_before:
+        assert runs[code] == runs_before[code]  # its rows come from the last good data
 
 
 def _cut_csv(path: Path, share: float, mid_record: bool) -> None:
@@ -133,7 +150,7 @@ def test_a_missing_leerwinkel_folder_keeps_its_last_good_data(site, capsys):
     assert site.run() == 3
     out = capsys.readouterr()
     assert "leuven: missing" in out.out and "folder missing" in out.out
-    _unchanged_except(site, before, "leuven")
+    _kept_last_good(site, before, "leuven")
     row = site.delivery("leuven")
     assert row["state"] == "missing" and row["stale"] and "folder missing" in row["stale_reason"]
     assert "last good data" in row["stale_reason"]
@@ -144,7 +161,7 @@ def test_a_missing_file_of_two_keeps_the_whole_leerwinkel_on_its_last_good_data(
     before = site.tables()
     site.file("genk", "contacten_20261120.csv").unlink()
     assert site.run() == 3
-    _unchanged_except(site, before, "genk")
+    _kept_last_good(site, before, "genk")
     row = site.delivery("genk")
     assert row["state"] == "missing" and "contacten_*.csv" in row["stale_reason"]
 
@@ -155,7 +172,7 @@ def test_other_capitals_and_a_macro_workbook_are_the_same_delivery(site, rename)
     path = site.file("brussel")
     path.rename(path.with_name(rename(path.name)))
     assert site.run() == 0
-    _unchanged_except(site, before, "brussel")
+    _same_trajectories(site, before)
     rows = site.tables()["dq_deliveries"].filter((pl.col("leerwinkel") == "brussel") & (pl.col("status") == "current"))
     assert rows["state"].to_list() == ["current"] and rows["file_name"][0] == rename(path.name)
     if rows["file_name"][0].endswith(".xlsm"):
@@ -164,17 +181,18 @@ def test_other_capitals_and_a_macro_workbook_are_the_same_delivery(site, rename)
 
 def test_a_file_still_arriving_is_not_used_yet(site, monkeypatch):
     before = site.tables()
+    settled = time.time() - 300
+    for path in site.landing.rglob("*"):  # every delivery has settled ...
+        os.utime(path, (settled, settled))
     klanten = site.file("genk", "klanten_20261120.csv")
-    _cut_csv(klanten, 0.5, mid_record=False)  # half copied, and being written now
+    _cut_csv(klanten, 0.5, mid_record=False)  # ... but this one: half copied, and being written now
     monkeypatch.setenv("LEERWINKELS_SETTLE_SECONDS", "120")
     assert site.run() == 3
-    _unchanged_except(site, before, "genk")
+    _kept_last_good(site, before, "genk")
     row = site.delivery("genk")
     assert row["state"] == "arriving" and klanten.name in row["stale_reason"]
     # settled (its modification time two minutes back): now the shrink guard sees it
-    old = time.time() - 300
-    for path in (site.landing / "genk").iterdir():
-        os.utime(path, (old, old))
+    os.utime(klanten, (settled, settled))
     assert site.run() == 3
     assert site.delivery("genk")["state"] == "held"
 
@@ -187,7 +205,7 @@ def test_a_shrunken_csv_is_held_then_accepted_by_the_steward(site, capsys):
     assert site.run() == 3
     out = capsys.readouterr().out
     assert "gent: held" in out and "leerwinkels accept gent" in out
-    _unchanged_except(site, before, "gent")
+    _kept_last_good(site, before, "gent")
     row = site.delivery("gent")
     assert row["state"] == "held" and "fewer than 80%" in row["stale_reason"] and gent.name in row["stale_reason"]
     staged_before = site.staged("gent")
@@ -207,7 +225,7 @@ def test_a_renamed_year_sheet_is_held_and_listed_as_ignored(site):
     before = site.tables()
     _rename_sheet(site.file("mechelen"), "2023", "Blad1")
     assert site.run() == 3
-    _unchanged_except(site, before, "mechelen")
+    _kept_last_good(site, before, "mechelen")
     row = site.delivery("mechelen")
     assert row["state"] == "held" and "'2023'" in row["stale_reason"]
 
@@ -230,7 +248,7 @@ def test_a_link_out_of_the_landing_folder_is_refused(site, tmp_path):
     shutil.move(leuven, outside / leuven.name)
     (site.landing / "leuven" / leuven.name).symlink_to(outside / leuven.name)
     assert site.run() == 3
-    _unchanged_except(site, before, "leuven")
+    _kept_last_good(site, before, "leuven")
     rows = site.tables()["dq_deliveries"].filter(pl.col("leerwinkel") == "leuven")
     assert rows["state"][0] == "missing" and "outside the landing folder" in rows["stale_reason"][0]
 
