@@ -54,6 +54,25 @@ ROLES = {"trajectories", "clients", "contacts", "referrals", "contact_rows", "su
 STATUS_ROLES = ("trajectories", "contact_rows")
 # client_id values that are not a mapped field (staging._local_client_id)
 CLIENT_ID_RULES = ("trajectory_id", "name_and_birth_year")
+# The model fields a sheet of each role can map (keys of `columns`): what pipelines/staging.py
+# reads for that role. A field outside these would be read by nothing: refused, so that a
+# misspelt `birth_dat` does not silently drop every birth date. A field that a status_rule
+# names (completed_flag, stopped_flag) is allowed besides. Extend these with staging.
+_PERSON_FIELDS = ("national_number", "birth_date", "birth_year", "gender", "postcode",
+                  "education_level", "dutch_level", "labour_status")
+_TRAJECTORY_FIELDS = ("trajectory_id", "closed_date", "status", "inflow_channel", "learning_question", "referrals",
+                      *_PERSON_FIELDS, "municipality")
+FIELDS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "clients": ("client_id", *_PERSON_FIELDS),
+    "trajectories": (*_TRAJECTORY_FIELDS, "intake_date", "client_id", "client_name", "contact_count"),
+    "contact_rows": (*_TRAJECTORY_FIELDS, "contact_date", "contact_type", "minutes"),  # intake = first contact
+    "contacts": ("trajectory_id", "contact_date", "contact_type", "minutes"),
+    "referrals": ("trajectory_id", "referral_date", "destination"),
+    "survey": ("leerwinkel_name", "trajectory_id", "response_date", "training_started", "situation", "qualification",
+               "insight_labour_market", "insight_strengths", "insight_barriers", "insight_learning", "satisfaction"),
+    "costs": ("leerwinkel_name", "year", "staff_cost", "operating_cost", "fte"),
+}
+assert set(FIELDS_BY_ROLE) == ROLES
 # code lists of indicators.CODE_LISTS that are derived, never mapped from a source label
 DERIVED_CODE_LISTS = ("leerwinkel", "age_band")
 
@@ -128,9 +147,11 @@ Role = Literal[tuple(sorted(ROLES))]
 StatusCode = Literal[tuple(CODE_LISTS["status"])]
 
 
-def _problems(*problems: tuple[str, str]) -> PydanticCustomError:
-    """Cross-field problems of one model: (key below the model, text) pairs, expanded into one
-    line each by :func:`_problem_lines`."""
+Problem = tuple[tuple, str]  # (location below the model, e.g. ("names", 1); text)
+
+
+def _problems(*problems: Problem) -> PydanticCustomError:
+    """Cross-field problems of one model, expanded into one line each by :func:`_problem_lines`."""
     return PydanticCustomError("spec_problems", "{count} problem(s)", {"count": len(problems), "problems": list(problems)})
 
 
@@ -158,7 +179,7 @@ class StatusDerived(_Strict):
     @model_validator(mode="after")
     def _one_flag(self) -> StatusDerived:
         if self.completed_flag is not None and self.stopped_flag is not None:
-            raise _problems(("", "give completed_flag or stopped_flag, not both"))
+            raise _problems(((), "give completed_flag or stopped_flag, not both"))
         return self
 
 
@@ -223,37 +244,41 @@ class SheetModel(_Strict):
     def _consistent(self) -> SheetModel:
         problems = [*self._reference_problems(), *self._name_problems()]
         if self.sheet is not None and self.sheet_pattern is not None:
-            problems.append(("sheet_pattern", "give sheet or sheet_pattern, not both"))
+            problems.append((("sheet_pattern",), "give sheet or sheet_pattern, not both"))
         if problems:
             raise _problems(*problems)
         return self
 
-    def _reference_problems(self) -> list[tuple[str, str]]:
+    def _reference_problems(self) -> list[Problem]:
         """Keys that name a mapped field must name one of ``columns``."""
         fields = sorted(self.columns)
-        problems = []
+        flags = [] if self.status_rule is None else [v for k, v in self.status_rule.model_dump(exclude_none=True).items() if k.endswith("_flag")]
+        known = [*FIELDS_BY_ROLE[self.role], *flags]
+        problems: list[Problem] = [
+            (("columns", f), f"{f!r} is not a field of a {self.role} sheet{_did_you_mean(f, known)}") for f in self.columns if f not in known
+        ]
         if self.status_rule is not None:
             if self.role not in STATUS_ROLES:
-                problems.append(("status_rule", f"only a sheet of role {' or '.join(STATUS_ROLES)} has a status (this one is {self.role})"))
+                problems.append((("status_rule",), f"only a sheet of role {' or '.join(STATUS_ROLES)} has a status (this one is {self.role})"))
             for key, value in self.status_rule.model_dump(exclude_none=True).items():
                 if key in ("column", "completed_flag", "stopped_flag") and value not in self.columns:
-                    problems.append((f"status_rule.{key}", _not_a_field(value, fields)))
+                    problems.append((("status_rule", key), _not_a_field(value, fields)))
         if self.skip_rows_where is not None:
             allowed = [*fields, *self.wide_contacts, *self.wide_referrals]
             if self.skip_rows_where.column not in allowed:
-                problems.append(("skip_rows_where.column", _not_a_field(self.skip_rows_where.column, allowed)))
+                problems.append((("skip_rows_where", "column"), _not_a_field(self.skip_rows_where.column, allowed)))
         if self.client_id == "name_and_birth_year":
-            problems += [("client_id", f"name_and_birth_year needs the field {f!r} in columns")
+            problems += [(("client_id",), f"name_and_birth_year needs the field {f!r} in columns")
                          for f in ("client_name",) if f not in self.columns]
         elif self.client_id not in CLIENT_ID_RULES and self.client_id not in self.columns:
-            problems.append(("client_id", _not_a_field(self.client_id, [*CLIENT_ID_RULES, *fields])))
+            problems.append((("client_id",), _not_a_field(self.client_id, [*CLIENT_ID_RULES, *fields])))
         return problems
 
-    def _name_problems(self) -> list[tuple[str, str]]:
+    def _name_problems(self) -> list[Problem]:
         """``names`` lists headers whose values hide labels: a header that is neither personal
         nor mapped would hide nothing."""
         known = {_header_key(h): h for h in (*self.personal, *self.columns.values())}
-        return [(f"names[{i}]", f"{header!r} is neither in personal nor a mapped header{_did_you_mean(header, list(known.values()))}")
+        return [(("names", i), f"{header!r} is neither in personal nor a mapped header{_did_you_mean(header, list(known.values()))}")
                 for i, header in enumerate(self.names) if _header_key(header) not in known]
 
 
@@ -287,11 +312,11 @@ class FileModel(_Strict):
         problems = []
         if self.format == "csv":
             if len(self.sheets) != 1:
-                problems.append(("sheets", f"a csv file has exactly one sheet entry, got {len(self.sheets)}"))
-            problems += [(f"sheets[{i}]", "a csv file has no sheets: remove sheet/sheet_pattern")
+                problems.append((("sheets",), f"a csv file has exactly one sheet entry, got {len(self.sheets)}"))
+            problems += [(("sheets", i), "a csv file has no sheets: remove sheet/sheet_pattern")
                          for i, s in enumerate(self.sheets) if s.sheet is not None or s.sheet_pattern is not None]
         else:
-            problems += [(f"sheets[{i}]", "an xlsx sheet entry needs sheet (its name) or sheet_pattern")
+            problems += [(("sheets", i), "an xlsx sheet entry needs sheet (its name) or sheet_pattern")
                          for i, s in enumerate(self.sheets) if s.sheet is None and s.sheet_pattern is None]
         if problems:
             raise _problems(*problems)
@@ -419,7 +444,7 @@ def _describe(error: dict, parts: list, holder: type[BaseModel] | None) -> list[
         quote = " (YAML reads yes/no/on/off/true/false unquoted as true/false)" if isinstance(value, bool) else ""
         return [(parts[:-2], f"the key {value!r} must be text: put it in quotes{quote}")]
     if kind == "spec_problems":
-        return [([*parts, *_sub_path(sub)], text) for sub, text in ctx["problems"]]
+        return [([*parts, *sub], text) for sub, text in ctx["problems"]]
     if kind == "status_rule_shape":
         return [(parts, _status_shape_problem(value))]
     if kind == "literal_error":
@@ -440,11 +465,6 @@ def _describe(error: dict, parts: list, holder: type[BaseModel] | None) -> list[
         bound = next(iter(ctx.values()), "")
         return [(parts, f"must be {words[kind]} {bound}")]
     return [(parts, error["msg"])]  # our own custom errors (regex, encoding, pattern)
-
-
-def _sub_path(sub: str) -> list:
-    """``status_rule.column`` or ``names[1]`` as location parts."""
-    return [int(index) if index else key for key, index in re.findall(r"([A-Za-z_]\w*)|\[(\d+)\]", sub)]
 
 
 def _status_shape_problem(value: Any) -> str:

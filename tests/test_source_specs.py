@@ -175,6 +175,14 @@ def test_each_status_rule_shape_is_checked(specs_dir, name, old, new, expected):
     assert expected in _refusal(_edit(specs_dir, name, old, new))
 
 
+def test_a_mapped_field_must_be_one_the_role_reads(specs_dir):
+    message = _refusal(_edit(specs_dir, "brussel.yaml", "          birth_date: ", "          birth_dat: "))
+    assert "brussel.yaml: files[0].sheets[0].columns.birth_dat: 'birth_dat' is not a field of a trajectories sheet (did you mean 'birth_date'?)" in message
+    # staging reads no municipality on a client sheet: it would be dropped without a word
+    message = _refusal(_edit(specs_dir, "west_vlaanderen.yaml", "          postcode: postcode\n", "          municipality: woonplaats\n"))
+    assert "files[0].sheets[0].columns.municipality: 'municipality' is not a field of a clients sheet" in message
+
+
 def test_code_values_must_belong_to_the_code_list(specs_dir):
     message = _refusal(_edit(specs_dir, "brussel.yaml", "V: female", "V: femal"))
     assert "brussel.yaml: codes.gender.V: 'femal' is not one of female, male, x, unknown (did you mean 'female'?)" in message
