@@ -242,37 +242,51 @@ class SheetModel(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> SheetModel:
-        problems = [*self._reference_problems(), *self._name_problems()]
+        problems = [*self._field_problems(), *self._status_rule_problems(), *self._skip_problems(),
+                    *self._client_id_problems(), *self._name_problems()]
         if self.sheet is not None and self.sheet_pattern is not None:
             problems.append((("sheet_pattern",), "give sheet or sheet_pattern, not both"))
         if problems:
             raise _problems(*problems)
         return self
 
-    def _reference_problems(self) -> list[Problem]:
-        """Keys that name a mapped field must name one of ``columns``."""
-        fields = sorted(self.columns)
-        flags = [] if self.status_rule is None else [v for k, v in self.status_rule.model_dump(exclude_none=True).items() if k.endswith("_flag")]
-        known = [*FIELDS_BY_ROLE[self.role], *flags]
-        problems: list[Problem] = [
-            (("columns", f), f"{f!r} is not a field of a {self.role} sheet{_did_you_mean(f, known)}") for f in self.columns if f not in known
-        ]
-        if self.status_rule is not None:
-            if self.role not in STATUS_ROLES:
-                problems.append((("status_rule",), f"only a sheet of role {' or '.join(STATUS_ROLES)} has a status (this one is {self.role})"))
-            for key, value in self.status_rule.model_dump(exclude_none=True).items():
-                if key in ("column", "completed_flag", "stopped_flag") and value not in self.columns:
-                    problems.append((("status_rule", key), _not_a_field(value, fields)))
-        if self.skip_rows_where is not None:
-            allowed = [*fields, *self.wide_contacts, *self.wide_referrals]
-            if self.skip_rows_where.column not in allowed:
-                problems.append((("skip_rows_where", "column"), _not_a_field(self.skip_rows_where.column, allowed)))
-        if self.client_id == "name_and_birth_year":
-            problems += [(("client_id",), f"name_and_birth_year needs the field {f!r} in columns")
-                         for f in ("client_name",) if f not in self.columns]
-        elif self.client_id not in CLIENT_ID_RULES and self.client_id not in self.columns:
-            problems.append((("client_id",), _not_a_field(self.client_id, [*CLIENT_ID_RULES, *fields])))
+    def _flag_fields(self) -> list[str]:
+        rule = self.status_rule.model_dump(exclude_none=True) if self.status_rule is not None else {}
+        return [value for key, value in rule.items() if key.endswith("_flag")]
+
+    def _field_problems(self) -> list[Problem]:
+        """Every mapped field is one that staging reads for this role (or a status flag)."""
+        known = [*FIELDS_BY_ROLE[self.role], *self._flag_fields()]
+        return [(("columns", f), f"{f!r} is not a field of a {self.role} sheet{_did_you_mean(f, known)}")
+                for f in self.columns if f not in known]
+
+    def _status_rule_problems(self) -> list[Problem]:
+        """A status only on a sheet that has one; the fields it names are mapped."""
+        if self.status_rule is None:
+            return []
+        problems: list[Problem] = []
+        if self.role not in STATUS_ROLES:
+            problems.append((("status_rule",), f"only a sheet of role {' or '.join(STATUS_ROLES)} has a status (this one is {self.role})"))
+        for key, value in self.status_rule.model_dump(exclude_none=True).items():
+            if key in ("column", "completed_flag", "stopped_flag") and value not in self.columns:
+                problems.append((("status_rule", key), _not_a_field(value, sorted(self.columns))))
         return problems
+
+    def _skip_problems(self) -> list[Problem]:
+        """skip_rows_where compares a column staging has: a mapped field or a wide column."""
+        if self.skip_rows_where is None:
+            return []
+        allowed = [*self.columns, *self.wide_contacts, *self.wide_referrals]
+        if self.skip_rows_where.column in allowed:
+            return []
+        return [(("skip_rows_where", "column"), _not_a_field(self.skip_rows_where.column, allowed))]
+
+    def _client_id_problems(self) -> list[Problem]:
+        if self.client_id == "name_and_birth_year":
+            return [] if "client_name" in self.columns else [(("client_id",), "name_and_birth_year needs the field 'client_name' in columns")]
+        if self.client_id in CLIENT_ID_RULES or self.client_id in self.columns:
+            return []
+        return [(("client_id",), _not_a_field(self.client_id, [*CLIENT_ID_RULES, *self.columns]))]
 
     def _name_problems(self) -> list[Problem]:
         """``names`` lists headers whose values hide labels: a header that is neither personal
@@ -354,6 +368,20 @@ class SourceModel(_Strict):
     folder: Text = Field(description="the Leerwinkel's folder in the landing folder")
     files: Annotated[list[FileModel], Field(min_length=1)]
     codes: CodeMappings = Field(default_factory=CodeMappings)
+
+    @model_validator(mode="after")
+    def _status_codes_given(self) -> SourceModel:
+        """A status read through a code list needs that list: without codes.flag every closed
+        trajectory of a completed_flag sheet would count as stopped."""
+        problems = []
+        for i, file in enumerate(self.files):
+            for j, sheet in enumerate(file.sheets):
+                needed = (["flag"] if sheet._flag_fields() else []) + (["status"] if isinstance(sheet.status_rule, StatusFromColumn) else [])
+                problems += [(("files", i, "sheets", j, "status_rule"), f"needs the code list codes.{name}")
+                             for name in needed if getattr(self.codes, name) is None]
+        if problems:
+            raise _problems(*problems)
+        return self
 
 
 def _header_key(header: str) -> str:

@@ -183,6 +183,12 @@ def test_a_mapped_field_must_be_one_the_role_reads(specs_dir):
     assert "files[0].sheets[0].columns.municipality: 'municipality' is not a field of a clients sheet" in message
 
 
+def test_a_status_rule_needs_the_code_list_it_reads(specs_dir):
+    """Without codes.flag every closed West-Vlaanderen trajectory would count as stopped."""
+    message = _refusal(_edit(specs_dir, "west_vlaanderen.yaml", "  flag: {ja: true, x: true, nee: false}\n", ""))
+    assert "west_vlaanderen.yaml: files[0].sheets[1].status_rule: needs the code list codes.flag" in message
+
+
 def test_code_values_must_belong_to_the_code_list(specs_dir):
     message = _refusal(_edit(specs_dir, "brussel.yaml", "V: female", "V: femal"))
     assert "brussel.yaml: codes.gender.V: 'femal' is not one of female, male, x, unknown (did you mean 'female'?)" in message
