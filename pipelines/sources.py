@@ -619,15 +619,26 @@ def _load_all(directory: str) -> dict[str, SourceSpec]:
             problems += exc.problems
             refused.add(path.stem)  # not reported missing as well
             continue
-        if spec.leerwinkel in specs:
-            problems.append(f"{path.name}: leerwinkel {spec.leerwinkel!r} is already described by {specs[spec.leerwinkel].path.name}")
-        specs[spec.leerwinkel] = spec
+        problems += _clash_problems(spec, specs.values())
+        specs.setdefault(spec.leerwinkel, spec)
     missing = set(PARTITIONS) - set(specs) - refused
     if missing:
         problems.append(f"{directory}: no source description for {sorted(missing)}")
     if problems:
         raise SourceSpecError(problems)
     return specs
+
+
+def _clash_problems(spec: SourceSpec, earlier) -> list[str]:
+    """A Leerwinkel described twice, or two sharing a display name (the survey and cost rows
+    of one would be counted for the other)."""
+    problems = []
+    for other in earlier:
+        if other.leerwinkel == spec.leerwinkel:
+            problems.append(f"{spec.path.name}: leerwinkel {spec.leerwinkel!r} is already described by {other.path.name}")
+        elif _header_key(other.display_name) == _header_key(spec.display_name):
+            problems.append(f"{spec.path.name}: display_name {spec.display_name!r} is also the display_name in {other.path.name}")
+    return problems
 
 
 def all_specs() -> dict[str, SourceSpec]:

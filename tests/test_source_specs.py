@@ -246,6 +246,16 @@ def test_all_specs_reports_every_bad_file_and_no_false_missing(specs_dir, monkey
     assert "no source description" not in message
 
 
+def test_a_leerwinkel_described_twice_or_a_shared_display_name_is_refused(specs_dir, monkeypatch):
+    shutil.copy(specs_dir / "genk.yaml", specs_dir / "genk_copy.yaml")
+    _edit(specs_dir, "leuven.yaml", "display_name: Leerwinkel Leuven", "display_name: Leerwinkel  genk")
+    monkeypatch.setenv("LEERWINKELS_SOURCE_SPECS", str(specs_dir))
+    with pytest.raises(SourceSpecError) as caught:
+        all_specs()
+    assert "genk_copy.yaml: leerwinkel 'genk' is already described by genk.yaml" in str(caught.value)
+    assert "leuven.yaml: display_name 'Leerwinkel  genk' is also the display_name in genk.yaml" in str(caught.value)
+
+
 # ---------------------------------------------------------------- the command
 
 
