@@ -556,10 +556,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def _read_yaml(path: Path) -> Any:
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SourceSpecError([f"{path.name}: not UTF-8 text (byte {exc.start}): save it as UTF-8"]) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceSpecError([f"{path.name}: not UTF-8 text at line {line}: save the file as UTF-8"]) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
@@ -600,7 +602,7 @@ def load_source_spec(path: Path) -> SourceSpec:
         model = SourceModel.model_validate(raw)
     except ValidationError as exc:
         # parsed again as a node tree (the text parsed once already): the lines of the keys
-        document = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        document = yaml.compose(path.read_bytes().decode("utf-8"), Loader=yaml.SafeLoader)
         raise SourceSpecError(_problem_lines(path.name, exc, document)) from None
     return _to_spec(model, path)
 

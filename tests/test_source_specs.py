@@ -229,6 +229,13 @@ def test_not_valid_yaml_names_the_file_and_the_line(specs_dir):
     assert f"at line {_line_of(path, 'sheets:')}, column 11: expected ',' or ']'" in message
 
 
+def test_a_description_saved_in_another_encoding_names_the_line(specs_dir):
+    path = specs_dir / "genk.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode("windows-1252"))
+    assert _refusal(path) == f"genk.yaml: not UTF-8 text at line {_line_of(SOURCES_DIR / 'genk.yaml', 'heroriëntering')}: save the file as UTF-8"
+
+
 def test_a_key_written_twice_is_refused_with_its_line(specs_dir):
     path = _edit(specs_dir, "leuven.yaml", "        client_id: trajectory_id\n", "        client_id: trajectory_id\n        names: [Notities]\n")
     assert _refusal(path) == f"leuven.yaml: not valid YAML at line {_line_of(path, 'names: [Notities]')}, column 9: the key 'names' is written twice in one mapping"
