@@ -43,6 +43,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .indicators import CODE_LISTS, UNKNOWN
+from .parsing import label_key_py
 
 SOURCES_DIR = Path(__file__).resolve().parent.parent / "sources"
 SCHEMA_FILE = "schema.json"
@@ -72,7 +73,6 @@ FIELDS_BY_ROLE: dict[str, tuple[str, ...]] = {
                "insight_labour_market", "insight_strengths", "insight_barriers", "insight_learning", "satisfaction"),
     "costs": ("leerwinkel_name", "year", "staff_cost", "operating_cost", "fte"),
 }
-assert set(FIELDS_BY_ROLE) == ROLES
 # code lists of indicators.CODE_LISTS that are derived, never mapped from a source label
 DERIVED_CODE_LISTS = ("leerwinkel", "age_band")
 
@@ -355,7 +355,26 @@ _code_list_fields |= {
     "municipality_postcode": (dict[Label, Annotated[str, Field(strict=True, pattern=r"^\d{4}$")]],
                               Field(None, description="municipality name → postcode (4 digits, quoted)")),
 }
-CodeMappings = create_model("CodeMappings", __base__=_Strict, __doc__="Per code list: source label → code.", **_code_list_fields)
+
+
+class _CodeMappingsBase(_Strict):
+    @model_validator(mode="after")
+    def _labels_distinct(self) -> _CodeMappingsBase:
+        """Labels are compared trimmed and case-insensitively (parsing.map_code): two labels that
+        then are one, with different codes, would leave one of them silently unused."""
+        problems: list[Problem] = []
+        for name, mapping in self:
+            seen: dict[str, str] = {}
+            for label, code in (mapping or {}).items():
+                first = seen.setdefault(label_key_py(label), label)
+                if first != label and mapping[first] != code:
+                    problems.append(((name, label), f"is the label {first!r} (case and spaces do not count) with another code"))
+        if problems:
+            raise _problems(*problems)
+        return self
+
+
+CodeMappings = create_model("CodeMappings", __base__=_CodeMappingsBase, __doc__="Per code list: source label → code.", **_code_list_fields)
 
 
 class SourceModel(_Strict):

@@ -11,6 +11,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.sources import (
+    FIELDS_BY_ROLE,
     PARTITIONS,
     ROLES,
     SCHEMA_FILE,
@@ -85,6 +86,10 @@ def test_loaded_descriptions_keep_the_shapes_staging_reads():
     assert genk.files[0].sheets[0].status_rule == {"column": "status", "empty": "open"}
     assert genk.code_map("gender") == {"Man": "male", "Vrouw": "female", "X": "x"}
     assert genk.files[1].sheets[0].minutes_per_unit == 60
+
+
+def test_every_role_has_its_fields():
+    assert set(FIELDS_BY_ROLE) == ROLES
 
 
 @pytest.mark.parametrize("path", YAMLS, ids=[p.name for p in YAMLS])
@@ -194,6 +199,12 @@ def test_code_values_must_belong_to_the_code_list(specs_dir):
     assert "brussel.yaml: codes.gender.V: 'femal' is not one of female, male, x, unknown (did you mean 'female'?)" in message
     message = _refusal(_edit(specs_dir, "brussel.yaml", "  gender: {", "  gendre: {"))
     assert "brussel.yaml: codes: unknown key 'gendre' (did you mean 'gender'?)" in message
+
+
+def test_two_labels_that_compare_equal_with_different_codes_are_refused(specs_dir):
+    message = _refusal(_edit(specs_dir, "leuven.yaml", "flag: {ja: true, x: true, nee: false}", "flag: {ja: true, x: true, nee: false, \" Ja\": false, X: true}"))
+    assert message.splitlines()[0].startswith("leuven.yaml: codes.flag[' Ja']: is the label 'ja' (case and spaces do not count) with another code")
+    assert len(message.splitlines()) == 1  # the same code twice is harmless
 
 
 def test_an_unquoted_yes_in_a_code_mapping_says_to_quote_it(specs_dir):
