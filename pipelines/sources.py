@@ -613,6 +613,15 @@ def _to_sheet(s: SheetModel) -> SheetSpec:
     )
 
 
+MAX_PROBLEMS = 30  # per file: a list of 1,000 wrong entries is not 1,000 lines on a terminal
+
+
+def _at_most(lines: list[str], file_name: str) -> list[str]:
+    if len(lines) <= MAX_PROBLEMS:
+        return lines
+    return [*lines[:MAX_PROBLEMS], f"{file_name}: ... and {len(lines) - MAX_PROBLEMS} more problem(s)"]
+
+
 def load_source_spec(path: Path) -> SourceSpec:
     raw = _read_yaml(path)
     if raw is None:
@@ -622,7 +631,7 @@ def load_source_spec(path: Path) -> SourceSpec:
     except ValidationError as exc:
         # parsed again as a node tree (the text parsed once already): the lines of the keys
         document = yaml.compose(path.read_bytes().decode("utf-8"), Loader=yaml.SafeLoader)
-        raise SourceSpecError(_problem_lines(path.name, exc, document)) from None
+        raise SourceSpecError(_at_most(_problem_lines(path.name, exc, document), path.name)) from None
     return _to_spec(model, path)
 
 

@@ -12,6 +12,7 @@ import pytest
 from pipelines.cli import main
 from pipelines.sources import (
     FIELDS_BY_ROLE,
+    MAX_PROBLEMS,
     PARTITIONS,
     ROLES,
     SCHEMA_FILE,
@@ -230,6 +231,14 @@ def test_every_problem_of_a_file_is_one_line(specs_dir):
     assert len(lines) == 2
     assert any("unknown key 'header_rows' (did you mean 'header_row'?)" in line for line in lines)
     assert any("files[0].format: 'xls' is not one of csv, xlsx (did you mean 'xlsx'?)" in line for line in lines)
+
+
+def test_a_flood_of_problems_is_cut_short(specs_dir):
+    many = ", ".join(str(i) for i in range(MAX_PROBLEMS + 5))
+    lines = _refusal(_edit(specs_dir, "genk.yaml", "personal: [Naam, Gemeente]", f"personal: [{many}]")).splitlines()
+    assert len(lines) == MAX_PROBLEMS + 1
+    assert lines[0].startswith("genk.yaml: files[0].sheets[0].personal[0]: expected text, got a number (put it in quotes)")
+    assert lines[-1] == "genk.yaml: ... and 5 more problem(s)"
 
 
 def test_not_valid_yaml_names_the_file_and_the_line(specs_dir):
