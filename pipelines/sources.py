@@ -409,8 +409,9 @@ def _header_key(header: str) -> str:
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    by_lower = {str(c).lower(): str(c) for c in choices}  # 'CSV' is close to 'csv'
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""
 
 
 def _not_a_field(value: str, fields: list[str]) -> str:

@@ -133,8 +133,9 @@ def test_a_misspelt_status_flag_is_refused_naming_file_key_and_suggestion(specs_
          "        columns: [a, b]\n        unused:\n          trajectory_id: \"Dossiernr / N° dossier\"\n          contact_date",
          "brussel.yaml: files[0].sheets[1].columns: expected a mapping (key: value), got a list"),
         ("    format: xlsx", "    format: [xlsx]", "brussel.yaml: files[0].format: [\'xlsx\'] is not one of csv, xlsx"),
+        ("    format: xlsx", "    format: XLSX", "brussel.yaml: files[0].format: 'XLSX' is not one of csv, xlsx (did you mean 'xlsx'?)"),
     ],
-    ids=["header_row-text", "columns-list", "format-list"],
+    ids=["header_row-text", "columns-list", "format-list", "format-case"],
 )
 def test_a_wrong_type_is_refused_naming_the_key_and_the_expected_type(specs_dir, old, new, expected):
     message = _refusal(_edit(specs_dir, "brussel.yaml", old, new))
