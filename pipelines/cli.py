@@ -92,9 +92,15 @@ def cmd_consolidate(args) -> int:
     except MissingPseudonymKey as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    from .sources import PARTITIONS, SourceSpecError, all_specs, sources_dir
+
+    try:  # a bad source description stops the run before anything is read or written
+        all_specs()
+    except SourceSpecError as exc:
+        print(f"error: the source descriptions in {sources_dir()} are not valid:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
     # The first Leerwinkel's files are read while Python imports Dagster (~1.5 s).
     from .read_ahead import ReadAhead
-    from .sources import PARTITIONS
 
     read_ahead = ReadAhead(Path(sources), PARTITIONS).start() if ReadAhead.enabled() else None
     try:
