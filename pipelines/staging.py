@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from . import parsing as p
+from .disclosure import library_failure, mask_label_expr, shown_name, shown_name_expr
 from .pseudonymise import Pseudonymiser, national_number_digits, normalise_person_name, valid_national_number
 from .readers import ROW, Delivery, FileProblem, RawSheet, find_deliveries, normalise_header, read_delivery, sha256_of
 from .sources import FileSpec, SheetSpec, SourceSpec
@@ -57,13 +58,13 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "sha256": pl.String,
         "modified_time": pl.Datetime("us"), "rows_read": pl.Int64, "rows_loaded": pl.Int64,
         "rows_quarantined": pl.Int64, "rows_duplicate": pl.Int64, "invalid_national_numbers": pl.Int64,
-        "values_ignored": pl.Int64, "run_id": pl.String,
+        "values_ignored": pl.Int64, "control_chars_removed": pl.Int64, "run_id": pl.String,
     },
     "quarantine": {
         "leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "row_number": pl.Int64,
         "rule": pl.String, "column": pl.String, "message": pl.String,
     },
-    "unmapped": {"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64},
+    "unmapped": {"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64, "rows_at": pl.String},
     "deliveries": {
         "leerwinkel": pl.String, "pattern": pl.String, "file_name": pl.String, "modified_time": pl.Datetime("us"),
         "status": pl.String, "message": pl.String,
@@ -194,38 +195,52 @@ def _postcode(column: str) -> pl.Expr:
     return p.by_distinct(pl.col(column), p.postcode, pl.String)
 
 
+AT = "_at"  # where a label occurs: the first rows as "Sheet!row" / "file line n", until the report is made
+ROWS_AT_SHOWN = 5  # rows listed per label in dq_unmapped_values.rows_at
+
+
+def _location(frame: pl.DataFrame) -> pl.Expr:
+    """Where a row is in its source, as a steward looks it up: ``Dossiers!14`` in a workbook,
+    ``klanten_20261120.csv line 14`` in a CSV file."""
+    if ROW not in frame.columns or FILE not in frame.columns:
+        return pl.lit(None, pl.String)
+    sheet = pl.col(SHEET).fill_null("") if SHEET in frame.columns else pl.lit("")
+    return (pl.when(sheet == "").then(shown_name_expr(pl.col(FILE)) + pl.lit(" line "))
+            .otherwise(shown_name_expr(sheet) + pl.lit("!")) + pl.col(ROW).cast(pl.String))
+
+
 def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str]], where: pl.Expr | None = None) -> pl.DataFrame:
-    """Labels outside the mapping among loaded rows (``where``): (leerwinkel, column, value, rows).
+    """Labels outside the mapping among loaded rows (``where``): (leerwinkel, column, value,
+    rows, and AT: where the first of them are). The raw label stays in memory only:
+    :func:`_shown_unmapped` decides what of it the report shows.
 
     Counted per distinct label first, then only the distinct labels are mapped."""
     fields = [(column, code_list) for column, code_list in fields if column in frame.columns]
     if not fields:
-        return empty("unmapped")
+        return _empty_unmapped()
     columns = list(dict.fromkeys(column for column, _ in fields))
     rows = frame.lazy().filter(where) if where is not None else frame.lazy()
-    values = rows.select([p.clean_text(pl.col(c)).alias(c) for c in columns]).collect()
+    values = rows.select(*[p.clean_text(pl.col(c)).str.normalize("NFC").alias(c) for c in columns], _location(frame).alias(AT)).collect()
     parts = []
     for column, code_list in fields:
         counts = values.get_column(column).drop_nulls().value_counts(name="rows").rename({column: "value"})
         found = counts.filter(p.map_code(pl.col("value"), spec.code_map(code_list)).is_null())
         if found.height:
-            parts.append(found.with_columns(pl.lit(column).alias("column")))
+            at = (values.filter(pl.col(column).is_in(found.get_column("value").implode()))
+                  .group_by(pl.col(column).alias("value")).agg(pl.col(AT).head(ROWS_AT_SHOWN)))
+            parts.append(found.join(at, on="value", how="left").with_columns(pl.lit(column).alias("column")))
     if not parts:
-        return empty("unmapped")
-    result = pl.concat(parts).with_columns(
-        pl.lit(spec.leerwinkel).alias("leerwinkel"),
-        # a free-text slip in a code column must not carry contact data into the report
-        pl.col("value").map_elements(lambda v: p.scrub(v, limit=UNMAPPED_VALUE_LIMIT), return_dtype=pl.String),
-    )
-    return conform(result, "unmapped")
+        return _empty_unmapped()
+    return pl.concat(parts).select(pl.lit(spec.leerwinkel).alias("leerwinkel"), "column", "value", pl.col("rows").cast(pl.Int64), pl.col(AT).cast(pl.List(pl.String)))
+
+
+def _empty_unmapped() -> pl.DataFrame:
+    return pl.DataFrame(schema={"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64, AT: pl.List(pl.String)})
 
 
 # dq_unmapped_values shows at most this many characters of a label (scrub caps before matching)
 UNMAPPED_VALUE_LIMIT = 300
 
-#: Shown in dq_unmapped_values instead of a label that contains a word of a person's name
-#: from the same delivery: someone typed a client's name into a code column.
-HIDDEN_NAME_LABEL = "(hidden: contains a name from this delivery)"
 # Words too common in labels to count as a name ("Huis van het Leren", "CVO De Oranjerie").
 _NAME_PARTICLES = frozenset({
     "van", "der", "den", "von", "ter", "ten", "het", "des", "del", "della", "los", "las", "les",
@@ -250,25 +265,54 @@ def _name_columns(by_role: dict) -> Iterator[pl.Series]:
                         yield raw.frame.get_column(column)
 
 
-def _hide_names(unmapped: pl.DataFrame, names: list[pl.Series]) -> pl.DataFrame:
-    """Unmapped labels with a word (3+ letters, not a particle) that is also a word of a name
-    in the delivery's name columns become :data:`HIDDEN_NAME_LABEL` (their rows still count).
-    The e-mail/phone/number scrub cannot see a name; the delivery's own names can."""
-    if unmapped.height == 0 or not names:
-        return unmapped
-    words = unmapped.select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
+def _has_name_word(labels: pl.Series, names: list[pl.Series]) -> pl.Series:
+    """Per label: it holds a word (3+ letters, not a particle) that is also a word of a name in
+    the delivery's name columns. The e-mail/phone/number scrub cannot see a name; the
+    delivery's own names can."""
+    none = pl.repeat(False, labels.len(), dtype=pl.Boolean, eager=True)
+    if labels.len() == 0 or not names:
+        return none
+    words = labels.to_frame("value").select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
     candidates = {w for ws in words if ws for w in ws if len(w) >= _MIN_NAME_WORD and w not in _NAME_PARTICLES}
     if not candidates:
-        return unmapped
+        return none
     people = pl.concat([s.cast(pl.String).rename("name") for s in names]).drop_nulls().to_frame()
     # only the names that share a word with a label are split into words
     people = people.filter(pl.col("name").str.to_lowercase().str.contains_any(sorted(candidates), ascii_case_insensitive=True)
                            | ~pl.col("name").str.contains(r"^[\x00-\x7f]*$"))
     found = set(people.select(_name_words(pl.col("name")).explode().alias("w")).get_column("w").drop_nulls().to_list()) & candidates
     if not found:
-        return unmapped
-    hidden = pl.Series([bool(ws and found.intersection(ws)) for ws in words], dtype=pl.Boolean)
-    return unmapped.with_columns(pl.when(hidden).then(pl.lit(HIDDEN_NAME_LABEL)).otherwise(pl.col("value")).alias("value"))
+        return none
+    return pl.Series([bool(ws and found.intersection(ws)) for ws in words], dtype=pl.Boolean)
+
+
+#: A label is shown in dq_unmapped_values only when it occurs in at least this many rows of
+#: the delivery (DELIVERIES.md, "Values that may be shown to a steward").
+MIN_ROWS_SHOWN = 3
+
+
+def _shown_unmapped(parts: list[pl.DataFrame], names: list[pl.Series]) -> pl.DataFrame:
+    """The unmapped labels of one delivery as dq_unmapped_values shows them: a label that
+    occurs in 3+ rows, holds no digit and no word of a name of the delivery as it is; any
+    other masked (``J…(11)``). Every label with its rows (``rows_at``) so the steward finds it."""
+    unmapped = pl.concat(parts) if parts else _empty_unmapped()
+    if unmapped.height == 0:
+        return empty("unmapped")
+    unmapped = unmapped.group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum(), pl.col(AT).explode().drop_nulls())
+    shown = ((pl.col("rows") >= MIN_ROWS_SHOWN) & ~pl.col("value").str.contains(r"\d")
+             & ~_has_name_word(unmapped.get_column("value"), names))
+    at = pl.col(AT).list.sort()
+    more = pl.col("rows") - at.list.len().clip(upper_bound=ROWS_AT_SHOWN)
+    unmapped = unmapped.select(
+        "leerwinkel", "column",
+        # a free-text slip in a code column must not carry contact data into the report
+        pl.when(shown).then(pl.col("value").map_elements(lambda v: p.scrub(v, limit=UNMAPPED_VALUE_LIMIT), return_dtype=pl.String))
+        .otherwise(mask_label_expr(pl.col("value"))).alias("value"),
+        "rows",
+        (at.list.head(ROWS_AT_SHOWN).list.join(", ")
+         + pl.when(more > 0).then(pl.lit(" and ") + more.cast(pl.String) + pl.lit(" more")).otherwise(pl.lit(""))).alias("rows_at"),
+    )
+    return conform(unmapped.sort("column", "value"), "unmapped")
 
 
 def _accounting(frame: pl.DataFrame) -> pl.DataFrame:
@@ -536,8 +580,9 @@ def _inline_referrals(loaded: pl.DataFrame, sheet_spec: SheetSpec, ctx: Context)
     dated at the closing date, else the intake date."""
     columns = list(sheet_spec.wide_referrals) or (["referrals"] if "referrals" in sheet_spec.columns else [])
     if not columns:
-        return empty("referrals"), empty("unmapped")
-    values = loaded.select("trajectory_key", "intake_date", "closed_date", pl.concat_list([pl.col(c).cast(pl.String) for c in columns]).alias("_value"))
+        return empty("referrals"), _empty_unmapped()
+    values = loaded.select("trajectory_key", "intake_date", "closed_date", *[c for c in (FILE, SHEET, ROW) if c in loaded.columns],
+                           pl.concat_list([pl.col(c).cast(pl.String) for c in columns]).alias("_value"))
     values = values.explode("_value")
     if sheet_spec.referral_list_separator:
         values = values.with_columns(pl.col("_value").str.split(sheet_spec.referral_list_separator)).explode("_value")
@@ -604,7 +649,7 @@ def _stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     good = latest.join(verdict.filter(pl.col("_t_rule").is_null()), on="_id", how="semi")
     good = good.with_columns(_status(good, sheet_spec, ctx.spec).alias("status"))
     trajectories = _trajectory_model(good, sheet_spec, ctx, pl.col("_id"))
-    used = [c for c in ("_id", "_contact_at", "contact_type", "minutes", "referrals") if c in frame.columns]
+    used = [c for c in ("_id", "_contact_at", "contact_type", "minutes", "referrals", FILE, SHEET, ROW) if c in frame.columns]
     rows = frame.lazy().filter(pl.col(FATE) == "loaded").select(used).collect().join(trajectories.select("_id", "trajectory_key"), on="_id", how="inner")
     contacts = rows.select(
         "trajectory_key", pl.col("_contact_at").dt.date().alias("contact_date"),
@@ -641,9 +686,9 @@ def _stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
     frame = frame.with_columns(ctx.key(frame, "_link_msg").alias("link_key"))
     spec = ctx.spec
     scale = spec.code_map("agreement_scale")
-    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e).cast(pl.Int32))  # noqa: E731
+    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e, pl.Int32))  # noqa: E731
     in_scale = lambda e: pl.when(scale_value(e).is_between(1, 5)).then(scale_value(e))  # noqa: E731
-    satisfaction = lambda e: pl.when(p.parse_int(e).cast(pl.Int32).is_between(1, 10)).then(p.parse_int(e).cast(pl.Int32))  # noqa: E731
+    satisfaction = lambda e: pl.when(p.parse_int(e, pl.Int32).is_between(1, 10)).then(p.parse_int(e, pl.Int32))  # noqa: E731
     survey = frame.filter(pl.col(FATE) != "duplicate").select(
         pl.col(FILE).alias("file_name"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row_number"),
         "leerwinkel", "link_key",
@@ -676,7 +721,7 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
     names = {p.label_key_py(name): code for name, code in _display_names().items()}
     frame = frame.with_columns(
         _label("leerwinkel_name").replace_strict(names, default=None, return_dtype=pl.String).alias("leerwinkel"),
-        _int("year").cast(pl.Int32).alias("_year"),
+        _int("year").cast(pl.Int32, strict=False).alias("_year"),
     ).with_columns(pl.concat_str([pl.col("leerwinkel"), pl.col("_year").cast(pl.String)], separator=":").alias("_id"))
     frame = _mark_duplicate_ids(frame)
     frame = _with_fate(frame, [
@@ -699,19 +744,64 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
 
 def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None = None) -> dict[str, pl.DataFrame]:
     """Stage one Leerwinkel (or the network folder). Raises :class:`FileProblem` for a delivery
-    that cannot be used at all; row-level problems are quarantined instead."""
+    that cannot be used at all; row-level problems are quarantined instead.
+
+    Only a FileProblem ever leaves: any other error (a library's, whose text may quote a cell)
+    becomes one that names the delivery's files and the step, without that text."""
+    files: list[str] = []  # the delivery's files, as they are read
+    try:
+        return _stage_source(spec, landing_root, pseudonymiser, as_of, run_id, files)
+    except FileProblem:
+        raise
+    except Exception as exc:
+        where = ", ".join(files) or f"folder {spec.folder}/"
+        raise FileProblem(where, library_failure("checking, mapping and pseudonymising its rows", exc)) from None
+
+
+def _find_deliveries(folder: Path, spec: SourceSpec) -> list[Delivery]:
+    try:
+        return find_deliveries(folder, spec.files)
+    except OSError as exc:
+        raise FileProblem(f"folder {spec.folder}/", f"cannot be read ({exc.strerror or type(exc).__name__}): the pipeline may not "
+                          "list the files in this Leerwinkel folder; give it read access to the folder") from None
+
+
+def _refuse_month_first_dates(sheet_spec: SheetSpec, raw: RawSheet) -> None:
+    """A date column read day-first (dd/mm/yyyy) whose values mostly read only month-first is
+    a wrongly exported file: no date of it may load with day and month swapped."""
+    by_header = {normalise_header(c): c for c in raw.frame.columns if c != ROW}
+    headers = [h for f, h in sheet_spec.columns.items() if f.endswith("_date")] + list(sheet_spec.wide_contacts)
+    for header in headers:
+        column = by_header.get(normalise_header(header))
+        if column is None:
+            continue
+        swapped, shaped = p.month_first_dates(raw.frame.get_column(column))
+        if p.looks_month_first(swapped, shaped):
+            where = f"sheet {raw.sheet!r}, " if raw.sheet else ""
+            raise FileProblem(raw.file_name, f"{where}column {header!r}: its dates look month-first (mm/dd/yyyy): {swapped} of {shaped} "
+                              "day/month/year values can only be read with day and month swapped. Re-export it with dates as "
+                              "dd/mm/yyyy (day first), as declared in sources/, and deliver it again")
+
+
+def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None,
+                  files: list[str]) -> dict[str, pl.DataFrame]:
     ctx = Context(spec, pseudonymiser, as_of, run_id)
     folder = landing_root / spec.folder
-    deliveries = find_deliveries(folder, spec.files)
+    deliveries = _find_deliveries(folder, spec)
     out: dict[str, list[pl.DataFrame]] = {name: [] for name in SCHEMAS}
     out["deliveries"].append(_delivery_rows(spec, deliveries, folder))
     by_role: dict[str, list[tuple[FileSpec, SheetSpec, list[RawSheet]]]] = {}
     file_meta = {}
     sheets_read: list[tuple[str, str]] = []  # every sheet read, also one without data rows
+    extra_counts: dict[tuple[str, str], dict[str, int]] = {}
     for delivery, file_spec in zip(deliveries, spec.files):
         if delivery.path is None:
             continue
+        files.append(delivery.path.name)
         data, sheets = (READ_DELIVERY or read_delivery)(delivery.path, file_spec)
+        for sheet_spec, raw in sheets:
+            _refuse_month_first_dates(sheet_spec, raw)
+            extra_counts.setdefault((raw.file_name, raw.sheet), {})["control_chars_removed"] = raw.control_chars_removed
         file_meta[delivery.path.name] = (sha256_of(data), delivery.modified)
         del data
         sheets_read += [(raw.file_name, raw.sheet) for _, raw in sheets]
@@ -719,7 +809,6 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
             raws = [raw for s, raw in sheets if s is sheet_spec]
             by_role.setdefault(sheet_spec.role, []).append((file_spec, sheet_spec, raws))
     fates: list[pl.DataFrame] = []
-    extra_counts: dict[tuple[str, str], dict[str, int]] = {}
 
     def record(frame: pl.DataFrame, invalid_nn: pl.Expr | None = None):
         fates.append(frame.select(FILE, SHEET, ROW, FATE, RULE, COLUMN, MESSAGE,
@@ -789,16 +878,23 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
             "leerwinkel", "trajectory_key", pl.col("contact_date").alias("event_date"), pl.lit(1, pl.Int64).alias("contacts"), "minutes")
         out["contact_events"].append(events)
 
+    unmapped_parts = out.pop("unmapped")
     staged = {name: (pl.concat([conform(f, name) for f in frames]) if frames else empty(name)) for name, frames in out.items()}
     all_fates = pl.concat(fates) if fates else None
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
-    staged["unmapped"] = (
-        _hide_names(staged["unmapped"], list(_name_columns(by_role)))
-        .group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum()).sort("column", "value")
-        if staged["unmapped"].height else empty("unmapped")
-    )
-    staged["unmapped"] = conform(staged["unmapped"], "unmapped")
+    staged["unmapped"] = _shown_unmapped(unmapped_parts, list(_name_columns(by_role)))
+    return _with_shown_names(staged)
+
+
+def _with_shown_names(staged: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """File and sheet names as they may be shown (a part shaped like a national number or an
+    e-mail address masked) in every staged table that holds them."""
+    columns = ("file_name", "sheet", "message")
+    for name, frame in staged.items():
+        present = [c for c in columns if c in frame.columns and (name != "quarantine" or c != "message")]
+        if present and frame.height:
+            staged[name] = frame.with_columns(p.by_distinct(pl.col(c), shown_name_expr, pl.String).alias(c) for c in present)
     return staged
 
 
@@ -857,6 +953,7 @@ def _source_file_rows(spec, fates, file_meta, extra_counts, run_id, sheets_read=
             "rows_read": r["rows_read"], "rows_loaded": r["rows_loaded"], "rows_quarantined": r["rows_quarantined"],
             "rows_duplicate": r["rows_duplicate"],
             "invalid_national_numbers": extra.get("invalid_national_numbers", r["invalid_national_numbers"] or 0),
-            "values_ignored": extra.get("values_ignored", 0), "run_id": run_id,
+            "values_ignored": extra.get("values_ignored", 0), "control_chars_removed": extra.get("control_chars_removed", 0),
+            "run_id": run_id,
         })
     return conform(pl.DataFrame(rows, schema=SCHEMAS["source_files"]), "source_files").sort("file_name", "sheet")
