@@ -246,6 +246,7 @@ _NAME_PARTICLES = frozenset({
     "van", "der", "den", "von", "ter", "ten", "het", "des", "del", "della", "los", "las", "les",
 })
 _MIN_NAME_WORD = 3
+_MAX_NAME_WORD = 40  # a longer run of letters is no one's name (and slow to search for)
 
 
 def _name_words(expr: pl.Expr) -> pl.Expr:
@@ -273,7 +274,7 @@ def _has_name_word(labels: pl.Series, names: list[pl.Series]) -> pl.Series:
     if labels.len() == 0 or not names:
         return none
     words = labels.to_frame("value").select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
-    candidates = {w for ws in words if ws for w in ws if len(w) >= _MIN_NAME_WORD and w not in _NAME_PARTICLES}
+    candidates = {w for ws in words if ws for w in ws if _MIN_NAME_WORD <= len(w) <= _MAX_NAME_WORD and w not in _NAME_PARTICLES}
     if not candidates:
         return none
     people = pl.concat([s.cast(pl.String).rename("name") for s in names]).drop_nulls().to_frame()
@@ -299,8 +300,10 @@ def _shown_unmapped(parts: list[pl.DataFrame], names: list[pl.Series]) -> pl.Dat
     if unmapped.height == 0:
         return empty("unmapped")
     unmapped = unmapped.group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum(), pl.col(AT).explode().drop_nulls())
-    shown = ((pl.col("rows") >= MIN_ROWS_SHOWN) & ~pl.col("value").str.contains(r"\d")
-             & ~_has_name_word(unmapped.get_column("value"), names))
+    candidate = unmapped.select((pl.col("rows") >= MIN_ROWS_SHOWN) & ~pl.col("value").str.contains(r"\d")).to_series()
+    # the names are searched for only the labels that could be shown at all
+    named = _has_name_word(unmapped.get_column("value").filter(candidate), names)
+    shown = candidate.scatter(candidate.arg_true(), ~named) if named.len() else candidate
     at = pl.col(AT).list.sort()
     more = pl.col("rows") - at.list.len().clip(upper_bound=ROWS_AT_SHOWN)
     unmapped = unmapped.select(
