@@ -794,7 +794,10 @@ def _refuse_extra_fields(body: pl.DataFrame, extra: str, width: int, file_name: 
 
 def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, RawSheet]]:
     kind = describe_content(data)
-    if kind is not None or (b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):  # UTF-16: decode_csv says so
+    # a NUL or two is a stray control character in a text (removed and counted below); many
+    # are a binary file. UTF-16: decode_csv says so.
+    binary = data[:4096].count(b"\x00") > max(8, len(data[:4096]) // 100)
+    if kind is not None or (binary and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):
         raise FileProblem(path.name, f"is {kind or 'a binary file'}, not a text (CSV) file; check the export format")
     text = decode_csv(data, path.name, spec.encoding)
     if _is_utf8_declared(spec.encoding):  # valid UTF-8 (just decoded): the bytes as they are, without BOM

@@ -220,14 +220,16 @@ def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str
         return _empty_unmapped()
     columns = list(dict.fromkeys(column for column, _ in fields))
     rows = frame.lazy().filter(where) if where is not None else frame.lazy()
-    values = rows.select(*[p.clean_text(pl.col(c)).str.normalize("NFC").alias(c) for c in columns], _location(frame).alias(AT)).collect()
+    order = pl.col(ROW) if ROW in frame.columns else pl.int_range(pl.len())
+    values = rows.select(*[p.clean_text(pl.col(c)).str.normalize("NFC").alias(c) for c in columns], _location(frame).alias(AT),
+                         order.alias("_order")).collect()
     parts = []
     for column, code_list in fields:
         counts = values.get_column(column).drop_nulls().value_counts(name="rows").rename({column: "value"})
         found = counts.filter(p.map_code(pl.col("value"), spec.code_map(code_list)).is_null())
         if found.height:
             at = (values.filter(pl.col(column).is_in(found.get_column("value").implode()))
-                  .group_by(pl.col(column).alias("value")).agg(pl.col(AT).head(ROWS_AT_SHOWN)))
+                  .group_by(pl.col(column).alias("value")).agg(pl.col(AT).sort_by("_order").head(ROWS_AT_SHOWN)))
             parts.append(found.join(at, on="value", how="left").with_columns(pl.lit(column).alias("column")))
     if not parts:
         return _empty_unmapped()
@@ -304,7 +306,7 @@ def _shown_unmapped(parts: list[pl.DataFrame], names: list[pl.Series]) -> pl.Dat
     # the names are searched for only the labels that could be shown at all
     named = _has_name_word(unmapped.get_column("value").filter(candidate), names)
     shown = candidate.scatter(candidate.arg_true(), ~named) if named.len() else candidate
-    at = pl.col(AT).list.sort()
+    at = pl.col(AT)
     more = pl.col("rows") - at.list.len().clip(upper_bound=ROWS_AT_SHOWN)
     unmapped = unmapped.select(
         "leerwinkel", "column",
