@@ -67,11 +67,6 @@ def shown_name(name: str | None) -> str | None:
     return name
 
 
-def shown_name_expr(expr: pl.Expr) -> pl.Expr:
-    """:func:`shown_name` over a column of (few distinct) names."""
-    return expr.map_elements(shown_name, return_dtype=pl.String, skip_nulls=True)
-
-
 def library_failure(step: str, exc: BaseException) -> str:
     """A library's exception as a steward may read it: the step and the kind of error only.
     Its text is dropped (a polars cast error, a CSV error, ... quotes the value it choked on)."""

@@ -91,12 +91,20 @@ def parse_datetime(expr: pl.Expr) -> pl.Expr:
     )
 
 
+# No count, duration, score or amount of this domain reaches ten billion: a cell that does
+# holds 11 digits or more, most likely a national number typed into the wrong column, and
+# must not load as a number (it would be the national number in a table).
+NUMBER_LIMIT = 1e10
+
+
 def parse_number(expr: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
-    """A number cell; ``0,75`` where the source writes a decimal comma. Null when unreadable."""
+    """A number cell; ``0,75`` where the source writes a decimal comma. Null when unreadable
+    or not below :data:`NUMBER_LIMIT` in size."""
     text = clean_text(expr).str.replace_all(r"\s", "")
     if decimal_comma:
         text = text.str.replace_all(r"\.", "").str.replace(",", ".")
-    return text.cast(pl.Float64, strict=False)
+    number = text.cast(pl.Float64, strict=False)
+    return pl.when(number.abs() < NUMBER_LIMIT).then(number)
 
 
 def parse_int(expr: pl.Expr, dtype: pl.DataType = pl.Int64) -> pl.Expr:

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from . import parsing as p
-from .disclosure import library_failure, mask_label_expr, shown_name, shown_name_expr
+from .disclosure import library_failure, mask_label, mask_label_expr, shown_name
 from .pseudonymise import Pseudonymiser, national_number_digits, normalise_person_name, valid_national_number
 from .readers import ROW, Delivery, FileProblem, RawSheet, find_deliveries, normalise_header, read_delivery, sha256_of
 from .sources import FileSpec, SheetSpec, SourceSpec
@@ -191,6 +191,15 @@ def _int(column: str) -> pl.Expr:
     return p.by_distinct(pl.col(column), p.parse_int, pl.Int64)
 
 
+# A contact lasts less than a day: a longer one is a slip (a phone number in the duration
+# column would otherwise load as hundreds of millions of minutes, and be the number).
+MAX_CONTACT_MINUTES = 24 * 60
+
+
+def _contact_minutes(minutes: pl.Expr) -> pl.Expr:
+    return pl.when(minutes <= MAX_CONTACT_MINUTES).then(minutes)
+
+
 def _postcode(column: str) -> pl.Expr:
     return p.by_distinct(pl.col(column), p.postcode, pl.String)
 
@@ -205,8 +214,8 @@ def _location(frame: pl.DataFrame) -> pl.Expr:
     if ROW not in frame.columns or FILE not in frame.columns:
         return pl.lit(None, pl.String)
     sheet = pl.col(SHEET).fill_null("") if SHEET in frame.columns else pl.lit("")
-    return (pl.when(sheet == "").then(shown_name_expr(pl.col(FILE)) + pl.lit(" line "))
-            .otherwise(shown_name_expr(sheet) + pl.lit("!")) + pl.col(ROW).cast(pl.String))
+    # the raw names: _with_shown_names gives them their shown form with every other table's
+    return pl.when(sheet == "").then(pl.col(FILE) + pl.lit(" line ")).otherwise(sheet + pl.lit("!")) + pl.col(ROW).cast(pl.String)
 
 
 def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str]], where: pl.Expr | None = None) -> pl.DataFrame:
@@ -563,7 +572,7 @@ def _stage_children(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Con
     ])
     loaded = frame.filter(pl.col(FATE) == "loaded")
     if kind == "contacts":
-        minutes = _number("minutes", file_spec.decimal_comma) * sheet_spec.minutes_per_unit if "minutes" in loaded.columns else pl.lit(None, pl.Float64)
+        minutes = _contact_minutes(_number("minutes", file_spec.decimal_comma) * sheet_spec.minutes_per_unit) if "minutes" in loaded.columns else pl.lit(None, pl.Float64)
         table = loaded.select(
             "trajectory_key", pl.col("_date").alias("contact_date"),
             pl.coalesce(_code("contact_type", ctx.spec, "contact_type"), pl.lit("unknown")).alias("contact_type"),
@@ -659,7 +668,7 @@ def _stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     contacts = rows.select(
         "trajectory_key", pl.col("_contact_at").dt.date().alias("contact_date"),
         pl.coalesce(_code("contact_type", ctx.spec, "contact_type"), pl.lit("unknown")).alias("contact_type"),
-        _number("minutes").alias("minutes"),
+        _contact_minutes(_number("minutes")).alias("minutes"),
     )
     referral_rows = rows.filter(p.clean_text(pl.col("referrals")).is_not_null())
     referrals = referral_rows.select(
@@ -889,17 +898,31 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
     staged["unmapped"] = _shown_unmapped(unmapped_parts, list(_name_columns(by_role)))
-    return _with_shown_names(staged)
+    return _with_shown_names(staged, list(_name_columns(by_role)))
 
 
-def _with_shown_names(staged: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """File and sheet names as they may be shown (a part shaped like a national number or an
-    e-mail address masked) in every staged table that holds them."""
-    columns = ("file_name", "sheet", "message")
-    for name, frame in staged.items():
-        present = [c for c in columns if c in frame.columns and (name != "quarantine" or c != "message")]
-        if present and frame.height:
-            staged[name] = frame.with_columns(p.by_distinct(pl.col(c), shown_name_expr, pl.String).alias(c) for c in present)
+NAME_COLUMNS = ("file_name", "sheet")  # columns of staged tables that hold a file or sheet name
+TEXT_COLUMNS = ("message", "rows_at")  # columns whose texts may quote one
+
+
+def _with_shown_names(staged: dict[str, pl.DataFrame], names: list[pl.Series]) -> dict[str, pl.DataFrame]:
+    """File and sheet names as they may be shown, in every staged table and text that holds
+    them: a part shaped like a national number or an e-mail address masked, and a name that
+    holds a word of a person's name of the delivery masked whole (someone saved the file
+    under a client's name)."""
+    raw = {n for frame in staged.values() for c in NAME_COLUMNS if c in frame.columns
+           for n in frame.get_column(c).drop_nulls().unique().to_list() if n}
+    ordered = sorted(raw, key=len, reverse=True)  # longest first: one name may hold another
+    named = _has_name_word(pl.Series(ordered, dtype=pl.String), names).to_list()
+    changed = {n: mask_label(n) if hit else shown_name(n) for n, hit in zip(ordered, named)}
+    changed = {n: s for n, s in changed.items() if n != s}
+    if not changed:
+        return staged
+    for table, frame in staged.items():
+        exprs = [pl.col(c).replace(changed) for c in NAME_COLUMNS if c in frame.columns]
+        exprs += [pl.col(c).str.replace_many(list(changed), list(changed.values())) for c in TEXT_COLUMNS if c in frame.columns]
+        if exprs and frame.height:
+            staged[table] = frame.with_columns(exprs)
     return staged
 
 

@@ -161,6 +161,14 @@ def _found(texts: dict[str, list[str]]) -> list[tuple[str, str]]:
     return sorted(set(hits))
 
 
+def _context(parts: list[str], needle: str) -> str:
+    for text in parts:
+        at = text.lower().find(needle.lower())
+        if at >= 0:
+            return repr(text[max(0, at - 150): at + 60])
+    return ""
+
+
 def test_planted_personal_values_reach_no_table_file_log_or_message(tmp_path):
     landing = tmp_path / "landing"
     cli = Path(sys.executable).parent / "leerwinkels"
@@ -194,7 +202,8 @@ def test_planted_personal_values_reach_no_table_file_log_or_message(tmp_path):
     texts["warehouse file"] = _texts_of(database)
     assert len(texts) > 20  # the run wrote its tables, staging, publication and instance
     assert any(p.suffix == ".db" for p in home.rglob("*")), "the run was not recorded in DAGSTER_HOME"
-    assert _found(texts) == []
+    hits = _found(texts)
+    assert not hits, "planted values found:\n" + "\n".join(f"{where}: {needle} ... {_context(texts[where], needle)}" for where, needle in hits)
     # the planted labels were seen and reported masked, with the rows where they are
     unmapped = tables["dq_unmapped_values"]
     assert unmapped.filter(pl.col("value") == mask_label(NAME)).height > 0
