@@ -41,7 +41,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             error = data.error
             while error.cause is not None and error.cls_name in {"DagsterExecutionStepExecutionError"}:
                 error = error.cause
-            return error.message.strip().splitlines()[0] if error.message else error.cls_name
+            # a library's text may quote a value: only its kind and the step (disclosure.py)
+            return f"step {event.step_key} failed ({error.cls_name})"
     return "the run failed"
 
 
