@@ -168,6 +168,7 @@ def month_first_dates(values: pl.Series) -> tuple[int, int]:
     text = values.drop_nulls()
     if text.dtype != pl.String or text.len() == 0 or not text.str.contains("/", literal=True).any():
         return 0, 0
+    text = text.unique()  # judged over the distinct dates: a column holds few
     parts = text.str.extract_groups(_DMY_PARTS).struct.unnest().drop_nulls()
     if parts.height == 0:
         return 0, 0

@@ -229,16 +229,16 @@ def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str
         return _empty_unmapped()
     columns = list(dict.fromkeys(column for column, _ in fields))
     rows = frame.lazy().filter(where) if where is not None else frame.lazy()
-    order = pl.col(ROW) if ROW in frame.columns else pl.int_range(pl.len())
-    values = rows.select(*[p.clean_text(pl.col(c)).str.normalize("NFC").alias(c) for c in columns], _location(frame).alias(AT),
-                         order.alias("_order")).collect()
+    where_columns = [c for c in (FILE, SHEET, ROW) if c in frame.columns]
+    values = rows.select(*[p.clean_text(pl.col(c)).str.normalize("NFC").alias(c) for c in columns], *where_columns).collect()
     parts = []
     for column, code_list in fields:
         counts = values.get_column(column).drop_nulls().value_counts(name="rows").rename({column: "value"})
         found = counts.filter(p.map_code(pl.col("value"), spec.code_map(code_list)).is_null())
         if found.height:
+            # the places of the (few) rows with such a label only
             at = (values.filter(pl.col(column).is_in(found.get_column("value").implode()))
-                  .group_by(pl.col(column).alias("value")).agg(pl.col(AT).sort_by("_order").head(ROWS_AT_SHOWN)))
+                  .group_by(pl.col(column).alias("value"), maintain_order=True).agg((_location(values).sort_by(ROW) if ROW in values.columns else _location(values)).head(ROWS_AT_SHOWN).alias(AT)))
             parts.append(found.join(at, on="value", how="left").with_columns(pl.lit(column).alias("column")))
     if not parts:
         return _empty_unmapped()
