@@ -142,7 +142,8 @@ def whole_years_between(born: pl.Expr, on: pl.Expr) -> pl.Expr:
 # makes PostgreSQL refuse the whole load. ``_x0007_`` is how xlsx escapes them; calamine
 # decodes most, a literal one left over is removed too.
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x00[01][0-9A-Fa-f]_"
-_CONTROL_PRESENT = r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x00[01]"
+# the same as literals, for a fast first look (Aho-Corasick, no regex)
+_CONTROL_LITERALS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["_x000", "_x001"]
 
 
 def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -151,7 +152,7 @@ def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     strings = [c for c, t in frame.schema.items() if t == pl.String]
     if not strings or frame.height == 0:
         return frame, 0
-    present = frame.select(pl.col(c).str.contains(_CONTROL_PRESENT).any() for c in strings).row(0)
+    present = frame.select(pl.col(c).str.contains_any(_CONTROL_LITERALS).any() for c in strings).row(0)
     dirty = [c for c, has in zip(strings, present) if has]
     if not dirty:
         return frame, 0

@@ -230,7 +230,7 @@ def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str
     columns = list(dict.fromkeys(column for column, _ in fields))
     rows = frame.lazy().filter(where) if where is not None else frame.lazy()
     where_columns = [c for c in (FILE, SHEET, ROW) if c in frame.columns]
-    values = rows.select(*[p.clean_text(pl.col(c)).str.normalize("NFC").alias(c) for c in columns], *where_columns).collect()
+    values = rows.select(*[p.clean_text(pl.col(c)).alias(c) for c in columns], *where_columns).collect()
     parts = []
     for column, code_list in fields:
         counts = values.get_column(column).drop_nulls().value_counts(name="rows").rename({column: "value"})
@@ -242,7 +242,9 @@ def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str
             parts.append(found.join(at, on="value", how="left").with_columns(pl.lit(column).alias("column")))
     if not parts:
         return _empty_unmapped()
-    return pl.concat(parts).select(pl.lit(spec.leerwinkel).alias("leerwinkel"), "column", "value", pl.col("rows").cast(pl.Int64), pl.col(AT).cast(pl.List(pl.String)))
+    # NFC on the (few) labels found only: _shown_unmapped adds up the forms of one label
+    return pl.concat(parts).select(pl.lit(spec.leerwinkel).alias("leerwinkel"), "column", pl.col("value").str.normalize("NFC"),
+                                   pl.col("rows").cast(pl.Int64), pl.col(AT).cast(pl.List(pl.String)))
 
 
 def _empty_unmapped() -> pl.DataFrame:
@@ -277,7 +279,7 @@ def _name_columns(by_role: dict) -> Iterator[pl.Series]:
                         yield raw.frame.get_column(column)
 
 
-def _has_name_word(labels: pl.Series, names: list[pl.Series]) -> pl.Series:
+def _has_name_word(labels: pl.Series, names: list[pl.Series], not_names: frozenset[str] = frozenset()) -> pl.Series:
     """Per label: it holds a word (3+ letters, not a particle) that is also a word of a name in
     the delivery's name columns. The e-mail/phone/number scrub cannot see a name; the
     delivery's own names can."""
@@ -285,7 +287,8 @@ def _has_name_word(labels: pl.Series, names: list[pl.Series]) -> pl.Series:
     if labels.len() == 0 or not names:
         return none
     words = labels.to_frame("value").select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
-    candidates = {w for ws in words if ws for w in ws if _MIN_NAME_WORD <= len(w) <= _MAX_NAME_WORD and w not in _NAME_PARTICLES}
+    candidates = {w for ws in words if ws for w in ws
+                  if _MIN_NAME_WORD <= len(w) <= _MAX_NAME_WORD and w not in _NAME_PARTICLES and w not in not_names}
     if not candidates:
         return none
     people = pl.concat([s.cast(pl.String).rename("name") for s in names]).drop_nulls().to_frame()
@@ -898,14 +901,23 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
     staged["unmapped"] = _shown_unmapped(unmapped_parts, list(_name_columns(by_role)))
-    return _with_shown_names(staged, list(_name_columns(by_role)))
+    return _with_shown_names(staged, list(_name_columns(by_role)), _spec_words(spec))
 
 
 NAME_COLUMNS = ("file_name", "sheet")  # columns of staged tables that hold a file or sheet name
 TEXT_COLUMNS = ("message", "rows_at")  # columns whose texts may quote one
 
 
-def _with_shown_names(staged: dict[str, pl.DataFrame], names: list[pl.Series]) -> dict[str, pl.DataFrame]:
+def _spec_words(spec: SourceSpec) -> frozenset[str]:
+    """Words of the file patterns, sheet names and display name in sources/: part of a file
+    or sheet name because the description says so, not because someone typed a name."""
+    texts = [spec.display_name, spec.leerwinkel, "xlsx xlsm csv"]
+    texts += [f.pattern for f in spec.files] + [s.sheet or "" for f in spec.files for s in f.sheets]
+    words = pl.DataFrame({"t": texts}).select(_name_words(pl.col("t")).explode()).to_series().drop_nulls()
+    return frozenset(words.to_list())
+
+
+def _with_shown_names(staged: dict[str, pl.DataFrame], names: list[pl.Series], not_names: frozenset[str] = frozenset()) -> dict[str, pl.DataFrame]:
     """File and sheet names as they may be shown, in every staged table and text that holds
     them: a part shaped like a national number or an e-mail address masked, and a name that
     holds a word of a person's name of the delivery masked whole (someone saved the file
@@ -913,7 +925,7 @@ def _with_shown_names(staged: dict[str, pl.DataFrame], names: list[pl.Series]) -
     raw = {n for frame in staged.values() for c in NAME_COLUMNS if c in frame.columns
            for n in frame.get_column(c).drop_nulls().unique().to_list() if n}
     ordered = sorted(raw, key=len, reverse=True)  # longest first: one name may hold another
-    named = _has_name_word(pl.Series(ordered, dtype=pl.String), names).to_list()
+    named = _has_name_word(pl.Series(ordered, dtype=pl.String), names, not_names).to_list()
     changed = {n: mask_label(n) if hit else shown_name(n) for n, hit in zip(ordered, named)}
     changed = {n: s for n, s in changed.items() if n != s}
     if not changed:
