@@ -568,3 +568,25 @@ def test_a_workbook_saved_on_a_mac_nfd_reads_like_any_other(tmp_path):
     after = stage_source(nfd_spec, landing, Pseudonymiser(TEST_KEY.encode()), date.fromisoformat(AS_OF), "test")
     assert after["trajectories"].drop("trajectory_key", "client_key", "link_key").equals(before["trajectories"].drop("trajectory_key", "client_key", "link_key"))
     assert after["unmapped"].height == before["unmapped"].height
+
+
+def test_dates_in_file_names_do_not_trip_the_blocking_personal_data_checks(tmp_path, sample_landing):
+    """`… dossiers 01.11.2026.xlsx` (also as an older, ignored copy) looked like a phone
+    number to the blocking check on dq_source_files/dq_deliveries: the run failed."""
+    from pipelines.runner import consolidate
+
+    folder = sample_landing / "leuven"
+    folder.chmod(0o755)
+    (path,) = folder.glob("*.xlsx")
+    path.chmod(0o644)
+    current = path.rename(folder / "Leerwinkel Leuven dossiers 01.11.2026.xlsx")
+    older = folder / "Leerwinkel Leuven dossiers 03.10.2026.xlsx"
+    shutil.copyfile(current, older)
+    os.utime(older, (1_600_000_000, 1_600_000_000))
+    database = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    result = consolidate(sources=sample_landing, database_url=database, as_of=AS_OF, staging_dir=tmp_path / "staging",
+                         publication_dir=tmp_path / "publication", quiet=True)
+    assert result.success and not result.failed_partitions, (result.error, result.failed_partitions)
+    tables = read_warehouse(database)
+    assert current.name in tables["dq_source_files"]["file_name"].to_list()
+    assert older.name in tables["dq_deliveries"]["file_name"].to_list()
