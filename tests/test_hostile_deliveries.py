@@ -644,3 +644,23 @@ def test_workbook_delivered_as_csv(sample_landing):
     path = _writable(sample_landing, GENK_CLIENTS)
     path.write_bytes((Path(__file__).parent / "fixtures" / "samples" / "landing" / LEUVEN).read_bytes())
     _assert_message(str(_problem(sample_landing, "genk")), path.name, "zip archive", "not a text (CSV) file")
+
+
+# ---------------------------------------------------------------- cut off, old Mac line ends (issue 13)
+
+
+def test_a_cut_off_csv_and_old_mac_line_ends_fail_only_their_leerwinkels(tmp_path, sample_landing, expected, personal_values):
+    """A 60 % copy loaded 60 % of Genk's trajectories (the cut line as one bad_date row); Gent's
+    export with lone carriage returns gave a raw _csv.Error. Each is now a message naming the
+    file and the line, and the others are consolidated as in a clean run."""
+    genk = _writable(sample_landing, GENK_CLIENTS)
+    data = genk.read_bytes().rstrip(b"\r\n")
+    genk.write_bytes(data[: int(len(data) * 0.6)])
+    cut_line = genk.read_bytes().count(b"\n") + 1
+    gent = _writable(sample_landing, GENT)
+    gent.write_bytes(gent.read_bytes().replace(b"\r\n", b"\r").replace(b"\n", b"\r"))
+    result, tables, _ = _run(tmp_path, sample_landing)
+    _assert_message(_failure(result, "genk"), genk.name, f"ends inside a record at line {cut_line}", "cut off",
+                    personal_values=personal_values)
+    _assert_message(_failure(result, "gent"), gent.name, "lone carriage returns", "line 1", personal_values=personal_values)
+    _assert_others_intact(tables, expected, {"genk", "gent"})
