@@ -590,3 +590,29 @@ def test_dates_in_file_names_do_not_trip_the_blocking_personal_data_checks(tmp_p
     tables = read_warehouse(database)
     assert current.name in tables["dq_source_files"]["file_name"].to_list()
     assert older.name in tables["dq_deliveries"]["file_name"].to_list()
+
+
+def test_a_workbook_with_decomposed_accents_in_sheet_names_and_cells_reads_like_any_other(tmp_path):
+    """West-Vlaanderen's sheet `Cliënten`, its headers and labels, saved decomposed (NFD)."""
+    import unicodedata
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLES / "landing" / "west_vlaanderen", landing / "west_vlaanderen")
+    (landing / "west_vlaanderen").chmod(0o755)
+    (path,) = (landing / "west_vlaanderen").glob("*.xlsx")
+    path.chmod(0o644)
+    before = _stage(landing, "west_vlaanderen")
+    workbook = openpyxl.load_workbook(path)
+    changed = 0
+    for sheet in workbook.worksheets:
+        sheet.title = unicodedata.normalize("NFD", sheet.title)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and unicodedata.normalize("NFD", cell.value) != cell.value:
+                    cell.value = unicodedata.normalize("NFD", cell.value)
+                    changed += 1
+    workbook.save(path)
+    assert changed > 0 and "Cliënten" not in openpyxl.load_workbook(path).sheetnames
+    after = _stage(landing, "west_vlaanderen")
+    assert after["trajectories"].equals(before["trajectories"])
+    assert after["unmapped"].equals(before["unmapped"])
