@@ -67,6 +67,15 @@ def shown_name(name: str | None) -> str | None:
     return name
 
 
+_DEFAULT_SHEET_NAME = re.compile(r"^(?:Blad|Sheet|Feuil|Tabelle|Hoja|Foglio|Planilha)\s*\d{1,3}$", re.IGNORECASE)
+
+
+def shown_sheet_name(name: str) -> str:
+    """A sheet the pipeline does not read, as a message or table may name it: a default name
+    (``Blad1``) quoted as it is, any other masked (a sheet may be named after a client)."""
+    return repr(name) if _DEFAULT_SHEET_NAME.match(name.strip()) else mask_label(name)
+
+
 def library_failure(step: str, exc: BaseException) -> str:
     """A library's exception as a steward may read it: the step and the kind of error only.
     Its text is dropped (a polars cast error, a CSV error, ... quotes the value it choked on)."""

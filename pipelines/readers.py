@@ -29,6 +29,19 @@ Hostile deliveries and what happens to them (tests/test_hostile_deliveries.py):
   report only ever holds a scrubbed, capped form of an unmapped label (see staging).
 - formatted but empty rows down to row 1,048,576: not data rows; read in well under a second
   (calamine skips cells without a value, trailing blank rows are dropped).
+
+Issue 13 (tests/test_hostile_values.py): never a value in a message, and specific messages.
+
+- a CSV that ends inside a record (an open quote at the end, or a last line with fewer
+  fields than the header): refused as cut off, naming the line, never loaded in part; a
+  quote that is never closed: refused, naming the line where its record starts; lone
+  carriage returns (old Mac line ends): refused, saying so; a title line above the header:
+  read (the header is found on a later line), and messages say on which line it is.
+- control characters (NUL and the other C0 except tab and line breaks; ``_x0000_`` in a
+  workbook) are removed from the cells and counted (``RawSheet.control_chars_removed``).
+- headers are compared after NFC (a workbook saved on a Mac).
+- a library's error is reduced to its kind (its text may quote a cell); sheets the pipeline
+  does not read are named masked unless they carry a default name (``Blad1``).
 """
 
 from __future__ import annotations
@@ -49,7 +62,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from .disclosure import library_failure, mask_label, scrub, shown_name
+from .disclosure import library_failure, scrub, shown_name, shown_sheet_name
 from .parsing import without_control_chars
 from .sources import FileSpec, SheetSpec
 
@@ -576,15 +589,6 @@ def read_xlsx(path: Path, spec: FileSpec, data: bytes | None = None) -> list[tup
         return _read_xlsx_sheets(path, spec, archive, workbook, sheet_names, scans)
 
 
-_DEFAULT_SHEET_NAME = re.compile(r"^(?:Blad|Sheet|Feuil|Tabelle|Hoja|Foglio|Planilha)\s*\d{1,3}$", re.IGNORECASE)
-
-
-def _shown_sheet_name(name: str) -> str:
-    """A sheet name the pipeline does not read, as a message may show it: a default name as it
-    is, any other masked (a sheet may be named after a client)."""
-    return repr(name) if _DEFAULT_SHEET_NAME.match(name.strip()) else mask_label(name)
-
-
 def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, workbook, sheet_names: list[str],
                       scans: ThreadPoolExecutor) -> list[tuple[SheetSpec, RawSheet]]:
     result = []
@@ -592,7 +596,7 @@ def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, work
         names = [n for n in sheet_names if sheet_spec.matches(n)]
         if not names:
             # other sheets' names only masked: a sheet may be named after a client
-            others = ", ".join(_shown_sheet_name(n) for n in sheet_names[:10]) + (f" and {len(sheet_names) - 10} more" if len(sheet_names) > 10 else "")
+            others = ", ".join(shown_sheet_name(n) for n in sheet_names[:10]) + (f" and {len(sheet_names) - 10} more" if len(sheet_names) > 10 else "")
             raise FileProblem(path.name, f"has no sheet {sheet_spec.label!r} (sheets: {others})")
         required = required_headers(sheet_spec)
         for name in names:
