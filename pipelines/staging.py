@@ -900,8 +900,9 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
     all_fates = pl.concat(fates) if fates else None
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
-    staged["unmapped"] = _shown_unmapped(unmapped_parts, list(_name_columns(by_role)))
-    return _with_shown_names(staged, list(_name_columns(by_role)), _spec_words(spec))
+    names = list(_name_columns(by_role))
+    staged["unmapped"] = _shown_unmapped(unmapped_parts, names)
+    return _with_shown_names(staged, names, _spec_words(spec))
 
 
 NAME_COLUMNS = ("file_name", "sheet")  # columns of staged tables that hold a file or sheet name
