@@ -715,9 +715,13 @@ def _stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
         _code("qualification", spec, "qualification", pl.Boolean).alias("qualification"),
         *[p.by_distinct(pl.col(c), in_scale, pl.Int32).alias(c) for c in SCALE_FIELDS],
         p.by_distinct(pl.col("satisfaction"), satisfaction, pl.Int32).alias("satisfaction"),
+        p.clean_text(pl.col("satisfaction")).is_not_null().alias("_satisfaction_given"),
     )
+    # a satisfaction cell that is not a whole number 1-10 (a national number typed into it,
+    # say) is no score: ignored, and counted per file, never shown
+    ignored = survey.filter(pl.col("_satisfaction_given") & pl.col("satisfaction").is_null()).group_by("file_name", "sheet").len()
     unmapped = _survey_unmapped(frame.filter(pl.col(FATE) != "duplicate"), spec)
-    return frame, conform(survey, "survey"), unmapped
+    return frame, conform(survey, "survey"), unmapped, ignored
 
 
 def _survey_unmapped(frame: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
@@ -876,7 +880,9 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
         out["unmapped"] += [unmapped, _unmapped(frame, spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec), where=pl.col(FATE) == "loaded")]
         extra_counts.setdefault((raws[0].file_name, raws[0].sheet), {})["invalid_national_numbers"] = trajectories.filter(pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")).height
     for file_spec, sheet_spec, raws in by_role.get("survey", []):
-        frame, survey, unmapped = _stage_survey(raws, sheet_spec, ctx)
+        frame, survey, unmapped, ignored = _stage_survey(raws, sheet_spec, ctx)
+        for file_name, sheet, count in ignored.iter_rows():
+            extra_counts.setdefault((file_name, sheet), {})["values_ignored"] = count
         record(frame.with_columns(pl.when(pl.col(FATE) == "loaded").then(pl.lit("pending")).otherwise(pl.col(FATE)).alias(FATE)))
         out["survey"].append(survey)
         out["unmapped"].append(unmapped)

@@ -275,6 +275,8 @@ def test_a_national_number_in_a_survey_score_is_no_error_and_no_value(tmp_path):
     assert survey.height > 0 and survey.filter(pl.col("row_number") == 3)["satisfaction"].to_list() == [None]
     dumped = str({name: frame.to_dicts() for name, frame in staged.items()})
     assert NATIONAL_NUMBER not in dumped
+    # the score that is none is counted for the steward, not shown
+    assert staged["source_files"].filter(pl.col("file_name") == path.name)["values_ignored"].to_list() == [1]
 
 
 def test_any_library_error_in_staging_becomes_a_file_problem_without_its_text(genk, monkeypatch):
