@@ -16,7 +16,7 @@ PERSONAL_PATTERNS = {
 # like a phone number to these patterns. Values are scanned, file names are not: the columns
 # that hold them are skipped, and the table's file names are cut out of its other texts (a
 # message such as "older than <file>"). A part shaped like a national number or an e-mail
-# address is masked in file names when they are staged (disclosure.shown_name).
+# address is masked in file names when they are staged (shown_values.shown_name).
 FILE_NAME_COLUMNS = frozenset({"file_name"})
 
 

@@ -189,4 +189,4 @@ def looks_month_first(swapped: int, shaped: int) -> bool:
     return swapped >= 2 and swapped * 4 >= shaped
 
 
-from .disclosure import scrub  # noqa: E402,F401  (kept importable from here)
+from .shown_values import scrub  # noqa: E402,F401  (kept importable from here)

@@ -62,7 +62,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from .disclosure import library_failure, scrub, shown_name, shown_sheet_name
+from .shown_values import library_failure, scrub, shown_name, shown_sheet_name
 from .parsing import without_control_chars
 from .sources import FileSpec, SheetSpec
 

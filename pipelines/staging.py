@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from . import parsing as p
-from .disclosure import library_failure, mask_label, mask_label_expr, shown_name
+from .shown_values import library_failure, mask_label, mask_label_expr, shown_name
 from .pseudonymise import Pseudonymiser, national_number_digits, normalise_person_name, valid_national_number
 from .readers import ROW, Delivery, FileProblem, RawSheet, find_deliveries, normalise_header, read_delivery, sha256_of
 from .sources import FileSpec, SheetSpec, SourceSpec

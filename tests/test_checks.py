@@ -177,7 +177,7 @@ def test_no_unmapped_labels_reports_the_samples_deliberate_label(sample_tables, 
     for key in expected["unmapped"]:
         leerwinkel, column, value = key.split("|")
         # the samples' label occurs in one row: shown masked, with the row where it is
-        from pipelines.disclosure import mask_label
+        from pipelines.shown_values import mask_label
 
         assert leerwinkel in _md(result) and column in _md(result) and mask_label(value) in _md(result)
         assert value not in _md(result)

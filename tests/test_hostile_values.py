@@ -30,7 +30,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.disclosure import mask_label
+from pipelines.shown_values import mask_label
 from pipelines.pseudonymise import Pseudonymiser
 from pipelines.readers import FileProblem
 from pipelines.sources import all_specs

@@ -130,7 +130,7 @@ def test_labels_compare_after_nfc():
 
 
 def test_masked_labels_and_shown_file_names():
-    from pipelines.disclosure import mask_label, shown_name
+    from pipelines.shown_values import mask_label, shown_name
 
     assert mask_label("Jan Peeters") == "J…(11)"
     assert shown_name("Leerwinkel Leuven dossiers 01.11.2026.xlsx") == "Leerwinkel Leuven dossiers 01.11.2026.xlsx"
