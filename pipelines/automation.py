@@ -30,6 +30,7 @@ from pathlib import Path
 import dagster as dg
 
 from .assets.ingest import STAGED_KEY
+from .shown_values import shown_name
 from .resources import LandingFolder
 from .sources import PARTITIONS, all_specs
 
@@ -158,7 +159,7 @@ def leerwinkel_deliveries(context: dg.SensorEvaluationContext, landing: LandingF
         cursor[code] = after
         if after == before:
             continue
-        changes = _changes(before, after)
+        changes = [shown_name(c) for c in _changes(before, after)]  # into logs and tags: masked (shown_values.py)
         digest = hashlib.sha256(json.dumps(after, sort_keys=True).encode()).hexdigest()[:16]
         context.log.info(f"{code}: {', '.join(changes)}")
         requests.append(dg.RunRequest(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -161,18 +160,3 @@ def landing_holds_deliveries(root: Path, folders) -> bool:
         if any(is_delivery_candidate(p.name) and (p.is_file() or p.is_symlink()) for p in entries):
             return True
     return False
-
-
-_DEFAULT_SHEET_NAME = re.compile(r"^(blad|sheet|feuil|tabel|tabelle|hoja|foglio|planilha)\s*\d{0,3}$", re.IGNORECASE)
-_STRUCTURAL_SHEET_NAME = re.compile(r"^[\d\s()\-_.,/]{1,31}$")
-
-
-def shown_sheet_name(name: str) -> str:
-    """A sheet name as a steward may see it in dq_deliveries: a default name (``Blad1``) or one
-    of digits and punctuation (``2023 (2)``) as it is; any other masked (first character, …,
-    length), since a sheet may be named after a person."""
-    name = nfc(name).strip()
-    if _DEFAULT_SHEET_NAME.match(name) or _STRUCTURAL_SHEET_NAME.match(name):
-        return name
-    return f"{name[:1]}…({len(name)})" if name else "(no name)"
-

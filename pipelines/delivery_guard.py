@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polars as pl
 
+from .shown_values import shown_name, shown_sheet_name
+
 #: Values of ``dq_deliveries.state``: the Leerwinkel's delivery in this run.
 STATE_CURRENT, STATE_ACCEPTED = "current", "accepted"
 STATE_MISSING, STATE_ARRIVING, STATE_UNREADABLE, STATE_HELD = "missing", "arriving", "unreadable", "held"
@@ -67,7 +69,7 @@ def unusable_before_reading(leerwinkel: str, deliveries) -> DeliveryNotUsed | No
             if d.folder_problem:
                 why = f"{leerwinkel}/: {d.folder_problem}"
             elif d.refused:
-                why = f"{leerwinkel}/{d.refused[0].name} {d.refused[0].reason}, and no other file matches {d.pattern!r}"
+                why = f"{leerwinkel}/{shown_name(d.refused[0].name)} {d.refused[0].reason}, and no other file matches {d.pattern!r}"
             else:
                 why = f"{leerwinkel}/: no file matches {d.pattern!r}"
             return DeliveryNotUsed(STATE_MISSING, f"{why}. Deliver the file into the folder {leerwinkel}/")
@@ -75,9 +77,9 @@ def unusable_before_reading(leerwinkel: str, deliveries) -> DeliveryNotUsed | No
         if d.arriving:
             return DeliveryNotUsed(
                 STATE_ARRIVING,
-                f"{d.path.name} was modified {d.arriving_seconds:.0f} s ago: still arriving (being copied?); the next run reads "
+                f"{shown_name(d.path.name)} was modified {d.arriving_seconds:.0f} s ago: still arriving (being copied?); the next run reads "
                 "it. If the copy is complete, run again a little later",
-                d.path.name,
+                shown_name(d.path.name),
             )
     return None
 
@@ -142,11 +144,9 @@ def held_reasons(staged: dict[str, pl.DataFrame], last: LastGood | None, limit: 
             continue
         lost = sorted(sheets - new_sheets.get(pattern, frozenset()))
         if lost:
-            from .delivery_files import shown_sheet_name
-
             others = f"; sheets it has that are not read: {not_read[pattern]}" if not_read.get(pattern) else ""
             reasons.append(
-                f"the workbook for {pattern!r} lacks sheet(s) {', '.join(repr(shown_sheet_name(s)) for s in lost)} that the last good "
+                f"the workbook for {pattern!r} lacks sheet(s) {', '.join(shown_sheet_name(s) for s in lost)} that the last good "
                 f"delivery had (renamed?{others})"
             )
     return reasons

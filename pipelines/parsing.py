@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Callable
 
@@ -41,12 +42,13 @@ def by_distinct(expr: pl.Expr, fn: Callable[[pl.Expr], pl.Expr], return_dtype: p
 
 
 def label_key(expr: pl.Expr) -> pl.Expr:
-    """The form in which source labels are compared: trimmed, case-folded, single spaces."""
-    return clean_text(expr).str.to_lowercase().str.replace_all(r"\s+", " ")
+    """The form in which source labels are compared: NFC (a Mac writes accents decomposed),
+    trimmed, case-folded, single spaces."""
+    return clean_text(expr).str.normalize("NFC").str.to_lowercase().str.replace_all(r"\s+", " ")
 
 
 def label_key_py(value: str) -> str:
-    return re.sub(r"\s+", " ", str(value).strip().lower())
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(value)).strip().lower())
 
 
 def map_code(expr: pl.Expr, mapping: dict[str, object], return_dtype=pl.String) -> pl.Expr:
@@ -68,8 +70,10 @@ def parse_date(expr: pl.Expr, excel_serial: bool = False) -> pl.Expr:
     if excel_serial:
         serial = text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
         in_range = serial.is_between(EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX)
+        # the duration only of serials in range: polars computes every branch, and a huge
+        # number (a national number typed into a date cell) is no date at all
         parsed = parsed.when(text.str.contains(_SERIAL) & in_range).then(
-            pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
+            pl.lit(EXCEL_EPOCH) + pl.duration(days=pl.when(in_range).then(serial))
         )
     parsed = parsed.otherwise(None).cast(pl.Date)
     return pl.when(parsed.is_between(DATE_MIN, DATE_MAX)).then(parsed).otherwise(None)
@@ -87,17 +91,27 @@ def parse_datetime(expr: pl.Expr) -> pl.Expr:
     )
 
 
+# No count, duration, score or amount of this domain reaches ten billion: a cell that does
+# holds 11 digits or more, most likely a national number typed into the wrong column, and
+# must not load as a number (it would be the national number in a table).
+NUMBER_LIMIT = 1e10
+
+
 def parse_number(expr: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
-    """A number cell; ``0,75`` where the source writes a decimal comma. Null when unreadable."""
+    """A number cell; ``0,75`` where the source writes a decimal comma. Null when unreadable
+    or not below :data:`NUMBER_LIMIT` in size."""
     text = clean_text(expr).str.replace_all(r"\s", "")
     if decimal_comma:
         text = text.str.replace_all(r"\.", "").str.replace(",", ".")
-    return text.cast(pl.Float64, strict=False)
+    number = text.cast(pl.Float64, strict=False)
+    return pl.when(number.abs() < NUMBER_LIMIT).then(number)
 
 
-def parse_int(expr: pl.Expr) -> pl.Expr:
+def parse_int(expr: pl.Expr, dtype: pl.DataType = pl.Int64) -> pl.Expr:
+    """A whole number, or null when unreadable or outside ``dtype`` (a national number typed
+    into a score must not become a cast error that quotes it)."""
     number = parse_number(expr)
-    return pl.when(number == number.round(0)).then(number).otherwise(None).cast(pl.Int64, strict=False)
+    return pl.when(number == number.round(0)).then(number).otherwise(None).cast(dtype, strict=False)
 
 
 def postcode(expr: pl.Expr) -> pl.Expr:
@@ -124,19 +138,55 @@ def whole_years_between(born: pl.Expr, on: pl.Expr) -> pl.Expr:
     return (on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - pl.when(had_birthday).then(0).otherwise(1)).cast(pl.Int32)
 
 
-_PERSONAL_PATTERNS = [
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail
-    re.compile(r"\d[\d .\-/]{7,}\d"),  # national numbers, phone numbers
-]
+# Control characters (C0 except tab, line feed and carriage return) are no text: one NUL
+# makes PostgreSQL refuse the whole load. ``_x0007_`` is how xlsx escapes them; calamine
+# decodes most, a literal one left over is removed too.
+CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x00[01][0-9A-Fa-f]_"
+# the same as literals, for a fast first look (Aho-Corasick, no regex)
+_CONTROL_LITERALS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["_x000", "_x001"]
 
 
-def scrub(message: str, limit: int = 300) -> str:
-    """Mask anything shaped like an e-mail, phone or national number, and cap the length:
-    library error messages may quote cell contents."""
-    # Cut before matching: the patterns backtrack on long runs, and only `limit` characters
-    # are kept anyway (a margin keeps a number that straddles the cut recognisable).
-    capped = len(message) > limit
-    message = message[: limit + 40]
-    for pattern in _PERSONAL_PATTERNS:
-        message = pattern.sub("<masked>", message)
-    return message[:limit] + "…" if capped or len(message) > limit else message
+def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """The frame's String columns without control characters, and how many were removed.
+    A fast ``contains`` per column first: a delivery without any costs one scan."""
+    strings = [c for c, t in frame.schema.items() if t == pl.String]
+    if not strings or frame.height == 0:
+        return frame, 0
+    present = frame.select(pl.col(c).str.contains_any(_CONTROL_LITERALS).any() for c in strings).row(0)
+    dirty = [c for c, has in zip(strings, present) if has]
+    if not dirty:
+        return frame, 0
+    removed = int(frame.select(pl.sum_horizontal(pl.col(c).str.count_matches(CONTROL_CHARS).fill_null(0).sum() for c in dirty)).item())
+    return frame.with_columns(pl.col(c).str.replace_all(CONTROL_CHARS, "") for c in dirty), removed
+
+
+_DMY_PARTS = r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s|$)"
+
+
+def month_first_dates(values: pl.Series) -> tuple[int, int]:
+    """Of the ``dd/mm/yyyy``-shaped cells: how many cannot be read day-first but can be read
+    month-first, and how many are so shaped. Only cells with a ``/`` are looked at."""
+    text = values.drop_nulls()
+    if text.dtype != pl.String or text.len() == 0 or not text.str.contains("/", literal=True).any():
+        return 0, 0
+    text = text.unique()  # judged over the distinct dates: a column holds few
+    parts = text.str.extract_groups(_DMY_PARTS).struct.unnest().drop_nulls()
+    if parts.height == 0:
+        return 0, 0
+    first, second, year = (pl.col(c).str.zfill(2) for c in parts.columns)
+
+    def readable(day: pl.Expr, month: pl.Expr) -> pl.Expr:
+        return pl.concat_str([year, month, day], separator="-").str.to_date("%Y-%m-%d", strict=False).is_not_null()
+
+    counts = parts.select((~readable(first, second) & readable(second, first)).sum().alias("swapped"))
+    return int(counts.item()), parts.height
+
+
+def looks_month_first(swapped: int, shaped: int) -> bool:
+    """A column read day-first whose unreadable cells read month-first, and not as a typo or
+    two: a quarter of its dd/mm/yyyy cells at least (a month-first export has days 13-31 in
+    about 60 % of them; a day-first one none at all)."""
+    return swapped >= 2 and swapped * 4 >= shaped
+
+
+from .shown_values import scrub  # noqa: E402,F401  (kept importable from here)

@@ -29,6 +29,19 @@ Hostile deliveries and what happens to them (tests/test_hostile_deliveries.py):
   report only ever holds a scrubbed, capped form of an unmapped label (see staging).
 - formatted but empty rows down to row 1,048,576: not data rows; read in well under a second
   (calamine skips cells without a value, trailing blank rows are dropped).
+
+Issue 13 (tests/test_hostile_values.py): never a value in a message, and specific messages.
+
+- a CSV that ends inside a record (an open quote at the end, or a last line with fewer
+  fields than the header): refused as cut off, naming the line, never loaded in part; a
+  quote that is never closed: refused, naming the line where its record starts; lone
+  carriage returns (old Mac line ends): refused, saying so; a title line above the header:
+  read (the header is found on a later line), and messages say on which line it is.
+- control characters (NUL and the other C0 except tab and line breaks; ``_x0000_`` in a
+  workbook) are removed from the cells and counted (``RawSheet.control_chars_removed``).
+- headers are compared after NFC (a workbook saved on a Mac).
+- a library's error is reduced to its kind (its text may quote a cell); sheets the pipeline
+  does not read are named masked unless they carry a default name (``Blad1``).
 """
 
 from __future__ import annotations
@@ -38,6 +51,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -47,7 +61,8 @@ import fastexcel
 import polars as pl
 
 from .delivery_files import Delivery, find_deliveries  # noqa: F401 - where they used to live
-from .parsing import scrub
+from .parsing import without_control_chars
+from .shown_values import library_failure, scrub, shown_name, shown_sheet_name
 from .sources import FileSpec, SheetSpec
 
 ROW = "_row"  # Excel row number, or 1-based CSV line number (header = line 1)
@@ -58,10 +73,12 @@ class FileProblem(Exception):
     """A delivered file that cannot be used, with a message a data steward can act on."""
 
     def __init__(self, file_name: str, problem: str):
-        self.file_name = file_name
+        # a file name is no client data, but a part shaped like a national number or an
+        # e-mail address in it is masked (DELIVERIES.md)
+        self.file_name = shown_name(file_name)
         # cap before scrubbing: scrub's patterns are slow on very long text
         self.problem = scrub(problem[:2000], limit=500)
-        super().__init__(f"{file_name}: {self.problem}")
+        super().__init__(f"{self.file_name}: {self.problem}")
 
 
 def file_identity(path: Path) -> tuple | None:
@@ -83,10 +100,14 @@ class RawSheet:
     file_name: str
     sheet: str  # "" for CSV
     frame: pl.DataFrame  # one String column per source header, plus ROW
+    control_chars_removed: int = 0  # NUL and other C0 characters taken out of its cells
 
 
 def normalise_header(value: object) -> str:
-    return re.sub(r"\s+", " ", str(value if value is not None else "")).strip().lower()
+    """A header as compared: NFC (a workbook saved on a Mac has its accents decomposed),
+    single spaces, trimmed, lower case."""
+    text = unicodedata.normalize("NFC", str(value if value is not None else ""))
+    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def _quoted_list(names: list[str], at_most: int = 6) -> str:
@@ -265,10 +286,8 @@ def _looks_like_text(data: bytes) -> bool:
 
 
 def _library_error(exc: Exception, path: Path) -> str:
-    """A reading library's error, first line only, without the path: for a steward, not a developer."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    text = text.replace(str(path), "the file").replace(path.name, "the file")
-    return f"{type(exc).__name__}: {text[:160]}"
+    """A reading library's error as its kind only: its text may quote a cell's value."""
+    return f"{type(exc).__name__}"
 
 
 # ---------------------------------------------------------------- the sheet XML
@@ -556,7 +575,9 @@ def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, work
     for sheet_spec in spec.sheets:
         names = [n for n in sheet_names if sheet_spec.matches(n)]
         if not names:
-            raise FileProblem(path.name, f"has no sheet {sheet_spec.label!r} (sheets: {_quoted_list(sheet_names, 10)})")
+            # other sheets' names only masked: a sheet may be named after a client
+            others = ", ".join(shown_sheet_name(n) for n in sheet_names[:10]) + (f" and {len(sheet_names) - 10} more" if len(sheet_names) > 10 else "")
+            raise FileProblem(path.name, f"has no sheet {sheet_spec.label!r} (sheets: {others})")
         required = required_headers(sheet_spec)
         for name in names:
             try:
@@ -572,7 +593,7 @@ def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, work
                 raise FileProblem(path.name, f"is damaged: sheet {name!r} cannot be read ({_library_error(exc, path)}); "
                                   "save it again in Excel and deliver it again") from None
             first_row = scan.first_row or 1
-            body = body.select(pl.all().cast(pl.String))
+            body, control_chars = without_control_chars(body.select(pl.all().cast(pl.String)))
             if body.height == 0 or body.width == 0:
                 raise FileProblem(path.name, f"sheet {name!r} is empty: no header row {sheet_spec.header_row}, no data")
             rows = [list(r) for r in body.head(HEADER_SEARCH_ROWS).iter_rows()]
@@ -590,7 +611,7 @@ def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, work
             if problem:
                 raise FileProblem(path.name, f"sheet {name!r}: {problem}")
             body = body.with_columns(pl.int_range(first_row, first_row + body.height, dtype=pl.Int64).alias(ROW))
-            result.append((sheet_spec, RawSheet(path.name, name, _frame_with_header(body, index, path.name, name, required))))
+            result.append((sheet_spec, RawSheet(path.name, name, _frame_with_header(body, index, path.name, name, required), control_chars)))
     return result
 
 
@@ -651,14 +672,97 @@ def _is_utf8(data: bytes) -> bool:
         return False
 
 
-def _first_record_width(payload: bytes, separator: str) -> int:
-    """Fields of the first record (quotes respected, also across lines)."""
+def _header_record(payload: bytes, separator: str, required: list[str], file_name: str) -> tuple[int, int]:
+    """(line, fields) of the header: the first record among the first ones that holds every
+    required column (a title line above it is no header), quotes respected."""
     head = payload[:1 << 16].decode("utf-8", errors="replace")
-    first = next(csv.reader(io.StringIO(head), delimiter=separator, quotechar='"'), [])
-    return max(1, len(first))
+    reader = csv.reader(io.StringIO(head, newline=""), delimiter=separator, quotechar='"')
+    wanted = {normalise_header(c) for c in required}
+    first: list[str] | None = None
+    start = 1
+    try:
+        for index, record in enumerate(reader):
+            if index >= HEADER_SEARCH_ROWS:
+                break
+            first = record if first is None else first
+            if wanted <= {normalise_header(v) for v in record}:
+                return start, max(1, len(record))
+            start = reader.line_num + 1
+    except csv.Error:
+        pass  # a broken record in the head: the line-1 header below names what is missing
+    present = {normalise_header(v) for v in first or []}
+    missing = sorted(c for c in required if normalise_header(c) not in present)
+    raise FileProblem(file_name, f"header lacks required column(s) {_quoted_list(missing)}: the header is expected on line 1, "
+                      f"and none of the first {HEADER_SEARCH_ROWS} lines holds every required column; check the export")
 
 
-def _refuse_extra_fields(body: pl.DataFrame, extra: str, width: int, file_name: str, separator: str) -> None:
+def _refuse_lone_carriage_returns(payload: bytes, file_name: str) -> None:
+    """Line ends of a single carriage return (old Mac) are no line ends to a CSV reader: it
+    would read the whole file as one line, or fail on it."""
+    head = payload[:1 << 16]  # an old Mac export has them on every line: its head tells
+    if head.count(b"\r") == head.count(b"\r\n"):
+        return
+    lone = re.search(rb"\r(?!\n)", head)
+    if lone is None:
+        return
+    line = payload.count(b"\n", 0, lone.start()) + payload.count(b"\r", 0, lone.start()) - payload.count(b"\r\n", 0, lone.start()) + 1
+    raise FileProblem(file_name, f"has lone carriage returns as line ends (old Mac line ends), the first at line {line}: "
+                      "save it again as CSV with Windows (CRLF) or Unix (LF) line ends and deliver it again")
+
+
+def _record_starts(text: str, separator: str) -> tuple[int, bool]:
+    """Line where the last record starts, and whether the text ends inside a quoted value."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar='"', strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        return start, "unexpected end of data" in str(exc)  # our own test of the kind; the text is not shown
+    return start, False
+
+
+def _refuse_open_quote(payload: bytes, separator: str, file_name: str) -> None:
+    """A quoted value still open at the end of the file: the file was cut off, or a quote was
+    never closed; either way every later record would vanish into that one value."""
+    if payload.count(b'"') % 2 == 0:
+        return
+    start, open_at_end = _record_starts(payload.decode("utf-8", errors="replace"), separator)
+    if not open_at_end:
+        return
+    if not payload.rstrip(b"\r\n").endswith(b'"') and not payload.endswith(b"\n"):
+        raise FileProblem(file_name, f"ends inside a record at line {start}: the file looks cut off (a copy or upload that did not "
+                          "finish?); deliver it again")
+    raise FileProblem(file_name, f"has a quoted value that is never closed: the record that holds it starts at line {start} "
+                      "(a stray '\"'?); every later line would be read into that value. Fix the quote or re-export, and deliver it again")
+
+
+def _refuse_cut_off_last_line(payload: bytes, separator: str, width: int, file_name: str) -> None:
+    """The last line has fewer fields than the header while the line before has them all:
+    the file ends inside a record (cut off), and that record must not load in part."""
+    text = payload.rstrip(b"\r\n \t")
+    cut = text.rfind(b"\n")
+    if cut < 0:
+        return
+    last = text[cut + 1:]
+    before_cut = text.rfind(b"\n", 0, cut)
+    previous = text[before_cut + 1:cut]
+    if last.count(b'"') % 2 or previous.count(b'"') % 2:
+        return  # a record over several lines: not judged by its last line
+    sep = separator.encode("utf-8")
+
+    def fields(line: bytes) -> int:
+        if b'"' not in line:
+            return line.count(sep) + 1
+        return len(next(csv.reader([line.decode("utf-8", errors="replace").rstrip("\r")], delimiter=separator, quotechar='"'), []))
+
+    if fields(last) < width <= fields(previous):
+        line = text.count(b"\n") + 1
+        raise FileProblem(file_name, f"ends inside a record at line {line} (it has {fields(last)} of the header's {width} fields): "
+                          "the file looks cut off (a copy or upload that did not finish?); deliver it again")
+
+
+def _refuse_extra_fields(body: pl.DataFrame, extra: str, width: int, file_name: str, separator: str, header_line: int = 1) -> None:
     """A record with more (non-empty) fields than the header is a broken export -- typically
     a separator inside an unquoted value, which shifts every later value of that record. Its
     values cannot be trusted and no row rule covers it: the file is refused, naming the lines
@@ -670,13 +774,17 @@ def _refuse_extra_fields(body: pl.DataFrame, extra: str, width: int, file_name: 
         raise FileProblem(
             file_name,
             f"line(s) {', '.join(map(str, lines))}{more} have more fields than the header ({width}): "
-            f"a {separator!r} inside a value without quotes? Re-export with text values in double quotes",
+            f"a {separator!r} inside a value without quotes? Re-export with text values in double quotes "
+            f"(the header is on line {header_line})",
         )
 
 
 def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, RawSheet]]:
     kind = describe_content(data)
-    if kind is not None or (b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):  # UTF-16: decode_csv says so
+    # a NUL or two is a stray control character in a text (removed and counted below); many
+    # are a binary file. UTF-16: decode_csv says so.
+    binary = data[:4096].count(b"\x00") > max(8, len(data[:4096]) // 100)
+    if kind is not None or (binary and not data.startswith((b"\xff\xfe", b"\xfe\xff"))):
         raise FileProblem(path.name, f"is {kind or 'a binary file'}, not a text (CSV) file; check the export format")
     text = decode_csv(data, path.name, spec.encoding)
     if _is_utf8_declared(spec.encoding):  # valid UTF-8 (just decoded): the bytes as they are, without BOM
@@ -684,9 +792,14 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
     else:
         payload = text.encode("utf-8")
     del text
-    # One column more than the first record (the header) has: a record with more fields
-    # shows there. The reader drops whatever lies beyond it.
-    width = _first_record_width(payload, spec.separator)
+    _refuse_lone_carriage_returns(payload, path.name)
+    _refuse_open_quote(payload, spec.separator, path.name)
+    sheet_spec = spec.sheets[0]
+    required = required_headers(sheet_spec)
+    # One column more than the header record has: a record with more fields shows there.
+    # The reader drops whatever lies beyond it.
+    header_line, width = _header_record(payload, spec.separator, required, path.name)
+    _refuse_cut_off_last_line(payload, spec.separator, width, path.name)
     extra = f"__beyond_the_header_{width + 1}"
     try:
         body = pl.read_csv(
@@ -699,7 +812,8 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
             quote_char='"',
         )
     except Exception as exc:
-        raise FileProblem(path.name, f"cannot be parsed as CSV ({type(exc).__name__})") from None
+        raise FileProblem(path.name, f"cannot be parsed as CSV ({type(exc).__name__}; the header is on line {header_line}): "
+                          "re-export it as CSV with text values in double quotes") from None
     # Line numbers as a text editor shows them: a record with a line break inside a quoted
     # value spans several lines, so every later record starts that much further down.
     # Every record ends at a line break (or the end of the file): with as many line breaks as
@@ -711,15 +825,13 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
     else:
         breaks = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in body.columns])
         body = body.with_columns((pl.int_range(1, pl.len() + 1, dtype=pl.Int64) + breaks.cum_sum() - breaks).alias(ROW))
-    _refuse_extra_fields(body, extra, width, path.name, spec.separator)
-    body = body.drop(extra)
-    sheet_spec = spec.sheets[0]
+    _refuse_extra_fields(body, extra, width, path.name, spec.separator, header_line)
+    body, control_chars = without_control_chars(body.drop(extra))
     rows = [list(r) for r in body.drop(ROW).head(HEADER_SEARCH_ROWS).iter_rows()]
-    required = required_headers(sheet_spec)
     index, missing = _header_index(rows, 0, required)
     if index is None:
         raise FileProblem(path.name, f"header lacks required column(s) {_quoted_list(missing)}")
-    return [(sheet_spec, RawSheet(path.name, "", _frame_with_header(body, index, path.name, "", required)))]
+    return [(sheet_spec, RawSheet(path.name, "", _frame_with_header(body, index, path.name, "", required), control_chars))]
 
 
 def read_delivery(path: Path, spec: FileSpec) -> tuple[bytes, list[tuple[SheetSpec, RawSheet]]]:
@@ -730,10 +842,15 @@ def read_delivery(path: Path, spec: FileSpec) -> tuple[bytes, list[tuple[SheetSp
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise FileProblem(path.name, f"cannot be read: {exc.strerror}") from None
+        raise FileProblem(path.name, f"cannot be read: {exc.strerror}; check that the pipeline may read it") from None
     if not data:
         raise FileProblem(path.name, "is empty (0 bytes)")
-    sheets = read_csv(path, spec, data) if spec.format == "csv" else read_xlsx(path, spec, data)
+    try:
+        sheets = read_csv(path, spec, data) if spec.format == "csv" else read_xlsx(path, spec, data)
+    except FileProblem:
+        raise
+    except Exception as exc:  # anything else a library raises: its kind, never its text
+        raise FileProblem(path.name, library_failure("reading the file", exc)) from None
     if not any(_has_data_rows(raw.frame) for _, raw in sheets):
         where = "" if spec.format == "csv" else f" in sheet(s) {_quoted_list([raw.sheet for _, raw in sheets])}"
         raise FileProblem(path.name, f"has a header but no data rows{where}: a delivery is a complete export, so an "

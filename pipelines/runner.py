@@ -14,6 +14,7 @@ import polars as pl
 from .definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from .assets.ingest import STAGED_KEY
 from . import staging
+from .shown_values import scrub
 from .pseudonymise import key_from_environment
 from .read_ahead import ReadAhead
 from .resources.staging_store import StagingStore, clear_frame_memo, read_frames
@@ -42,7 +43,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             error = data.error
             while error.cause is not None and error.cls_name in {"DagsterExecutionStepExecutionError"}:
                 error = error.cause
-            return error.message.strip().splitlines()[0] if error.message else error.cls_name
+            # after ingest no client value is left to quote; scrubbed all the same (shown_values.py)
+            return scrub(error.message.strip().splitlines()[0]) if error.message else error.cls_name
     return "the run failed"
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
+from unicodedata import normalize
 
 import yaml
 from pydantic import (
@@ -108,8 +109,8 @@ class SheetSpec:
 
     def matches(self, sheet_name: str) -> bool:
         if self.sheet is not None:
-            return sheet_name.strip() == self.sheet.strip()
-        return re.search(self.sheet_pattern or "", sheet_name) is not None
+            return normalize("NFC", sheet_name).strip() == normalize("NFC", self.sheet).strip()  # NFC: a Mac saves it decomposed
+        return re.search(self.sheet_pattern or "", normalize("NFC", sheet_name)) is not None
 
     @property
     def label(self) -> str:

@@ -15,8 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from . import parsing as p
+from .shown_values import library_failure, mask_label, mask_label_expr, shown_name, shown_sheet_name
 from .pseudonymise import Pseudonymiser, national_number_digits, normalise_person_name, valid_national_number
-from .delivery_files import Delivery, find_deliveries, is_macro_workbook, shown_sheet_name
+from .delivery_files import Delivery, find_deliveries, is_macro_workbook
 from .readers import ROW, FileProblem, RawSheet, normalise_header, read_delivery, sha256_of, workbook_sheet_names
 from .sources import FileSpec, SheetSpec, SourceSpec
 
@@ -58,13 +59,13 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "sha256": pl.String,
         "modified_time": pl.Datetime("us"), "rows_read": pl.Int64, "rows_loaded": pl.Int64,
         "rows_quarantined": pl.Int64, "rows_duplicate": pl.Int64, "invalid_national_numbers": pl.Int64,
-        "values_ignored": pl.Int64, "run_id": pl.String,
+        "values_ignored": pl.Int64, "control_chars_removed": pl.Int64, "run_id": pl.String,
     },
     "quarantine": {
         "leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "row_number": pl.Int64,
         "rule": pl.String, "column": pl.String, "message": pl.String,
     },
-    "unmapped": {"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64},
+    "unmapped": {"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64, "rows_at": pl.String},
     "deliveries": {
         "leerwinkel": pl.String, "pattern": pl.String, "file_name": pl.String, "modified_time": pl.Datetime("us"),
         "status": pl.String, "message": pl.String, "ignored_sheets": pl.String,
@@ -191,47 +192,75 @@ def _int(column: str) -> pl.Expr:
     return p.by_distinct(pl.col(column), p.parse_int, pl.Int64)
 
 
+# A contact lasts less than a day: a longer one is a slip (a phone number in the duration
+# column would otherwise load as hundreds of millions of minutes, and be the number).
+MAX_CONTACT_MINUTES = 24 * 60
+
+
+def _contact_minutes(minutes: pl.Expr) -> pl.Expr:
+    return pl.when(minutes <= MAX_CONTACT_MINUTES).then(minutes)
+
+
 def _postcode(column: str) -> pl.Expr:
     return p.by_distinct(pl.col(column), p.postcode, pl.String)
 
 
+AT = "_at"  # where a label occurs: the first rows as "Sheet!row" / "file line n", until the report is made
+ROWS_AT_SHOWN = 5  # rows listed per label in dq_unmapped_values.rows_at
+
+
+def _location(frame: pl.DataFrame) -> pl.Expr:
+    """Where a row is in its source, as a steward looks it up: ``Dossiers!14`` in a workbook,
+    ``klanten_20261120.csv line 14`` in a CSV file."""
+    if ROW not in frame.columns or FILE not in frame.columns:
+        return pl.lit(None, pl.String)
+    sheet = pl.col(SHEET).fill_null("") if SHEET in frame.columns else pl.lit("")
+    # the raw names: _with_shown_names gives them their shown form with every other table's
+    return pl.when(sheet == "").then(pl.col(FILE) + pl.lit(" line ")).otherwise(sheet + pl.lit("!")) + pl.col(ROW).cast(pl.String)
+
+
 def _unmapped(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str]], where: pl.Expr | None = None) -> pl.DataFrame:
-    """Labels outside the mapping among loaded rows (``where``): (leerwinkel, column, value, rows).
+    """Labels outside the mapping among loaded rows (``where``): (leerwinkel, column, value,
+    rows, and AT: where the first of them are). The raw label stays in memory only:
+    :func:`_shown_unmapped` decides what of it the report shows.
 
     Counted per distinct label first, then only the distinct labels are mapped."""
     fields = [(column, code_list) for column, code_list in fields if column in frame.columns]
     if not fields:
-        return empty("unmapped")
+        return _empty_unmapped()
     columns = list(dict.fromkeys(column for column, _ in fields))
     rows = frame.lazy().filter(where) if where is not None else frame.lazy()
-    values = rows.select([p.clean_text(pl.col(c)).alias(c) for c in columns]).collect()
+    where_columns = [c for c in (FILE, SHEET, ROW) if c in frame.columns]
+    values = rows.select(*[p.clean_text(pl.col(c)).alias(c) for c in columns], *where_columns).collect()
     parts = []
     for column, code_list in fields:
         counts = values.get_column(column).drop_nulls().value_counts(name="rows").rename({column: "value"})
         found = counts.filter(p.map_code(pl.col("value"), spec.code_map(code_list)).is_null())
         if found.height:
-            parts.append(found.with_columns(pl.lit(column).alias("column")))
+            # the places of the (few) rows with such a label only
+            at = (values.filter(pl.col(column).is_in(found.get_column("value").implode()))
+                  .group_by(pl.col(column).alias("value"), maintain_order=True).agg((_location(values).sort_by(ROW) if ROW in values.columns else _location(values)).head(ROWS_AT_SHOWN).alias(AT)))
+            parts.append(found.join(at, on="value", how="left").with_columns(pl.lit(column).alias("column")))
     if not parts:
-        return empty("unmapped")
-    result = pl.concat(parts).with_columns(
-        pl.lit(spec.leerwinkel).alias("leerwinkel"),
-        # a free-text slip in a code column must not carry contact data into the report
-        pl.col("value").map_elements(lambda v: p.scrub(v, limit=UNMAPPED_VALUE_LIMIT), return_dtype=pl.String),
-    )
-    return conform(result, "unmapped")
+        return _empty_unmapped()
+    # NFC on the (few) labels found only: _shown_unmapped adds up the forms of one label
+    return pl.concat(parts).select(pl.lit(spec.leerwinkel).alias("leerwinkel"), "column", pl.col("value").str.normalize("NFC"),
+                                   pl.col("rows").cast(pl.Int64), pl.col(AT).cast(pl.List(pl.String)))
+
+
+def _empty_unmapped() -> pl.DataFrame:
+    return pl.DataFrame(schema={"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64, AT: pl.List(pl.String)})
 
 
 # dq_unmapped_values shows at most this many characters of a label (scrub caps before matching)
 UNMAPPED_VALUE_LIMIT = 300
 
-#: Shown in dq_unmapped_values instead of a label that contains a word of a person's name
-#: from the same delivery: someone typed a client's name into a code column.
-HIDDEN_NAME_LABEL = "(hidden: contains a name from this delivery)"
 # Words too common in labels to count as a name ("Huis van het Leren", "CVO De Oranjerie").
 _NAME_PARTICLES = frozenset({
     "van", "der", "den", "von", "ter", "ten", "het", "des", "del", "della", "los", "las", "les",
 })
 _MIN_NAME_WORD = 3
+_MAX_NAME_WORD = 40  # a longer run of letters is no one's name (and slow to search for)
 
 
 def _name_words(expr: pl.Expr) -> pl.Expr:
@@ -251,25 +280,57 @@ def _name_columns(by_role: dict) -> Iterator[pl.Series]:
                         yield raw.frame.get_column(column)
 
 
-def _hide_names(unmapped: pl.DataFrame, names: list[pl.Series]) -> pl.DataFrame:
-    """Unmapped labels with a word (3+ letters, not a particle) that is also a word of a name
-    in the delivery's name columns become :data:`HIDDEN_NAME_LABEL` (their rows still count).
-    The e-mail/phone/number scrub cannot see a name; the delivery's own names can."""
-    if unmapped.height == 0 or not names:
-        return unmapped
-    words = unmapped.select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
-    candidates = {w for ws in words if ws for w in ws if len(w) >= _MIN_NAME_WORD and w not in _NAME_PARTICLES}
+def _has_name_word(labels: pl.Series, names: list[pl.Series], not_names: frozenset[str] = frozenset()) -> pl.Series:
+    """Per label: it holds a word (3+ letters, not a particle) that is also a word of a name in
+    the delivery's name columns. The e-mail/phone/number scrub cannot see a name; the
+    delivery's own names can."""
+    none = pl.repeat(False, labels.len(), dtype=pl.Boolean, eager=True)
+    if labels.len() == 0 or not names:
+        return none
+    words = labels.to_frame("value").select(_name_words(pl.col("value")).alias("words")).get_column("words").to_list()
+    candidates = {w for ws in words if ws for w in ws
+                  if _MIN_NAME_WORD <= len(w) <= _MAX_NAME_WORD and w not in _NAME_PARTICLES and w not in not_names}
     if not candidates:
-        return unmapped
+        return none
     people = pl.concat([s.cast(pl.String).rename("name") for s in names]).drop_nulls().to_frame()
     # only the names that share a word with a label are split into words
     people = people.filter(pl.col("name").str.to_lowercase().str.contains_any(sorted(candidates), ascii_case_insensitive=True)
                            | ~pl.col("name").str.contains(r"^[\x00-\x7f]*$"))
     found = set(people.select(_name_words(pl.col("name")).explode().alias("w")).get_column("w").drop_nulls().to_list()) & candidates
     if not found:
-        return unmapped
-    hidden = pl.Series([bool(ws and found.intersection(ws)) for ws in words], dtype=pl.Boolean)
-    return unmapped.with_columns(pl.when(hidden).then(pl.lit(HIDDEN_NAME_LABEL)).otherwise(pl.col("value")).alias("value"))
+        return none
+    return pl.Series([bool(ws and found.intersection(ws)) for ws in words], dtype=pl.Boolean)
+
+
+#: A label is shown in dq_unmapped_values only when it occurs in at least this many rows of
+#: the delivery (DELIVERIES.md, "Values that may be shown to a steward").
+MIN_ROWS_SHOWN = 3
+
+
+def _shown_unmapped(parts: list[pl.DataFrame], names: list[pl.Series]) -> pl.DataFrame:
+    """The unmapped labels of one delivery as dq_unmapped_values shows them: a label that
+    occurs in 3+ rows, holds no digit and no word of a name of the delivery as it is; any
+    other masked (``J…(11)``). Every label with its rows (``rows_at``) so the steward finds it."""
+    unmapped = pl.concat(parts) if parts else _empty_unmapped()
+    if unmapped.height == 0:
+        return empty("unmapped")
+    unmapped = unmapped.group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum(), pl.col(AT).explode().drop_nulls())
+    candidate = unmapped.select((pl.col("rows") >= MIN_ROWS_SHOWN) & ~pl.col("value").str.contains(r"\d")).to_series()
+    # the names are searched for only the labels that could be shown at all
+    named = _has_name_word(unmapped.get_column("value").filter(candidate), names)
+    shown = candidate.scatter(candidate.arg_true(), ~named) if named.len() else candidate
+    at = pl.col(AT)
+    more = pl.col("rows") - at.list.len().clip(upper_bound=ROWS_AT_SHOWN)
+    unmapped = unmapped.select(
+        "leerwinkel", "column",
+        # a free-text slip in a code column must not carry contact data into the report
+        pl.when(shown).then(pl.col("value").map_elements(lambda v: p.scrub(v, limit=UNMAPPED_VALUE_LIMIT), return_dtype=pl.String))
+        .otherwise(mask_label_expr(pl.col("value"))).alias("value"),
+        "rows",
+        (at.list.head(ROWS_AT_SHOWN).list.join(", ")
+         + pl.when(more > 0).then(pl.lit(" and ") + more.cast(pl.String) + pl.lit(" more")).otherwise(pl.lit(""))).alias("rows_at"),
+    )
+    return conform(unmapped.sort("column", "value"), "unmapped")
 
 
 def _accounting(frame: pl.DataFrame) -> pl.DataFrame:
@@ -515,7 +576,7 @@ def _stage_children(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Con
     ])
     loaded = frame.filter(pl.col(FATE) == "loaded")
     if kind == "contacts":
-        minutes = _number("minutes", file_spec.decimal_comma) * sheet_spec.minutes_per_unit if "minutes" in loaded.columns else pl.lit(None, pl.Float64)
+        minutes = _contact_minutes(_number("minutes", file_spec.decimal_comma) * sheet_spec.minutes_per_unit) if "minutes" in loaded.columns else pl.lit(None, pl.Float64)
         table = loaded.select(
             "trajectory_key", pl.col("_date").alias("contact_date"),
             pl.coalesce(_code("contact_type", ctx.spec, "contact_type"), pl.lit("unknown")).alias("contact_type"),
@@ -537,8 +598,9 @@ def _inline_referrals(loaded: pl.DataFrame, sheet_spec: SheetSpec, ctx: Context)
     dated at the closing date, else the intake date."""
     columns = list(sheet_spec.wide_referrals) or (["referrals"] if "referrals" in sheet_spec.columns else [])
     if not columns:
-        return empty("referrals"), empty("unmapped")
-    values = loaded.select("trajectory_key", "intake_date", "closed_date", pl.concat_list([pl.col(c).cast(pl.String) for c in columns]).alias("_value"))
+        return empty("referrals"), _empty_unmapped()
+    values = loaded.select("trajectory_key", "intake_date", "closed_date", *[c for c in (FILE, SHEET, ROW) if c in loaded.columns],
+                           pl.concat_list([pl.col(c).cast(pl.String) for c in columns]).alias("_value"))
     values = values.explode("_value")
     if sheet_spec.referral_list_separator:
         values = values.with_columns(pl.col("_value").str.split(sheet_spec.referral_list_separator)).explode("_value")
@@ -605,12 +667,12 @@ def _stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx:
     good = latest.join(verdict.filter(pl.col("_t_rule").is_null()), on="_id", how="semi")
     good = good.with_columns(_status(good, sheet_spec, ctx.spec).alias("status"))
     trajectories = _trajectory_model(good, sheet_spec, ctx, pl.col("_id"))
-    used = [c for c in ("_id", "_contact_at", "contact_type", "minutes", "referrals") if c in frame.columns]
+    used = [c for c in ("_id", "_contact_at", "contact_type", "minutes", "referrals", FILE, SHEET, ROW) if c in frame.columns]
     rows = frame.lazy().filter(pl.col(FATE) == "loaded").select(used).collect().join(trajectories.select("_id", "trajectory_key"), on="_id", how="inner")
     contacts = rows.select(
         "trajectory_key", pl.col("_contact_at").dt.date().alias("contact_date"),
         pl.coalesce(_code("contact_type", ctx.spec, "contact_type"), pl.lit("unknown")).alias("contact_type"),
-        _number("minutes").alias("minutes"),
+        _contact_minutes(_number("minutes")).alias("minutes"),
     )
     referral_rows = rows.filter(p.clean_text(pl.col("referrals")).is_not_null())
     referrals = referral_rows.select(
@@ -642,9 +704,9 @@ def _stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
     frame = frame.with_columns(ctx.key(frame, "_link_msg").alias("link_key"))
     spec = ctx.spec
     scale = spec.code_map("agreement_scale")
-    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e).cast(pl.Int32))  # noqa: E731
+    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e, pl.Int32))  # noqa: E731
     in_scale = lambda e: pl.when(scale_value(e).is_between(1, 5)).then(scale_value(e))  # noqa: E731
-    satisfaction = lambda e: pl.when(p.parse_int(e).cast(pl.Int32).is_between(1, 10)).then(p.parse_int(e).cast(pl.Int32))  # noqa: E731
+    satisfaction = lambda e: pl.when(p.parse_int(e, pl.Int32).is_between(1, 10)).then(p.parse_int(e, pl.Int32))  # noqa: E731
     survey = frame.filter(pl.col(FATE) != "duplicate").select(
         pl.col(FILE).alias("file_name"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row_number"),
         "leerwinkel", "link_key",
@@ -654,9 +716,13 @@ def _stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
         _code("qualification", spec, "qualification", pl.Boolean).alias("qualification"),
         *[p.by_distinct(pl.col(c), in_scale, pl.Int32).alias(c) for c in SCALE_FIELDS],
         p.by_distinct(pl.col("satisfaction"), satisfaction, pl.Int32).alias("satisfaction"),
+        p.clean_text(pl.col("satisfaction")).is_not_null().alias("_satisfaction_given"),
     )
+    # a satisfaction cell that is not a whole number 1-10 (a national number typed into it,
+    # say) is no score: ignored, and counted per file, never shown
+    ignored = survey.filter(pl.col("_satisfaction_given") & pl.col("satisfaction").is_null()).group_by("file_name", "sheet").len()
     unmapped = _survey_unmapped(frame.filter(pl.col(FATE) != "duplicate"), spec)
-    return frame, conform(survey, "survey"), unmapped
+    return frame, conform(survey, "survey"), unmapped, ignored
 
 
 def _survey_unmapped(frame: pl.DataFrame, spec: SourceSpec) -> pl.DataFrame:
@@ -677,7 +743,7 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
     names = {p.label_key_py(name): code for name, code in _display_names().items()}
     frame = frame.with_columns(
         _label("leerwinkel_name").replace_strict(names, default=None, return_dtype=pl.String).alias("leerwinkel"),
-        _int("year").cast(pl.Int32).alias("_year"),
+        _int("year").cast(pl.Int32, strict=False).alias("_year"),
     ).with_columns(pl.concat_str([pl.col("leerwinkel"), pl.col("_year").cast(pl.String)], separator=":").alias("_id"))
     frame = _mark_duplicate_ids(frame)
     frame = _with_fate(frame, [
@@ -704,7 +770,39 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
     that cannot be used at all; row-level problems are quarantined instead.
 
     ``deliveries``: the current files as the caller found them (:func:`find_deliveries`);
-    found here (without a settle time) when not given."""
+    found here (without a settle time) when not given.
+
+    Only a FileProblem ever leaves: any other error (a library's, whose text may quote a cell)
+    becomes one that names the delivery's files and the step, without that text."""
+    files: list[str] = []  # the delivery's files, as they are read
+    try:
+        return _stage_source(spec, landing_root, pseudonymiser, as_of, run_id, files, deliveries)
+    except FileProblem:
+        raise
+    except Exception as exc:
+        where = ", ".join(files) or f"folder {spec.folder}/"
+        raise FileProblem(where, library_failure("checking, mapping and pseudonymising its rows", exc)) from None
+
+
+def _refuse_month_first_dates(sheet_spec: SheetSpec, raw: RawSheet) -> None:
+    """A date column read day-first (dd/mm/yyyy) whose values mostly read only month-first is
+    a wrongly exported file: no date of it may load with day and month swapped."""
+    by_header = {normalise_header(c): c for c in raw.frame.columns if c != ROW}
+    headers = [h for f, h in sheet_spec.columns.items() if f.endswith("_date")] + list(sheet_spec.wide_contacts)
+    for header in headers:
+        column = by_header.get(normalise_header(header))
+        if column is None:
+            continue
+        swapped, shaped = p.month_first_dates(raw.frame.get_column(column))
+        if p.looks_month_first(swapped, shaped):
+            where = f"sheet {raw.sheet!r}, " if raw.sheet else ""
+            raise FileProblem(raw.file_name, f"{where}column {header!r}: its dates look month-first (mm/dd/yyyy): {swapped} of {shaped} "
+                              "day/month/year values can only be read with day and month swapped. Re-export it with dates as "
+                              "dd/mm/yyyy (day first), as declared in sources/, and deliver it again")
+
+
+def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None,
+                  files: list[str], deliveries: list[Delivery] | None) -> dict[str, pl.DataFrame]:
     ctx = Context(spec, pseudonymiser, as_of, run_id)
     folder = landing_root / spec.folder
     if deliveries is None:
@@ -714,10 +812,15 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
     file_meta = {}
     ignored_sheets: dict[str, list[str]] = {}
     sheets_read: list[tuple[str, str]] = []  # every sheet read, also one without data rows
+    extra_counts: dict[tuple[str, str], dict[str, int]] = {}
     for delivery, file_spec in zip(deliveries, spec.files):
         if delivery.path is None:
             continue
+        files.append(delivery.path.name)
         data, sheets = (READ_DELIVERY or read_delivery)(delivery.path, file_spec)
+        for sheet_spec, raw in sheets:
+            _refuse_month_first_dates(sheet_spec, raw)
+            extra_counts.setdefault((raw.file_name, raw.sheet), {})["control_chars_removed"] = raw.control_chars_removed
         file_meta[delivery.path.name] = (sha256_of(data), delivery.modified)
         if file_spec.format == "xlsx":
             ignored_sheets[delivery.path.name] = [
@@ -728,7 +831,6 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
             raws = [raw for s, raw in sheets if s is sheet_spec]
             by_role.setdefault(sheet_spec.role, []).append((file_spec, sheet_spec, raws))
     fates: list[pl.DataFrame] = []
-    extra_counts: dict[tuple[str, str], dict[str, int]] = {}
 
     def record(frame: pl.DataFrame, invalid_nn: pl.Expr | None = None):
         fates.append(frame.select(FILE, SHEET, ROW, FATE, RULE, COLUMN, MESSAGE,
@@ -779,7 +881,9 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
         out["unmapped"] += [unmapped, _unmapped(frame, spec, [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + _status_unmapped_fields(sheet_spec), where=pl.col(FATE) == "loaded")]
         extra_counts.setdefault((raws[0].file_name, raws[0].sheet), {})["invalid_national_numbers"] = trajectories.filter(pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")).height
     for file_spec, sheet_spec, raws in by_role.get("survey", []):
-        frame, survey, unmapped = _stage_survey(raws, sheet_spec, ctx)
+        frame, survey, unmapped, ignored = _stage_survey(raws, sheet_spec, ctx)
+        for file_name, sheet, count in ignored.iter_rows():
+            extra_counts.setdefault((file_name, sheet), {})["values_ignored"] = count
         record(frame.with_columns(pl.when(pl.col(FATE) == "loaded").then(pl.lit("pending")).otherwise(pl.col(FATE)).alias(FATE)))
         out["survey"].append(survey)
         out["unmapped"].append(unmapped)
@@ -799,16 +903,47 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
         out["contact_events"].append(events)
 
     out["deliveries"].append(_delivery_rows(spec, deliveries, folder, ignored_sheets))
+    unmapped_parts = out.pop("unmapped")
     staged = {name: (pl.concat([conform(f, name) for f in frames]) if frames else empty(name)) for name, frames in out.items()}
     all_fates = pl.concat(fates) if fates else None
     staged["source_files"] = _source_file_rows(spec, all_fates, file_meta, extra_counts, run_id, sheets_read)
     staged["quarantine"] = _quarantine(all_fates, spec.leerwinkel) if all_fates is not None else empty("quarantine")
-    staged["unmapped"] = (
-        _hide_names(staged["unmapped"], list(_name_columns(by_role)))
-        .group_by("leerwinkel", "column", "value").agg(pl.col("rows").sum()).sort("column", "value")
-        if staged["unmapped"].height else empty("unmapped")
-    )
-    staged["unmapped"] = conform(staged["unmapped"], "unmapped")
+    names = list(_name_columns(by_role))
+    staged["unmapped"] = _shown_unmapped(unmapped_parts, names)
+    return _with_shown_names(staged, names, _spec_words(spec))
+
+
+NAME_COLUMNS = ("file_name", "sheet")  # columns of staged tables that hold a file or sheet name
+TEXT_COLUMNS = ("message", "rows_at")  # columns whose texts may quote one
+
+
+def _spec_words(spec: SourceSpec) -> frozenset[str]:
+    """Words of the file patterns, sheet names and display name in sources/: part of a file
+    or sheet name because the description says so, not because someone typed a name."""
+    texts = [spec.display_name, spec.leerwinkel, "xlsx xlsm csv"]
+    texts += [f.pattern for f in spec.files] + [s.sheet or "" for f in spec.files for s in f.sheets]
+    words = pl.DataFrame({"t": texts}).select(_name_words(pl.col("t")).explode()).to_series().drop_nulls()
+    return frozenset(words.to_list())
+
+
+def _with_shown_names(staged: dict[str, pl.DataFrame], names: list[pl.Series], not_names: frozenset[str] = frozenset()) -> dict[str, pl.DataFrame]:
+    """File and sheet names as they may be shown, in every staged table and text that holds
+    them: a part shaped like a national number or an e-mail address masked, and a name that
+    holds a word of a person's name of the delivery masked whole (someone saved the file
+    under a client's name)."""
+    raw = {n for frame in staged.values() for c in NAME_COLUMNS if c in frame.columns
+           for n in frame.get_column(c).drop_nulls().unique().to_list() if n}
+    ordered = sorted(raw, key=len, reverse=True)  # longest first: one name may hold another
+    named = _has_name_word(pl.Series(ordered, dtype=pl.String), names, not_names).to_list()
+    changed = {n: mask_label(n) if hit else shown_name(n) for n, hit in zip(ordered, named)}
+    changed = {n: s for n, s in changed.items() if n != s}
+    if not changed:
+        return staged
+    for table, frame in staged.items():
+        exprs = [pl.col(c).replace(changed) for c in NAME_COLUMNS if c in frame.columns]
+        exprs += [pl.col(c).str.replace_many(list(changed), list(changed.values())) for c in TEXT_COLUMNS if c in frame.columns]
+        if exprs and frame.height:
+            staged[table] = frame.with_columns(exprs)
     return staged
 
 
@@ -875,6 +1010,7 @@ def _source_file_rows(spec, fates, file_meta, extra_counts, run_id, sheets_read=
             "rows_read": r["rows_read"], "rows_loaded": r["rows_loaded"], "rows_quarantined": r["rows_quarantined"],
             "rows_duplicate": r["rows_duplicate"],
             "invalid_national_numbers": extra.get("invalid_national_numbers", r["invalid_national_numbers"] or 0),
-            "values_ignored": extra.get("values_ignored", 0), "run_id": run_id,
+            "values_ignored": extra.get("values_ignored", 0), "control_chars_removed": extra.get("control_chars_removed", 0),
+            "run_id": run_id,
         })
     return conform(pl.DataFrame(rows, schema=SCHEMAS["source_files"]), "source_files").sort("file_name", "sheet")

@@ -237,7 +237,7 @@ def test_a_sheet_added_is_listed_as_ignored_and_used(site):
     assert main(["accept", "mechelen", "--sources", str(site.landing), "--staging", str(site.staging)]) == 0
     assert site.run() == 0
     rows = site.tables()["dq_deliveries"].filter((pl.col("leerwinkel") == "mechelen") & (pl.col("status") == "current"))
-    assert rows["ignored_sheets"].to_list() == ["2021 (2)"] and rows["state"].to_list() == ["accepted"]
+    assert rows["ignored_sheets"].to_list() == ["'2021 (2)'"] and rows["state"].to_list() == ["accepted"]
 
 
 def test_a_link_out_of_the_landing_folder_is_refused(site, tmp_path):
@@ -317,3 +317,15 @@ def test_read_last_good_of_a_real_staged_partition(site):
     assert last.trajectories == site.trajectories("mechelen").height
     assert {"2021", "2022", "2023"} <= set(next(iter(last.sheets_by_pattern.values())))
     assert read_last_good(site.staging / "staged_leerwinkel" / "nowhere") is None
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("Blad1", True), ("2023 (2)", True), ("2024", True),
+    ("85073003328", False), ("85.07.30-033.28", False), ("Jan Peeters", False), ("jan@example.be", False),
+])
+def test_a_sheet_name_is_shown_only_when_it_can_be_no_ones(name, shown):
+    from pipelines.shown_values import shown_sheet_name
+
+    assert (shown_sheet_name(name) == repr(name)) is shown
+    if not shown:
+        assert name not in shown_sheet_name(name)

@@ -87,3 +87,55 @@ def test_by_distinct_gives_what_the_expression_gives(values):
 def test_clean_text_trims_and_makes_blanks_null():
     frame = pl.DataFrame({"x": [" a ", "", "  ", None, "\u00a0b\t"]})
     assert frame.select(p.clean_text(pl.col("x"))).to_series().to_list() == ["a", None, None, None, "b"]
+
+
+# ---------------------------------------------------------------- values that never become an error or a table value
+
+
+def test_numbers_of_national_number_size_are_no_numbers_and_no_cast_error():
+    values = pl.DataFrame({"x": ["85073112305", "7", "1e12", "12,5"]})
+    assert values.select(p.parse_int(pl.col("x"), pl.Int32)).to_series().to_list() == [None, 7, None, None]
+    assert values.select(p.parse_number(pl.col("x"))).to_series().to_list() == [None, 7.0, None, None]
+
+
+def test_an_excel_serial_far_out_of_range_is_no_date_and_no_panic():
+    assert _one(p.parse_date(pl.col("x"), excel_serial=True), "85073112305") is None
+
+
+def test_control_characters_are_removed_and_counted_tab_and_line_breaks_kept():
+    frame = pl.DataFrame({"a": ["x\x00y", "t\tab", "l\nm", None], "b": ["_x0007_q", "ok", "\x1f", "\r\n"], "n": [1, 2, 3, 4]})
+    cleaned, removed = p.without_control_chars(frame)
+    assert removed == 3
+    assert cleaned.to_dict(as_series=False) == {"a": ["xy", "t\tab", "l\nm", None], "b": ["q", "ok", "", "\r\n"], "n": [1, 2, 3, 4]}
+    clean = pl.DataFrame({"a": ["plain", "text"]})
+    assert p.without_control_chars(clean) == (clean, 0)
+
+
+@pytest.mark.parametrize("values,month_first", [
+    (["12/31/2025", "01/13/2024", "02/02/2024", "05/28/2023"], True),  # days 13-31 in front
+    (["31/12/2025", "13/01/2024", "02/02/2024", "28/05/2023"], False),  # day-first as declared
+    (["31/12/2025", "05/13/2024"] + ["01/02/2024"] * 10, False),  # one typo is no month-first file
+    (["2025-12-31", "2024-01-13"], False),  # no dd/mm/yyyy at all
+])
+def test_month_first_dates_are_recognised(values, month_first):
+    assert p.looks_month_first(*p.month_first_dates(pl.Series(values))) is month_first
+
+
+def test_labels_compare_after_nfc():
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Heroriëntering")
+    assert decomposed != "Heroriëntering"
+    assert _one(p.map_code(pl.col("x"), {"heroriëntering": "reorientation"}), decomposed) == "reorientation"
+
+
+def test_masked_labels_and_shown_file_names():
+    from pipelines.shown_values import mask_label, shown_name
+
+    assert mask_label("Jan Peeters") == "J…(11)"
+    assert shown_name("Leerwinkel Leuven dossiers 01.11.2026.xlsx") == "Leerwinkel Leuven dossiers 01.11.2026.xlsx"
+    assert shown_name("klanten_20261120.csv") == "klanten_20261120.csv"
+    for planted in ("85073112305", "85.07.31-123.05", "850731 123 05"):
+        assert shown_name(f"klanten_{planted}.csv") == f"klanten_{mask_label(planted)}.csv"
+    # an e-mail address runs on over the word characters around it: masked with them
+    assert "peeters" not in shown_name("klanten_jan.peeters@example.org.csv")
