@@ -6,7 +6,7 @@ import os
 
 import dagster as dg
 
-from .assets import checks, indicators, ingest, model, publish
+from .assets import checks, indicators, ingest, model, publish, revisions
 from .automation import SCHEDULES, SENSORS
 from .resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
 
@@ -34,6 +34,7 @@ def build_resources(
             as_of=as_of if as_of is not None else _env("LEERWINKELS_AS_OF", ""),
             freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),
             quarantine_warn_share=float(_env("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05")),
+            revision_warn_share=float(_env("LEERWINKELS_REVISION_WARN_SHARE", "0.05")),
             publication_dir=publication_dir or _env("LEERWINKELS_PUBLICATION_DIR", "data/publication"),
         ),
         # from the environment as an EnvVar: the UI then shows the variable's name, not a password
@@ -49,6 +50,7 @@ ALL_ASSETS = [
     ingest.staged_leerwinkel,
     model.network_model,
     *dg.load_assets_from_modules([indicators]),
+    revisions.dq_revisions,
     publish.warehouse_tables,
     publish.publication_export,
 ]
@@ -60,6 +62,8 @@ ALL_CHECKS = [
     checks.sroi_costs_complete,
     checks.publication_suppresses_small_cells,
     *checks.personal_data_checks,
+    revisions.revisions_within_limit,
+    revisions.no_personal_data_in_revisions,
 ]
 
 ingest_job = dg.define_asset_job(

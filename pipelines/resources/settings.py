@@ -42,6 +42,8 @@ class RunSettings(dg.ConfigurableResource):
     as_of: str = ""  # YYYY-MM-DD; empty = today
     freshness_days: int = 35
     quarantine_warn_share: float = 0.05
+    # a figure of an earlier year that changes by more than this share gets a WARN check
+    revision_warn_share: float = 0.05
     publication_dir: str = "data/publication"
 
     def as_of_date(self) -> date:
