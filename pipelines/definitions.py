@@ -27,9 +27,10 @@ def build_resources(
 ) -> dict:
     """The resources of a run, from arguments or else the LEERWINKELS_* environment variables."""
     staging = staging_dir or _env("LEERWINKELS_STAGING_DIR", "data/staging")
+    landing = sources or _env("LEERWINKELS_SOURCES", "data/landing")
     return {
-        "landing": LandingFolder(path=sources or _env("LEERWINKELS_SOURCES", "data/landing")),
-        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY")),
+        "landing": LandingFolder(path=landing),
+        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY"), landing_path=landing),
         "settings": RunSettings(
             as_of=as_of if as_of is not None else _env("LEERWINKELS_AS_OF", ""),
             freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),
