@@ -14,14 +14,14 @@ import polars as pl
 
 from .. import revisions as rev
 from ..resources import RunSettings, Warehouse
-from .checks import personal_data_result, PERSONAL_DATA_CHECK
+from .checks import PERSONAL_DATA_CHECK, personal_data_result
 from .common import OWNERS, markdown_table
 
 TABLE = "dq_revisions"
 REVISED_TABLES = tuple(rev.REVISION_KEYS)
 
 
-def _previous_load(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dict[str, pl.DataFrame]:
+def _previous_load(warehouse: Warehouse) -> dict[str, pl.DataFrame]:
     """The indicator tables and the revision history the warehouse holds now (none on a
     first load). A database that cannot be read fails this step with its kind of error only
     (the warehouse write would fail the same way; its text may carry a connection URL)."""
@@ -50,7 +50,7 @@ def _previous_load(context: dg.AssetExecutionContext, warehouse: Warehouse) -> d
 )
 def dq_revisions(context: dg.AssetExecutionContext, warehouse: Warehouse, settings: RunSettings,
                  **tables: pl.DataFrame) -> dg.Output[pl.DataFrame]:
-    previous = _previous_load(context, warehouse)
+    previous = _previous_load(warehouse)
     found = rev.find_all_revisions(
         previous, tables, before_year=settings.as_of_date().year,
         run_id=context.run.run_id, loaded_at=datetime.now(UTC),
