@@ -1,10 +1,19 @@
-# make run   : set up (installs uv if missing), then consolidate (demo data when no landing folder is given)
+# make run   : set up (installs uv if missing), then consolidate (demo data in data/demo/ when no landing folder is given)
 # make test  : the test suite (starts its own PostgreSQL)
 # make ui    : the Dagster UI on http://127.0.0.1:3000
 SHELL := /bin/bash
 # uv if it is on PATH, else the uv that `make setup` installs into this Python with pip
 UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 DEMO_KEY := demo-key-NOT-FOR-REAL-DATA-0000000000000000
+# Without LEERWINKELS_SOURCES, `make run` and `make ui` work on a demo area of their own
+# (landing, staging, warehouse, publication under data/demo/), so demo data never
+# overwrites a landing folder and demo figures never replace real ones. The demo key is
+# refused on any folder without the marker `leerwinkels demo-data` writes.
+DEMO_DIR := data/demo
+DEMO := $(if $(strip $(LEERWINKELS_SOURCES)),0,1)
+DEMO_ENV := LEERWINKELS_SOURCES=$(DEMO_DIR)/landing LEERWINKELS_STAGING_DIR=$(DEMO_DIR)/staging \
+	LEERWINKELS_DATABASE_URL=sqlite:///$(DEMO_DIR)/warehouse.sqlite LEERWINKELS_PUBLICATION_DIR=$(DEMO_DIR)/publication \
+	LEERWINKELS_SETTLE_SECONDS=0 LEERWINKELS_PSEUDONYM_KEY=$(DEMO_KEY)
 # Runs of `make run` and of the UI are recorded in the same local Dagster instance.
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
@@ -16,15 +25,13 @@ setup:
 	$(UV) sync --frozen
 
 run: setup $(DAGSTER_HOME)/dagster.yaml
-	@if [ -z "$$LEERWINKELS_SOURCES" ]; then \
-	  echo ">> no LEERWINKELS_SOURCES set: generating demo data into data/landing (invented people)"; \
-	  $(UV) run leerwinkels demo-data data/landing --trajectories 2000 --seed 1 && \
-	  echo ">> using a DEMO pseudonymisation key (only for demo data; set LEERWINKELS_PSEUDONYM_KEY for real data)" && \
-	  LEERWINKELS_PSEUDONYM_KEY="$${LEERWINKELS_PSEUDONYM_KEY:-$(DEMO_KEY)}" LEERWINKELS_SOURCES=data/landing \
-	    $(UV) run leerwinkels consolidate; \
-	else \
-	  $(UV) run leerwinkels consolidate; \
-	fi
+ifeq ($(DEMO),1)
+	@echo ">> no LEERWINKELS_SOURCES set: demo data (invented people) in $(DEMO_DIR)/, with the DEMO key"
+	$(UV) run leerwinkels demo-data $(DEMO_DIR)/landing --trajectories 2000 --seed 1
+	$(DEMO_ENV) $(UV) run leerwinkels consolidate
+else
+	$(UV) run leerwinkels consolidate
+endif
 
 test: setup
 	env -u DAGSTER_HOME $(UV) run pytest -q
@@ -33,19 +40,18 @@ $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
 	printf 'telemetry:\n  enabled: false\n' > $@
 
-# With no LEERWINKELS_SOURCES the UI works on the demo folder of `make run`, with the demo key.
+# With no LEERWINKELS_SOURCES the UI works on the demo area of `make run`, with the demo key.
 ui: setup $(DAGSTER_HOME)/dagster.yaml
-	@if [ -z "$$LEERWINKELS_SOURCES" ]; then \
-	  [ -d data/landing ] || $(UV) run leerwinkels demo-data data/landing --trajectories 2000 --seed 1; \
-	  export LEERWINKELS_SOURCES=data/landing LEERWINKELS_PSEUDONYM_KEY="$${LEERWINKELS_PSEUDONYM_KEY:-$(DEMO_KEY)}"; \
-	  echo ">> Dagster UI on demo data with the DEMO key: http://127.0.0.1:3000"; \
-	  $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000; \
-	else \
-	  $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000; \
-	fi
+ifeq ($(DEMO),1)
+	[ -f $(DEMO_DIR)/landing/.leerwinkels-demo ] || $(UV) run leerwinkels demo-data $(DEMO_DIR)/landing --trajectories 2000 --seed 1
+	@echo ">> Dagster UI on the demo data in $(DEMO_DIR)/ with the DEMO key: http://127.0.0.1:3000"
+	$(DEMO_ENV) $(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+else
+	$(UV) run dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+endif
 
 bench: setup
 	UV="$(UV)" $(UV) run python -m bench.run
 
 clean:
-	rm -rf data/staging data/publication data/warehouse.sqlite
+	rm -rf data/staging data/publication data/warehouse.sqlite data/demo

@@ -21,7 +21,6 @@ which import the conditions from here): the schedule and sensor name their job.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 import dagster as dg
 
 from .assets.ingest import STAGED_KEY
+from .delivery_files import content_sha256, matches_pattern, settle_seconds
 from .shown_values import shown_name
 from .resources import LandingFolder
 from .sources import PARTITIONS, all_specs
@@ -37,9 +37,6 @@ from .sources import PARTITIONS, all_specs
 INGEST_JOB_NAME = "ingest_leerwinkel"
 NIGHTLY_CRON = "0 2 * * *"
 TIMEZONE = "Europe/Brussels"
-# A file must be this old (by modification time) before the sensor acts on it, so that a
-# delivery still being copied into the landing folder is not read half-written.
-DELIVERY_SETTLE_SECONDS = 60
 TRIGGER_TAG = "leerwinkels/trigger"
 
 
@@ -102,36 +99,81 @@ def nightly_consolidation(context: dg.ScheduleEvaluationContext):
 
 
 # ------------------------------------------------------------------------- delivery sensor
+#
+# A delivery is identified by its content (sha256), not by its name, size and modification
+# time: the old sensor keyed each run on a digest of the folder's (name, size, mtime) state.
+# A good file restored with its old modification time (`cp -a`) after a bad one gave the
+# folder state of the first delivery again, so the same run key; Dagster never launches a
+# second run with a run key it has seen, and the cursor had already moved on, so the failed
+# partition stayed failed until the nightly run. (A `touch` of an unchanged file, on the
+# other hand, started a needless run.) Now the cursor keeps per Leerwinkel its files
+# (name -> size, mtime_ns, sha256: the hash is computed only when name, size or mtime
+# changed) and a count of the deliveries it requested. A change of content requests one run
+# whose key carries that count: a restored older file gets a new key, and a tick that is
+# evaluated again with the same cursor (a daemon restart) gets the same key, so Dagster
+# starts it once.
+
+CURSOR_VERSION = 2
+FileState = list  # [size, mtime_ns, sha256]
 
 
-def _folder_state(folder: Path, patterns: list[str], previous: dict[str, list[int]], settled_before: float) -> dict[str, list[int]]:
-    """Name → [size, mtime_ns] of the delivery files in a folder (what ``find_deliveries``
-    would consider). A file changed within the settle time keeps its previous state (or is
-    left out) until it has settled."""
-    state: dict[str, list[int]] = {}
+def _file_states(folder: Path, patterns: list[str], previous: dict[str, FileState], settled_before: float) -> dict[str, FileState]:
+    """Name -> [size, mtime_ns, sha256] of the delivery files in a folder. A file changed
+    within the settle time keeps its previous state (or is left out) until it has settled."""
+    states: dict[str, FileState] = {}
     if not folder.is_dir():
-        return state
+        return states
     for path in folder.iterdir():
         name = path.name
-        if name.startswith(("~$", ".")) or not any(fnmatch.fnmatchcase(name, p) for p in patterns):
+        if not any(matches_pattern(name, p) for p in patterns):
             continue
         try:
+            if not path.is_file():
+                continue
             stat = path.stat()
-        except OSError:  # removed while we looked
-            continue
-        if not path.is_file():
-            continue
-        if stat.st_mtime > settled_before:
+            if stat.st_mtime > settled_before:  # still arriving
+                if name in previous:
+                    states[name] = previous[name]
+                continue
+            known = previous.get(name)
+            if known and len(known) == 3 and known[:2] == [stat.st_size, stat.st_mtime_ns]:
+                states[name] = known
+            else:
+                states[name] = [stat.st_size, stat.st_mtime_ns, content_sha256(path)]
+        except OSError:  # removed or unreadable while we looked: as before
             if name in previous:
-                state[name] = previous[name]
-            continue
-        state[name] = [stat.st_size, stat.st_mtime_ns]
-    return dict(sorted(state.items()))
+                states[name] = previous[name]
+    return dict(sorted(states.items()))
 
 
-def _changes(before: dict[str, list[int]], after: dict[str, list[int]]) -> list[str]:
-    changed = [f"{name} (new)" if name not in before else name for name, s in after.items() if before.get(name) != s]
+def _contents(states: dict[str, FileState]) -> dict[str, str | None]:
+    """What a delivery is: its files' names and contents."""
+    return {name: (state[2] if len(state) == 3 else None) for name, state in states.items()}
+
+
+def _changes(before: dict[str, str | None], after: dict[str, str | None]) -> list[str]:
+    changed = [f"{name} (new)" if name not in before else name for name, sha in after.items() if before.get(name) != sha]
     return changed + [f"{name} (removed)" for name in before if name not in after]
+
+
+def _read_cursor(cursor: str | None) -> dict[str, dict]:
+    """Per Leerwinkel {"files": {name: state}, "deliveries": n}. A cursor of the previous
+    version (name -> [size, mtime_ns]) is taken over: its files count as known when their
+    size and mtime are unchanged (their hash is added), so an upgrade starts no runs."""
+    data = json.loads(cursor) if cursor else {}
+    if data.get("version") == CURSOR_VERSION:
+        return data["leerwinkels"]
+    return {code: {"files": files, "deliveries": 0} for code, files in data.items() if isinstance(files, dict)}
+
+
+def _adopt_unhashed(before: dict[str, FileState], after: dict[str, FileState]) -> dict[str, str | None]:
+    """The previous contents, where a file of an old cursor (no hash) that has not changed
+    takes the hash just computed."""
+    contents = _contents(before)
+    for name, state in before.items():
+        if len(state) == 2 and name in after and after[name][:2] == state:
+            contents[name] = after[name][2]
+    return contents
 
 
 @dg.sensor(
@@ -141,35 +183,39 @@ def _changes(before: dict[str, list[int]], after: dict[str, list[int]]) -> list[
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Watches each Leerwinkel's folder in the landing folder. A new, changed or removed delivery "
-        "file (name, size, modification time) starts an ingest run of that Leerwinkel only; the model "
-        "and tables follow via consolidation_automation. The same file never triggers twice."
+        "file (by content: sha256) starts an ingest run of that Leerwinkel only, once; the model and "
+        "tables follow via consolidation_automation. A file that is touched but unchanged starts "
+        "nothing; an older file restored after a bad one starts a run again."
     ),
 )
 def leerwinkel_deliveries(context: dg.SensorEvaluationContext, landing: LandingFolder):
-    seen: dict[str, dict[str, list[int]]] = json.loads(context.cursor) if context.cursor else {}
-    settled_before = time.time() - DELIVERY_SETTLE_SECONDS
+    seen = _read_cursor(context.cursor)
+    settled_before = time.time() - settle_seconds()
     specs = all_specs()
     root = landing.root()
     requests = []
-    cursor: dict[str, dict[str, list[int]]] = {}
+    cursor: dict[str, dict] = {}
     for code in PARTITIONS:
         spec = specs[code]
-        before = seen.get(code, {})
-        after = _folder_state(root / spec.folder, [f.pattern for f in spec.files], before, settled_before)
-        cursor[code] = after
-        if after == before:
-            continue
-        changes = [shown_name(c) for c in _changes(before, after)]  # into logs and tags: masked (shown_values.py)
-        digest = hashlib.sha256(json.dumps(after, sort_keys=True).encode()).hexdigest()[:16]
-        context.log.info(f"{code}: {', '.join(changes)}")
-        requests.append(dg.RunRequest(
-            run_key=f"delivery:{code}:{digest}",
-            partition_key=code,
-            tags={TRIGGER_TAG: "delivery", "leerwinkels/files": ", ".join(changes)[:200]},
-        ))
+        previous = seen.get(code, {"files": {}, "deliveries": 0})
+        before = previous.get("files", {})
+        after = _file_states(root / spec.folder, [f.pattern for f in spec.files], before, settled_before)
+        deliveries = int(previous.get("deliveries", 0))
+        old_contents, new_contents = _adopt_unhashed(before, after), _contents(after)
+        if new_contents != old_contents:
+            deliveries += 1
+            changes = [shown_name(c) for c in _changes(old_contents, new_contents)]  # into logs and tags: masked
+            digest = hashlib.sha256(json.dumps(new_contents, sort_keys=True).encode()).hexdigest()[:16]
+            context.log.info(f"{code}: {', '.join(changes)}")
+            requests.append(dg.RunRequest(
+                run_key=f"delivery:{code}:{deliveries}:{digest}",
+                partition_key=code,
+                tags={TRIGGER_TAG: "delivery", "leerwinkels/files": ", ".join(changes)[:200]},
+            ))
+        cursor[code] = {"files": after, "deliveries": deliveries}
     return dg.SensorResult(
         run_requests=requests,
-        cursor=json.dumps(cursor, sort_keys=True),
+        cursor=json.dumps({"version": CURSOR_VERSION, "leerwinkels": cursor}, sort_keys=True),
         skip_reason=None if requests else "no new or changed delivery",
     )
 

@@ -182,9 +182,13 @@ def cmd_accept(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from .demo_data import generate_landing
+    from .demo_data import demo_folder_refusal, generate_landing
 
     dest = Path(args.dir)
+    refusal = demo_folder_refusal(dest)
+    if refusal:  # never over a steward's files
+        print(f"error: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
     progress = _progress_printer()
     kwargs = {"trajectories": args.trajectories, "seed": args.seed}
     if progress:

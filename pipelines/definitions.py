@@ -6,7 +6,7 @@ import os
 
 import dagster as dg
 
-from .assets import checks, indicators, ingest, model, publish
+from .assets import checks, indicators, ingest, model, publish, revisions
 from .automation import SCHEDULES, SENSORS
 from .delivery_files import settle_seconds
 from .delivery_guard import ACCEPT_TAG, shrink_limit
@@ -29,13 +29,15 @@ def build_resources(
 ) -> dict:
     """The resources of a run, from arguments or else the LEERWINKELS_* environment variables."""
     staging = staging_dir or _env("LEERWINKELS_STAGING_DIR", "data/staging")
+    landing = sources or _env("LEERWINKELS_SOURCES", "data/landing")
     return {
-        "landing": LandingFolder(path=sources or _env("LEERWINKELS_SOURCES", "data/landing")),
-        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY")),
+        "landing": LandingFolder(path=landing),
+        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY"), landing_path=landing),
         "settings": RunSettings(
             as_of=as_of if as_of is not None else _env("LEERWINKELS_AS_OF", ""),
             freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),
             quarantine_warn_share=float(_env("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05")),
+            revision_warn_share=float(_env("LEERWINKELS_REVISION_WARN_SHARE", "0.05")),
             publication_dir=publication_dir or _env("LEERWINKELS_PUBLICATION_DIR", "data/publication"),
             settle_seconds=settle_seconds(),
             shrink_limit=shrink_limit(),
@@ -53,6 +55,7 @@ ALL_ASSETS = [
     ingest.staged_leerwinkel,
     model.network_model,
     *dg.load_assets_from_modules([indicators]),
+    revisions.dq_revisions,
     publish.warehouse_tables,
     publish.publication_export,
 ]
@@ -65,6 +68,8 @@ ALL_CHECKS = [
     checks.sroi_costs_complete,
     checks.publication_suppresses_small_cells,
     *checks.personal_data_checks,
+    revisions.revisions_within_limit,
+    revisions.no_personal_data_in_revisions,
 ]
 
 ingest_job = dg.define_asset_job(

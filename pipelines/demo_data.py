@@ -62,6 +62,8 @@ from typing import Callable
 
 import numpy as np
 
+from .pseudonymise import DEMO_MARKER
+
 __all__ = ["generate_landing", "national_number_is_valid", "make_national_number", "AS_OF"]
 
 AS_OF = date(2026, 11, 26)
@@ -1658,6 +1660,37 @@ _TASK_WEIGHT = {"brussel": 30, "west_vlaanderen": 22, "survey": 16, "leuven": 12
                 "gent": 2.3, "genk": 0.8, "costs": 0}  # CPU seconds measured at 400,000
 
 
+class NotADemoFolder(RuntimeError):
+    """The destination holds files but is not a demo folder: real data is never overwritten."""
+
+
+def demo_folder_refusal(dest: Path) -> str | None:
+    """Why demo data may not be written into ``dest`` (it holds files but no demo marker),
+    or None. A folder that does not exist, or holds only empty folders, is fine."""
+    dest = Path(dest)
+    if (dest / DEMO_MARKER).is_file() or not dest.exists():
+        return None
+    if not dest.is_dir() or any(path.is_file() or path.is_symlink() for path in dest.rglob("*")):
+        return (f"{dest} holds files but no {DEMO_MARKER} marker, so it may be a real landing folder: "
+                "demo data is never written over it. Choose an empty or new folder "
+                "(`make run` uses data/demo/landing).")
+    return None
+
+
+def write_demo_marker(dest: Path, *, seed: int, trajectories: int) -> Path:
+    """``dest/.leerwinkels-demo``: says the folder holds generated demo data (so the demo key
+    may be used on it, and the generator may write into it again)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    marker = dest / DEMO_MARKER
+    marker.write_text(json.dumps({
+        "generator": "pipelines.demo_data (leerwinkels demo-data)",
+        "seed": seed,
+        "trajectories": trajectories,
+        "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }, indent=1), encoding="utf-8")
+    return marker
+
+
 def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects: bool = True,
                      progress: Callable[[str, int, int], None] | None = None, *,
                      as_of: date = AS_OF, manifest_path: Path | str | None = None,
@@ -1679,6 +1712,9 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
         raise ValueError(f"{trajectories} trajectories would need more rows than an xlsx sheet holds "
                          f"({XLSX_MAX_ROWS:,}); use at most about 1,100,000")
     dest = Path(dest)
+    refusal = demo_folder_refusal(dest)
+    if refusal:
+        raise NotADemoFolder(refusal)
     steps = ["plan", "brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven", "survey", "costs"]
     total = len(steps)
     p = _build_plan(int(trajectories), int(seed), bool(defects), as_of)
@@ -1690,6 +1726,9 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     done = 1
     if progress:
         progress("plan", done, total)
+    # marked before the first file: a generation that is interrupted leaves a folder that
+    # is still recognisably demo data (and may be generated into again)
+    write_demo_marker(dest, seed=int(seed), trajectories=int(trajectories))
     F = _file_names(p)
     for rel in F.values():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -22,10 +22,36 @@ except ImportError:  # pragma: no cover - Python 3.12+ names it _sha2; else Open
 
 KEY_ENV_VAR = "LEERWINKELS_PSEUDONYM_KEY"
 MIN_KEY_LENGTH = 16
+#: The Makefile's demo key starts with this; such a key is refused on a folder of real data.
+DEMO_KEY_PREFIX = "demo-key-NOT-FOR-REAL-DATA-"
+#: The file `leerwinkels demo-data` writes into a landing folder it generated.
+DEMO_MARKER = ".leerwinkels-demo"
 
 
 class MissingPseudonymKey(RuntimeError):
     """The secret network key is not configured."""
+
+
+class DemoKeyRefused(MissingPseudonymKey):
+    """The demo key was given for a landing folder that is not a generated demo folder."""
+
+
+def is_demo_key(key: str | bytes) -> bool:
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+    return text.startswith(DEMO_KEY_PREFIX)
+
+
+def refuse_demo_key_on_real_data(key: str | bytes, landing: str | os.PathLike) -> None:
+    """Raise ``DemoKeyRefused`` when ``key`` is the demo key and ``landing`` does not carry
+    the demo marker: real files are never pseudonymised under a key printed in the Makefile.
+    The message names the variable and the marker, never the key."""
+    if is_demo_key(key) and not os.path.isfile(os.path.join(os.fspath(landing), DEMO_MARKER)):
+        raise DemoKeyRefused(
+            f"{KEY_ENV_VAR} holds the demo key ({DEMO_KEY_PREFIX}…), which is only for demo data, and the "
+            f"landing folder {os.fspath(landing)} is not a demo folder (it has no {DEMO_MARKER} marker, which "
+            "`leerwinkels demo-data` writes). For real data set "
+            f"{KEY_ENV_VAR} to the network's secret key; for a demo run `make run` without LEERWINKELS_SOURCES."
+        )
 
 
 def key_from_environment(environ: dict[str, str] | None = None) -> bytes:

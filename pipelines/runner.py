@@ -15,7 +15,7 @@ from .definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from .assets.ingest import STAGED_KEY
 from . import staging
 from .shown_values import scrub
-from .pseudonymise import key_from_environment
+from .pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from .read_ahead import ReadAhead
 from .resources.staging_store import StagingStore, clear_frame_memo, read_frames
 from .delivery_files import landing_holds_deliveries
@@ -93,6 +93,8 @@ def consolidate(
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
     landing = resources.get("landing")
     landing_path = getattr(landing, "path", None)
+    if isinstance(landing_path, str):  # the demo key never on real files: refuse before anything runs
+        refuse_demo_key_on_real_data(key_from_environment(), landing_path)
     if read_ahead is not None and (not isinstance(landing_path, str) or not read_ahead.serves(Path(landing_path))):
         read_ahead.close()
         read_ahead = None

@@ -13,7 +13,8 @@ import dagster as dg
 import pytest
 
 from pipelines.assets.ingest import STAGED_KEY
-from pipelines.automation import DELIVERY_SETTLE_SECONDS, leerwinkel_deliveries, nightly_consolidation
+from pipelines.automation import leerwinkel_deliveries, nightly_consolidation
+from pipelines.delivery_files import DEFAULT_SETTLE_SECONDS
 from pipelines.definitions import defs
 from pipelines.resources import LandingFolder
 from pipelines.sources import PARTITIONS
@@ -113,7 +114,8 @@ def test_delivery_sensor_requests_each_new_or_changed_file_once(tmp_path):
     assert delivery.read_bytes() == b"second, longer version"
 
 
-def test_delivery_sensor_waits_until_a_file_has_settled(tmp_path):
+def test_delivery_sensor_waits_until_a_file_has_settled(tmp_path, monkeypatch):
+    monkeypatch.delenv("LEERWINKELS_SETTLE_SECONDS", raising=False)  # the default: 120 s
     landing = tmp_path / "landing"
     (landing / "gent").mkdir(parents=True)
     start = _tick(landing)
@@ -121,9 +123,23 @@ def test_delivery_sensor_waits_until_a_file_has_settled(tmp_path):
     _write(copying, b"half", age_seconds=0)  # still being copied
     waiting = _tick(landing, start.cursor)
     assert not waiting.run_requests
-    assert json.loads(waiting.cursor)["gent"] == {}
-    _write(copying, b"half and the rest", age_seconds=DELIVERY_SETTLE_SECONDS + 5)
+    assert json.loads(waiting.cursor)["leerwinkels"]["gent"]["files"] == {}
+    _write(copying, b"half and the rest", age_seconds=DEFAULT_SETTLE_SECONDS - 30)  # older than the old 60 s
+    waiting = _tick(landing, waiting.cursor)
+    assert not waiting.run_requests
+    _write(copying, b"half and the rest", age_seconds=DEFAULT_SETTLE_SECONDS + 5)
     assert [r.partition_key for r in _tick(landing, waiting.cursor).run_requests] == ["gent"]
+
+
+def test_delivery_sensor_settle_time_comes_from_the_environment(tmp_path, monkeypatch):
+    landing = tmp_path / "landing"
+    (landing / "gent").mkdir(parents=True)
+    start = _tick(landing)
+    _write(landing / "gent" / "export_registraties_2026-12-01.csv", b"a,b\n", age_seconds=20)
+    monkeypatch.setenv("LEERWINKELS_SETTLE_SECONDS", "30")
+    assert not _tick(landing, start.cursor).run_requests
+    monkeypatch.setenv("LEERWINKELS_SETTLE_SECONDS", "10")
+    assert [r.partition_key for r in _tick(landing, start.cursor).run_requests] == ["gent"]
 
 
 def test_delivery_sensor_first_tick_on_the_samples_requests_every_leerwinkel_once(sample_landing):
@@ -198,3 +214,102 @@ def test_a_failed_ingest_alone_rebuilds_the_model_so_the_leerwinkel_is_marked_st
     instance.report_run_failed(run)
     result = evaluate(result.cursor)
     assert _requested(result) == DOWNSTREAM
+
+
+# ------------------------------------------------- the delivery sensor: content, not mtime
+
+
+def test_delivery_sensor_a_restored_good_file_runs_again_and_a_touch_does_not(tmp_path):
+    import shutil
+
+    landing = tmp_path / "landing"
+    (landing / "brussel").mkdir(parents=True)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    delivery = landing / "brussel" / "Leerwinkel_Brussel_2026-12-01.xlsx"
+    _write(delivery, b"the good workbook", age_seconds=3600)
+    shutil.copy2(delivery, kept / delivery.name)  # the steward's copy, with its modification time
+    keys = []
+
+    good = _tick(landing)
+    assert [r.partition_key for r in good.run_requests] == ["brussel"]
+    keys.append(good.run_requests[0].run_key)
+
+    # a bad version of the same file: a run (which fails that partition)
+    _write(delivery, b"a damaged workbook", age_seconds=600)
+    bad = _tick(landing, good.cursor)
+    assert [r.partition_key for r in bad.run_requests] == ["brussel"]
+    keys.append(bad.run_requests[0].run_key)
+
+    # the good file restored as `cp -a` does: same name, size and old modification time as
+    # the first delivery -> a run again, under a run key Dagster has not seen
+    shutil.copy2(kept / delivery.name, delivery)
+    restored = _tick(landing, bad.cursor)
+    assert [r.partition_key for r in restored.run_requests] == ["brussel"]
+    assert restored.run_requests[0].tags["leerwinkels/files"] == delivery.name
+    keys.append(restored.run_requests[0].run_key)
+    assert len(set(keys)) == 3
+
+    # nothing changed: no run
+    still = _tick(landing, restored.cursor)
+    assert not still.run_requests
+
+    # the same content touched (new modification time, same sha256): no run
+    _write(delivery, b"the good workbook", age_seconds=300)
+    touched = _tick(landing, still.cursor)
+    assert not touched.run_requests
+    assert not _tick(landing, touched.cursor).run_requests
+
+    # a tick evaluated again with the same cursor (the daemon restarted before saving it)
+    # asks for the same run key: Dagster starts that run once
+    assert _tick(landing, bad.cursor).run_requests[0].run_key == restored.run_requests[0].run_key
+
+
+def test_delivery_sensor_hashes_a_file_only_when_its_name_size_or_mtime_changed(tmp_path, monkeypatch):
+    import pipelines.automation as automation
+    from pipelines.delivery_files import content_sha256
+
+    hashed: list[str] = []
+
+    def counting_sha256(path):
+        hashed.append(path.name)
+        return content_sha256(path)
+
+    monkeypatch.setattr(automation, "content_sha256", counting_sha256)
+    landing = tmp_path / "landing"
+    (landing / "genk").mkdir(parents=True)
+    _write(landing / "genk" / "klanten_20261201.csv", b"a,b\n")
+    _write(landing / "genk" / "contacten_20261201.csv", b"c,d\n")
+    first = _tick(landing)
+    assert sorted(hashed) == ["contacten_20261201.csv", "klanten_20261201.csv"]
+    hashed.clear()
+    assert not _tick(landing, first.cursor).run_requests
+    assert hashed == []
+    _write(landing / "genk" / "klanten_20261201.csv", b"a,b\n1,2\n")
+    assert [r.partition_key for r in _tick(landing, first.cursor).run_requests] == ["genk"]
+    assert hashed == ["klanten_20261201.csv"]
+
+
+def test_delivery_sensor_matches_names_case_insensitively_and_xlsm_for_xlsx(tmp_path):
+    landing = tmp_path / "landing"
+    for code in ("brussel", "genk", "leuven"):
+        (landing / code).mkdir(parents=True)
+    start = _tick(landing)
+    _write(landing / "brussel" / "LEERWINKEL_BRUSSEL_2026-12-01.XLSX", b"upper case")
+    _write(landing / "genk" / "Klanten_20261201.CSV", b"a,b\n")
+    _write(landing / "leuven" / "Leerwinkel Leuven dossiers 2026-12.xlsm", b"with macros")
+    result = _tick(landing, start.cursor)
+    assert sorted(r.partition_key for r in result.run_requests) == ["brussel", "genk", "leuven"]
+
+
+def test_delivery_sensor_takes_over_a_cursor_of_the_previous_version_without_runs(tmp_path):
+    landing = tmp_path / "landing"
+    (landing / "brussel").mkdir(parents=True)
+    delivery = landing / "brussel" / "Leerwinkel_Brussel_2026-12-01.xlsx"
+    _write(delivery, b"known")
+    stat = delivery.stat()
+    old_cursor = json.dumps({"brussel": {delivery.name: [stat.st_size, stat.st_mtime_ns]}})
+    taken_over = _tick(landing, old_cursor)
+    assert not taken_over.run_requests
+    _write(delivery, b"new content")
+    assert [r.partition_key for r in _tick(landing, taken_over.cursor).run_requests] == ["brussel"]

@@ -287,7 +287,8 @@ def oracle(root: Path, names: dict = NAMES, as_of: dt.date = AS_OF) -> dict:
 def test_files_and_progress(landing):
     root, m, calls = landing
     found = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-    assert found == sorted([BXL, GK_C, GK_K, MEC, GENT, WV, LV, SURVEY, COSTS])
+    # the deliveries, and the demo marker (`.leerwinkels-demo`, which no Leerwinkel's pattern matches)
+    assert found == sorted([BXL, GK_C, GK_K, MEC, GENT, WV, LV, SURVEY, COSTS, ".leerwinkels-demo"])
     assert calls[-1][1] == calls[-1][2] == len(calls)
     assert json.loads((root.parent / "manifest.json").read_text(encoding="utf-8")) == m
 

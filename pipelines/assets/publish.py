@@ -16,6 +16,7 @@ WAREHOUSE_TABLES = (
     "ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
     "sroi_case_studies", "code_labels",
     "dq_source_files", "dq_quarantine", "dq_unmapped_values", "dq_deliveries",
+    "dq_revisions",
 )
 PUBLISHED_TABLES = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi")
 TABLE_KEYS = {
