@@ -190,12 +190,12 @@ def test_a_failed_warehouse_write_leaves_the_previous_release(site: Path) -> Non
     # 2. the database refuses the write at its very end (the bookkeeping row), after every
     #    table was replaced inside the transaction
     con = sqlite3.connect(site / "w.sqlite")
-    con.execute("CREATE TRIGGER refuse BEFORE INSERT ON warehouse_loads BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    con.execute("CREATE TRIGGER refuse BEFORE INSERT ON warehouse_loads BEGIN SELECT RAISE(ABORT, 'the-databases-own-text'); END")
     con.commit()
     con.close()
     result = consolidate_site(site)
     assert not result.success and result.failed_step == "warehouse_tables" and not result.tables_written
-    assert "rolled back" in result.error and "refused" not in result.error  # not the database's own text
+    assert "rolled back: the database refused it" in result.error and "the-databases-own-text" not in result.error
     assert release_of(site / "publication") == (before_id, before_files)
     assert warehouse_of(site) == before_id
     assert temporaries(site) == []
@@ -272,6 +272,20 @@ def test_a_full_disk_during_the_publication_write_keeps_the_previous_publication
     assert release_of(publication)[0] == result.run_id == warehouse_of(site)
 
 
+def test_an_export_with_small_counts_is_never_switched_to(site, monkeypatch):
+    """The blocking small-cell test runs on the new release before the switch: a release
+    that would publish counts 1-4 is refused and the previous publication stays."""
+    import pipelines.publication as publication_module
+
+    before = release_of(site / "publication")
+    monkeypatch.setattr(publication_module, "suppress_small_cells", lambda df, name: df)  # a suppression bug
+    result = consolidate_site(site)
+    assert not result.success and result.failed_step == "publication_export" and not result.published
+    assert "was refused before it was switched to" in result.error and "count(s) from 1 to 4 in ind_" in result.error
+    assert release_of(site / "publication") == before
+    assert temporaries(site) == []
+
+
 # --------------------------------------------------------------------------- SIGKILL
 
 
@@ -297,16 +311,14 @@ def test_a_killed_run_leaves_a_whole_release_and_the_next_run_cleans_up(site: Pa
     def partial_release() -> bool:
         return any(p.name.endswith(".partial") for p in releases_dir(publication).iterdir())
 
-    def elapsed(seconds: float) -> Callable[[], bool]:
-        started = time.monotonic()
-        return lambda: time.monotonic() - started >= seconds
-
-    def warehouse_written(since: float) -> Callable[[], bool]:
-        return lambda: wal.exists() and wal.stat().st_mtime > since
+    def changed(path: Path) -> Callable[[], bool]:
+        since = time.time()
+        return lambda: path.exists() and path.stat().st_mtime > since
 
     moments = {
-        "during the ingest": lambda: elapsed(2.0),
-        "once the warehouse is written to": lambda: warehouse_written(time.time()),
+        # the first Leerwinkel's staged folder replaced (write_frames renames in this folder)
+        "during the ingest": lambda: changed(site / "staging" / "staged_leerwinkel"),
+        "once the warehouse is written to": lambda: changed(wal),
         "during the publication write": lambda: partial_release,
     }
     killed = []
@@ -324,8 +336,10 @@ def test_a_killed_run_leaves_a_whole_release_and_the_next_run_cleans_up(site: Pa
         previous = current
     assert killed, "no run was killed: the runs ended before every moment"
 
+    left = temporaries(site)
     code, output = run_cli(site)
     assert code == 0, output
+    assert not left or "cleared what an interrupted run had left" in output
     assert "Traceback" not in output
     current, _ = release_of(publication)
     assert current == warehouse_of(site)

@@ -67,7 +67,7 @@ def warehouse_error_message(where: str, exc: sa.exc.DBAPIError) -> str:
     if code in {"SQLITE_FULL", "53100"} or "database or disk is full" in text or "no space left" in text:
         reason = "the disk is full: free space and run again"
     else:
-        reason = f"{type(orig).__name__}{f' {code}' if code else ''}; the database's own message is not shown (it can quote values)"
+        reason = f"the database refused it ({type(orig).__name__}{f' {code}' if code else ''}; its own message is not shown: it can quote values)"
     return f"the warehouse write to {where} failed and was rolled back: {reason}"
 
 
