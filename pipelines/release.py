@@ -50,10 +50,26 @@ def releases_dir(publication: Path) -> Path:
     return publication.parent / f".{publication.name}.releases"
 
 
+def _is_release_link(path: Path) -> bool:
+    return path.is_symlink() and (path.parent / os.readlink(path)).parent.absolute() == releases_dir(path).absolute()
+
+
+def managed_path(publication: Path) -> Path:
+    """The path whose symlink the releases switch. Usually ``publication`` itself; when an
+    operator made ``publication`` a symlink to a folder of their own (a web root, say), that
+    folder: it becomes the release symlink, and the operator's link keeps working."""
+    path = Path(publication)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        if not path.is_symlink() or _is_release_link(path):
+            return path
+        path = path.parent / os.readlink(path)
+    raise ReleaseError(f"{publication}: too many levels of symbolic links")
+
+
 def current_release(publication: Path) -> str | None:
     """The name (run id) of the release the publication path points to, or None when it is
     not a release symlink (no run published yet, or the layout before releases)."""
-    publication = Path(publication)
+    publication = managed_path(publication)
     if not publication.is_symlink():
         return None
     return Path(os.readlink(publication)).name
@@ -162,7 +178,7 @@ def remove_leftovers(publication: Path) -> list[str]:
     """Clear what a killed run left next to ``publication``: partial release folders,
     temporary switch links (a complete pending switch is finished instead) and the
     temporary files of the layout before releases. Returns what it did (names only)."""
-    publication = Path(publication)
+    publication = managed_path(publication)
     if not releases_dir(publication).is_dir() and not publication.is_dir():
         return []
     with _release_lock(publication):
@@ -182,7 +198,7 @@ def publish_release(
     partial folder. After the switch the previous release is kept (a reader that opened
     it mid-way keeps its files) and older ones are removed.
     """
-    publication = Path(publication)
+    publication = managed_path(publication)
     with _release_lock(publication) as folder:
         _remove_leftovers_locked(publication)
         previous = current_release(publication)
@@ -215,6 +231,7 @@ def publish_release(
 __all__ = [
     "ReleaseError",
     "current_release",
+    "managed_path",
     "publish_release",
     "releases_dir",
     "remove_leftovers",

@@ -28,7 +28,7 @@ from pipelines.cli import _what_changed
 from pipelines.definitions import build_resources
 from pipelines.demo_data import generate_landing
 from pipelines.publication import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
-from pipelines.release import publish_release, releases_dir, remove_leftovers
+from pipelines.release import current_release, publish_release, releases_dir, remove_leftovers
 from pipelines.resources import Warehouse
 from pipelines.run_lock import consolidation_lock
 from pipelines.runner import consolidate
@@ -395,6 +395,27 @@ def test_a_real_publication_folder_is_migrated_on_the_first_switch(tmp_path: Pat
     assert sorted(p.name for p in releases_dir(publication).iterdir()) == [".lock", "run-1", "run-3"]
 
 
+def test_a_publication_path_linked_to_an_operators_folder_keeps_working(tmp_path: Path) -> None:
+    """data/publication -> /srv/www/indicatoren (the operator's own link): the web folder
+    becomes the release symlink; the operator's link still shows the current release."""
+    web = tmp_path / "www" / "indicatoren"
+    web.mkdir(parents=True)
+    (web / "ind_reach.csv").write_text("old\n")
+    publication = tmp_path / "data" / "publication"
+    publication.parent.mkdir()
+    publication.symlink_to(web)
+
+    def write(folder: Path) -> list[Path]:
+        (folder / "ind_reach.csv").write_text("new\n")
+        return [folder / "ind_reach.csv"]
+
+    publish_release(publication, "run-1", write)
+    assert os.readlink(publication) == str(web)  # the operator's link is left as it was
+    assert web.is_symlink() and (publication / "ind_reach.csv").read_text() == "new\n"
+    assert current_release(publication) == "run-1"
+    assert not releases_dir(publication).exists() and releases_dir(web).is_dir()
+
+
 # --------------------------------------------------------------------------- one run at a time
 
 
@@ -424,3 +445,15 @@ def test_runs_at_once_wait_for_each_other_or_give_up(site: Path) -> None:
     assert len(released) == 2 and current in released
     assert {p.name for p in releases_dir(site / "publication").iterdir()} == {".lock", *released}
     assert_clean(site)
+
+
+def test_a_lock_wait_that_is_not_seconds_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    from .conftest import SAMPLES
+
+    monkeypatch.setenv("LEERWINKELS_LOCK_WAIT_SECONDS", "ten minutes")
+    code = main(["consolidate", "--sources", str(SAMPLES / "landing"), "--staging", str(tmp_path / "s")])
+    assert code == 2
+    assert "LEERWINKELS_LOCK_WAIT_SECONDS must be a number of seconds >= 0, got 'ten minutes'" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

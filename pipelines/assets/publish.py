@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..model import INTERNAL_COLUMNS
 from ..publication import write_publication
-from ..release import ReleaseError, publish_release, releases_dir
+from ..release import ReleaseError, publish_release
 from ..resources import RunSettings, Warehouse
 from ..resources.warehouse import WarehouseBusy
 from .checks import publication_is_clean, publication_problems
@@ -110,7 +110,7 @@ def publication_export(context: dg.AssetExecutionContext, settings: RunSettings,
         # the operating system's reason (polars' OSError has no strerror, only its text)
         reason = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
         raise dg.Failure(
-            description=f"the publication could not be written in {releases_dir(publication).resolve()}: {reason}"
+            description=f"the publication release could not be written next to {publication.absolute()}: {reason}"
         ) from None
     except ReleaseError as exc:
         raise dg.Failure(description=str(exc)) from None
