@@ -54,4 +54,4 @@ bench: setup
 	UV="$(UV)" $(UV) run python -m bench.run
 
 clean:
-	rm -rf data/staging data/publication data/warehouse.sqlite data/demo
+	rm -rf data/staging data/publication data/.publication.releases data/warehouse.sqlite data/demo

@@ -70,12 +70,37 @@ def _summary(result) -> str:
     if trajectories is not None:
         lines.append(f"trajectories: {trajectories.height}, distinct clients: {trajectories.get_column('client_key').n_unique()}")
     lines.append(f"tables: {result.database}")
-    lines.append(f"publication: {Path(result.publication_dir).resolve()}")
+    # the path readers use (a symlink to the current release), not the release folder itself
+    release = f" (release {result.release})" if getattr(result, "release", None) else ""
+    lines.append(f"publication: {Path(result.publication_dir).absolute()}{release}")
     return "\n".join(lines)
+
+
+def _what_changed(result) -> str:
+    """The truth about the previous release after a failed run (DELIVERIES.md: a run is one
+    release): which of the warehouse tables and the publication this run replaced."""
+    folder = Path(result.publication_dir)
+    if result.release:
+        publication = f"the publication ({folder}, release {result.release})"
+    elif folder.exists():
+        publication = f"the publication ({folder})"
+    else:
+        publication = f"the publication ({folder}: none yet)"
+    if result.tables_written and result.published:
+        return (f"The warehouse tables and {publication} are this run's (run {result.run_id}); "
+                "a check on the published files failed after the switch.")
+    if result.tables_written:
+        return (f"The warehouse tables ARE this run's (run {result.run_id}), but {publication} was not "
+                "switched and is still the previous one. Run the consolidation again to publish "
+                "tables and export together.")
+    if result.failed_step == "warehouse_tables":
+        return f"The warehouse write was rolled back: nothing changed, the tables and {publication} are the previous run's."
+    return f"The run failed before the warehouse write: nothing changed, the tables and {publication} are the previous run's."
 
 
 def cmd_consolidate(args) -> int:
     from .pseudonymise import MissingPseudonymKey, key_from_environment
+    from .run_lock import ConsolidationInProgress, wait_seconds
 
     if args.as_of:
         try:
@@ -99,6 +124,11 @@ def cmd_consolidate(args) -> int:
     except SourceSpecError as exc:
         print(f"error: the source descriptions in {sources_dir()} are not valid:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        wait_seconds()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     # The first Leerwinkel's files are read while Python imports Dagster (~1.5 s).
     from .read_ahead import ReadAhead
 
@@ -121,6 +151,9 @@ def cmd_consolidate(args) -> int:
     except MissingPseudonymKey as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except ConsolidationInProgress as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         if read_ahead:
             read_ahead.close()
@@ -128,11 +161,13 @@ def cmd_consolidate(args) -> int:
         import json
 
         Path(args.timings).write_text(json.dumps(result.timings, indent=1))
+    if result.leftovers:
+        print(f"cleared what an interrupted run had left: {'; '.join(result.leftovers)}", file=sys.stderr)
     for code, message in result.failed_partitions.items():
         print(f"! {message} ({code} keeps its last good data)", file=sys.stderr)
     if not result.success:
         print(f"error: consolidation failed: {result.error}", file=sys.stderr)
-        print("The previous run's tables are unchanged.", file=sys.stderr)
+        print(_what_changed(result), file=sys.stderr)
         return EXIT_FAILED
     print(_summary(result))
     if result.failed_partitions:

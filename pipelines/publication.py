@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -578,26 +577,20 @@ def _labelled(df: pl.DataFrame, table: Table) -> pl.DataFrame:
     return df.with_columns(exprs)
 
 
-def _atomic_write(path: Path, write: Callable[[io.BufferedWriter], None]) -> Path:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; these files are for publication
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_file(path: Path, write: Callable[[io.BufferedWriter], None]) -> Path:
+    """Write ``path`` and flush it to disk. No temporary name: the folder is a release
+    being built (pipelines/release.py), which readers only see once it is complete."""
+    with open(path, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
     return path
 
 
 def _write_csv(df: pl.DataFrame, table: Table, path: Path) -> Path:
     out = _escape_csv_text(df.select(c.name for c in table.published))
     # quote_style "necessary" (the default) quotes a field holding , " or a newline.
-    return _atomic_write(path, lambda fh: out.write_csv(fh, separator=","))
+    return _write_file(path, lambda fh: out.write_csv(fh, separator=","))
 
 
 _BOLD = Font(bold=True)
@@ -705,9 +698,11 @@ def write_publication(
 ) -> list[Path]:
     """Write ``<table>.csv`` for every table and the workbook :data:`WORKBOOK_NAME`
     (explanation sheet first, then one sheet per table in :data:`TABLES` order), all with
-    small cells suppressed. Every file is written atomically. Returns the paths written
-    (the CSV files, then the workbook). A table without metadata in :data:`TABLES`, or
-    without a count its suppression needs, is refused before anything is written."""
+    small cells suppressed, into ``out_dir``: a folder no reader uses yet -- the pipeline
+    publishes through :func:`pipelines.release.publish_release`, which gives it a new
+    release folder and switches to it once complete. Returns the paths written (the CSV
+    files, then the workbook). A table without metadata in :data:`TABLES`, or without a
+    count its suppression needs, is refused before anything is written."""
     out_dir = Path(out_dir)
     for name in tables:
         _table(name)  # refuse undeclared tables (their counts would go out unsuppressed)
@@ -725,7 +720,11 @@ def write_publication(
     wb.properties.title = "Leerwinkels - indicatoren"
     if run_id:
         wb.properties.identifier = run_id
-    written.append(_atomic_write(out_dir / WORKBOOK_NAME, wb.save))
+    # Saved into memory first: openpyxl's zip writer, failing mid-file (disk full), leaves a
+    # ZipFile whose finaliser prints a traceback; in memory it cannot fail that way.
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    written.append(_write_file(out_dir / WORKBOOK_NAME, lambda fh: fh.write(buffer.getbuffer())))
     return written
 
 

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -17,9 +19,12 @@ from . import staging
 from .shown_values import scrub
 from .pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from .read_ahead import ReadAhead
+from .release import current_release, remove_leftovers
 from .resources.staging_store import StagingStore, clear_frame_memo, read_frames
 from .delivery_files import landing_holds_deliveries
+from .run_lock import consolidation_lock
 from .sources import PARTITIONS, all_specs
+from .staging_leftovers import clear_staging_leftovers
 
 
 @dataclass
@@ -32,6 +37,17 @@ class ConsolidationResult:
     publication_dir: str = ""
     run_ids: list[str] = field(default_factory=list)
     timings: dict | None = None  # with collect_timings: see pipelines.run_timings
+    # What the run changed, for a truthful message when it fails (a run is one release):
+    run_id: str = ""  # the downstream run: warehouse_loads.run_id and the release's name
+    tables_written: bool = False  # warehouse_tables committed
+    published: bool = False  # publication_export switched the publication to this run's release
+    failed_step: str | None = None  # the first step that failed
+    release: str | None = None  # the release the publication points to after the run
+    leftovers: list[str] = field(default_factory=list)  # what an interrupted run had left, cleared
+
+
+def _print_waiting(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
@@ -77,10 +93,16 @@ def consolidate(
     quiet: bool = False,
     read_ahead: ReadAhead | None = None,
     collect_timings: bool = False,
+    on_wait: Callable[[str], None] | None = _print_waiting,
 ) -> ConsolidationResult:
     """``read_ahead``: a :class:`ReadAhead` over the same landing folder that the caller
     started earlier (the CLI starts it before importing Dagster); else one is started here
-    (unless ``LEERWINKELS_READ_AHEAD=0``). It is closed when the ingest is done."""
+    (unless ``LEERWINKELS_READ_AHEAD=0``). It is closed when the ingest is done.
+
+    One consolidation at a time per staging folder: while another holds it, ``on_wait``
+    gets one line and this run waits up to ``LEERWINKELS_LOCK_WAIT_SECONDS``, then raises
+    :class:`pipelines.run_lock.ConsolidationInProgress`. Holding the lock, the run first
+    clears what an interrupted run left in the staging and publication folders."""
     key_from_environment()  # refuse to start without a usable key, with a message that says how
     resources = resources or build_resources(
         sources=str(sources) if sources else None,
@@ -89,6 +111,46 @@ def consolidate(
         staging_dir=str(staging_dir) if staging_dir else None,
         publication_dir=str(publication_dir) if publication_dir else None,
     )
+    store = resources.get("staging_store")
+    staging_path = Path(store.base_dir) if store is not None else None
+    publication = Path(resources["settings"].publication_dir)
+    lock = consolidation_lock(staging_path, on_wait=on_wait) if staging_path else contextlib.nullcontext()
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(lock)
+        except BaseException:
+            if read_ahead:
+                read_ahead.close()
+            raise
+        leftovers = [*(clear_staging_leftovers(staging_path) if staging_path else []), *remove_leftovers(publication)]
+        outcome = _consolidate_locked(
+            resources, instance=instance, progress=progress, quiet=quiet, read_ahead=read_ahead,
+            collect_timings=collect_timings,
+        )
+    outcome.leftovers = leftovers
+    outcome.release = current_release(publication)
+    return outcome
+
+
+def _what_changed(outcome: ConsolidationResult, result: dg.ExecuteInProcessResult) -> None:
+    """Which parts of the release this run replaced, from the run's own events."""
+    outcome.run_id = result.run_id
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    outcome.tables_written = "warehouse_tables" in materialized
+    outcome.published = "publication_export" in materialized
+    failed = [e.step_key for e in result.all_events if e.is_step_failure]
+    outcome.failed_step = failed[0] if failed else None
+
+
+def _consolidate_locked(
+    resources: dict,
+    *,
+    instance: dg.DagsterInstance | None,
+    progress: Callable[[str, int, int], None] | None,
+    quiet: bool,
+    read_ahead: ReadAhead | None,
+    collect_timings: bool,
+) -> ConsolidationResult:
     # The CLI prints its own summary; Dagster's console log (with stack traces) stays off there.
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
     landing = resources.get("landing")
@@ -156,6 +218,7 @@ def consolidate(
             run_config=run_config,
         )
         outcome.run_ids.append(result.run_id)
+        _what_changed(outcome, result)
         if not result.success:
             outcome.success = False
             outcome.error = _failure_message(result)

@@ -124,20 +124,22 @@ def sroi_costs_complete(ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-def _published_csvs(settings: RunSettings) -> dict[str, pl.DataFrame]:
+def _published_csvs(folder) -> dict[str, pl.DataFrame]:
+    from ..publication import TABLES
+
+    return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
+
+
+def publication_problems(folder) -> dict:
+    """What must not be published, found in the CSV files of a publication folder: counts
+    from 1 to 4 per ``table.column`` and columns with personal-data shapes per table (names
+    and counts only, never a value). ``files`` is how many published CSVs were found; a
+    folder is fine when ``files`` > 0 and both dicts are empty."""
     from pathlib import Path
 
     from ..publication import TABLES
 
-    folder = Path(settings.publication_dir)
-    return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
-
-
-@dg.asset_check(asset="publication_export", description="The published CSVs contain no count from 1 to 4 (small cells are blank) and nothing shaped like personal data.")
-def publication_suppresses_small_cells(settings: RunSettings) -> dg.AssetCheckResult:
-    from ..publication import TABLES
-
-    files = _published_csvs(settings)
+    files = _published_csvs(Path(folder))
     small, personal = {}, {}
     for name, frame in files.items():
         for column in TABLES[name].published:
@@ -149,7 +151,22 @@ def publication_suppresses_small_cells(settings: RunSettings) -> dg.AssetCheckRe
         hits = personal_data_hits(frame)
         if hits:
             personal[name] = hits
+    return {"files": len(files), "small_counts": small, "personal_data": personal}
+
+
+def publication_is_clean(problems: dict) -> bool:
+    return bool(problems["files"]) and not problems["small_counts"] and not problems["personal_data"]
+
+
+# Blocking, and the same test is run by publication_export on the release folder before it
+# becomes the publication (see assets/publish.py): a release that fails it is never switched to.
+@dg.asset_check(asset="publication_export", blocking=True, description="The published CSVs contain no count from 1 to 4 (small cells are blank) and nothing shaped like personal data.")
+def publication_suppresses_small_cells(settings: RunSettings) -> dg.AssetCheckResult:
+    from pathlib import Path
+
+    problems = publication_problems(Path(settings.publication_dir))
     return dg.AssetCheckResult(
-        passed=bool(files) and not small and not personal,
-        metadata={"files": len(files), "small_counts": dg.MetadataValue.json(small), "personal_data": dg.MetadataValue.json(personal)},
+        passed=publication_is_clean(problems),
+        metadata={"files": problems["files"], "small_counts": dg.MetadataValue.json(problems["small_counts"]),
+                  "personal_data": dg.MetadataValue.json(problems["personal_data"])},
     )
