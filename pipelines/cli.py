@@ -124,8 +124,12 @@ def cmd_consolidate(args) -> int:
     except SourceSpecError as exc:
         print(f"error: the source descriptions in {sources_dir()} are not valid:\n{exc}", file=sys.stderr)
         return EXIT_USAGE
-    try:
-        wait_seconds()
+    from .delivery_files import settle_seconds
+    from .delivery_guard import shrink_limit
+
+    try:  # a setting that is no number stops the run before anything runs
+        for read_setting in (wait_seconds, settle_seconds, shrink_limit):
+            read_setting()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -14,7 +14,10 @@ import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Mapping
 from pathlib import Path
+
+from .env_numbers import number_from_environment
 
 SETTLE_ENV_VAR = "LEERWINKELS_SETTLE_SECONDS"
 DEFAULT_SETTLE_SECONDS = 120.0
@@ -46,20 +49,11 @@ def matches_pattern(name: str, pattern: str) -> bool:
     )
 
 
-def settle_seconds(environ: os._Environ | dict[str, str] | None = None) -> float:
+def settle_seconds(environ: Mapping[str, str] | None = None) -> float:
     """How old (by modification time) a file must be before it is used: a younger one is
     still arriving. ``LEERWINKELS_SETTLE_SECONDS``, default 120; a value that is not a
     number >= 0 raises ValueError naming the variable."""
-    raw = (os.environ if environ is None else environ).get(SETTLE_ENV_VAR, "").strip()
-    if not raw:
-        return DEFAULT_SETTLE_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{SETTLE_ENV_VAR} must be a number of seconds >= 0, got {raw!r}") from None
-    if not value >= 0 or value == float("inf"):  # also refuses NaN
-        raise ValueError(f"{SETTLE_ENV_VAR} must be a number of seconds >= 0, got {raw!r}")
-    return value
+    return number_from_environment(SETTLE_ENV_VAR, DEFAULT_SETTLE_SECONDS, environ=environ)
 
 
 def content_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .env_numbers import number_from_environment
 from .shown_values import shown_name, shown_sheet_name
 
 #: Values of ``dq_deliveries.state``: the Leerwinkel's delivery in this run.
@@ -46,16 +47,8 @@ class DeliveryNotUsed(Exception):
 
 
 def shrink_limit(environ: dict[str, str] | None = None) -> float:
-    raw = (environ if environ is not None else os.environ).get(SHRINK_ENV_VAR, "").strip()
-    if not raw:
-        return DEFAULT_SHRINK_LIMIT
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{SHRINK_ENV_VAR} must be a share between 0 and 1, got {raw[:20]!r}") from None
-    if not 0 <= value <= 1:
-        raise ValueError(f"{SHRINK_ENV_VAR} must be a share between 0 and 1")
-    return value
+    """``LEERWINKELS_SHRINK_LIMIT``, default 0.20: a share from 0 to 1."""
+    return number_from_environment(SHRINK_ENV_VAR, DEFAULT_SHRINK_LIMIT, high=1.0, what="a share from 0 to 1", environ=environ)
 
 
 # ---------------------------------------------------------------- before reading

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .env_numbers import number_from_environment
+
 LOCK_FILE = ".consolidation.lock"
 WAIT_ENV = "LEERWINKELS_LOCK_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 600.0
@@ -29,16 +31,7 @@ class ConsolidationInProgress(RuntimeError):
 def wait_seconds() -> float:
     """``LEERWINKELS_LOCK_WAIT_SECONDS`` (default 600); a value that is not a number of
     seconds >= 0 is refused with a message naming the variable."""
-    raw = os.environ.get(WAIT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_WAIT_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0:  # also NaN
-        raise ValueError(f"{WAIT_ENV} must be a number of seconds >= 0, got {raw!r}")
-    return value
+    return number_from_environment(WAIT_ENV, DEFAULT_WAIT_SECONDS)
 
 
 def _holder(fd: int) -> str:

@@ -111,6 +111,9 @@ def consolidate(
         staging_dir=str(staging_dir) if staging_dir else None,
         publication_dir=str(publication_dir) if publication_dir else None,
     )
+    landing_path = getattr(resources.get("landing"), "path", None)
+    if isinstance(landing_path, str):  # the demo key never on real files: refuse before anything runs or is written
+        refuse_demo_key_on_real_data(key_from_environment(), landing_path)
     store = resources.get("staging_store")
     staging_path = Path(store.base_dir) if store is not None else None
     publication = Path(resources["settings"].publication_dir)
@@ -155,8 +158,6 @@ def _consolidate_locked(
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
     landing = resources.get("landing")
     landing_path = getattr(landing, "path", None)
-    if isinstance(landing_path, str):  # the demo key never on real files: refuse before anything runs
-        refuse_demo_key_on_real_data(key_from_environment(), landing_path)
     if read_ahead is not None and (not isinstance(landing_path, str) or not read_ahead.serves(Path(landing_path))):
         read_ahead.close()
         read_ahead = None

@@ -329,3 +329,13 @@ def test_a_sheet_name_is_shown_only_when_it_can_be_no_ones(name, shown):
     assert (shown_sheet_name(name) == repr(name)) is shown
     if not shown:
         assert name not in shown_sheet_name(name)
+
+
+@pytest.mark.parametrize("variable, value", [("LEERWINKELS_SHRINK_LIMIT", "1.5"), ("LEERWINKELS_SHRINK_LIMIT", "twenty"),
+                                             ("LEERWINKELS_SETTLE_SECONDS", "-1")])
+def test_a_guard_setting_that_is_no_number_is_a_usage_error(tmp_path, generated, monkeypatch, capsys, variable, value):
+    site = Site(tmp_path, generated)
+    monkeypatch.setenv(variable, value)
+    assert site.run() == 2
+    assert variable in capsys.readouterr().err
+    assert not (tmp_path / "warehouse.sqlite").exists()
