@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 
 from ..checks import personal_data_hits
-from ..resources import RunSettings
+from ..resources import PseudonymKey, RunSettings
 from .common import markdown_table
 from .model import MODEL_DESCRIPTIONS
 
@@ -133,23 +133,23 @@ def _published_csvs(settings: RunSettings) -> dict[str, pl.DataFrame]:
     return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
 
 
-@dg.asset_check(asset="publication_export", description="The published CSVs contain no count from 1 to 4 (small cells are blank) and nothing shaped like personal data.")
-def publication_suppresses_small_cells(settings: RunSettings) -> dg.AssetCheckResult:
-    from ..publication import TABLES
+_PUBLISHED_INDICATORS = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi")
+
+
+@dg.asset_check(
+    asset="publication_export", blocking=True,
+    additional_ins={name: dg.AssetIn(key=name) for name in _PUBLISHED_INDICATORS},
+    description="The published CSVs are the protected tables: every count a whole number >= 0, 0 where the exact count is 0, within the noise bound of the exact count and exactly the value the key's noise gives; shares within 0-100%; every table there; nothing shaped like personal data.",
+)
+def publication_suppresses_small_cells(settings: RunSettings, pseudonym_key: PseudonymKey, **exact: pl.DataFrame) -> dg.AssetCheckResult:
+    from ..disclosure import NOISE_MAX, protection_problems
 
     files = _published_csvs(settings)
-    small, personal = {}, {}
-    for name, frame in files.items():
-        for column in TABLES[name].published:
-            if column.kind == "count" and column.name in frame.columns:
-                values = frame.get_column(column.name).cast(pl.Float64, strict=False)
-                n = int(values.is_between(1, 4).sum())
-                if n:
-                    small[f"{name}.{column.name}"] = n
-        hits = personal_data_hits(frame)
-        if hits:
-            personal[name] = hits
+    problems = protection_problems(exact, files, pseudonym_key.pseudonymiser())
+    personal = {name: hits for name, frame in files.items() if (hits := personal_data_hits(frame))}
+    # messages name tables, columns and how many cells: never a value
     return dg.AssetCheckResult(
-        passed=bool(files) and not small and not personal,
-        metadata={"files": len(files), "small_counts": dg.MetadataValue.json(small), "personal_data": dg.MetadataValue.json(personal)},
+        passed=bool(files) and not problems and not personal,
+        metadata={"files": len(files), "noise_max": NOISE_MAX, "problems": dg.MetadataValue.json(problems),
+                  "personal_data": dg.MetadataValue.json(personal)},
     )

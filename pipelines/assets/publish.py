@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 
 from ..model import INTERNAL_COLUMNS
+from ..disclosure import information_loss_metadata
 from ..publication import write_publication
 from ..resources import PseudonymKey, RunSettings, Warehouse
 from .common import OWNERS
@@ -56,11 +57,12 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, ps
     owners=OWNERS,
     automation_condition=dg.AutomationCondition.eager(),
     kinds={"csv", "excel"},
-    description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), small cells (1-4) suppressed. The database keeps exact figures.",
+    description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), counts perturbed with stable key-derived noise (pipelines/disclosure.py). The database keeps exact figures.",
 )
-def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, **tables: pl.DataFrame) -> dg.MaterializeResult:
-    paths = write_publication(dict(tables), Path(settings.publication_dir), run_id=context.run.run_id)
+def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, **tables: pl.DataFrame) -> dg.MaterializeResult:
+    paths = write_publication(dict(tables), Path(settings.publication_dir), run_id=context.run.run_id, pseudonymiser=pseudonym_key.pseudonymiser())
     return dg.MaterializeResult(metadata={
+        **information_loss_metadata(dict(tables), pseudonym_key.pseudonymiser()),
         "dagster/row_count": dg.MetadataValue.int(sum(t.height for t in tables.values())),
         "folder": dg.MetadataValue.path(str(Path(settings.publication_dir).resolve())),
         "files": dg.MetadataValue.md("\n".join(f"- {p.name}" for p in paths)),
