@@ -141,9 +141,14 @@ _PUBLISHED_INDICATORS = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "i
     additional_ins={name: dg.AssetIn(key=name) for name in _PUBLISHED_INDICATORS},
     description="The published CSVs are the protected tables: every count a whole number >= 0, 0 where the exact count is 0, within the noise bound of the exact count and exactly the value the key's noise gives; shares within 0-100%; every table there; nothing shaped like personal data.",
 )
-def publication_suppresses_small_cells(settings: RunSettings, pseudonym_key: PseudonymKey, **exact: pl.DataFrame) -> dg.AssetCheckResult:
+def publication_suppresses_small_cells(
+    settings: RunSettings, pseudonym_key: PseudonymKey, ind_reach: pl.DataFrame, ind_reach_breakdown: pl.DataFrame,
+    ind_referrals: pl.DataFrame, ind_outcomes: pl.DataFrame, ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame,
+) -> dg.AssetCheckResult:
     from ..disclosure import NOISE_MAX, protection_problems
 
+    exact = {"ind_reach": ind_reach, "ind_reach_breakdown": ind_reach_breakdown, "ind_referrals": ind_referrals,
+             "ind_outcomes": ind_outcomes, "ind_sroi_inputs": ind_sroi_inputs, "ind_sroi": ind_sroi}
     files = _published_csvs(settings)
     problems = protection_problems(exact, files, pseudonym_key.pseudonymiser())
     personal = {name: hits for name, frame in files.items() if (hits := personal_data_hits(frame))}
