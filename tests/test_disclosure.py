@@ -185,3 +185,37 @@ def test_the_publication_check_is_blocking():
 
     specs = list(publication_suppresses_small_cells.check_specs)
     assert specs and all(spec.blocking for spec in specs)
+
+
+def _run_check(tables: dict[str, pl.DataFrame], folder) -> "object":
+    from pipelines.assets.checks import publication_suppresses_small_cells
+    from pipelines.resources import PseudonymKey, RunSettings
+
+    return publication_suppresses_small_cells(
+        settings=RunSettings(publication_dir=str(folder)),
+        pseudonym_key=PseudonymKey(key="unit-test-key-for-the-protection"), **tables,
+    )
+
+
+def test_the_publication_check_passes_the_export_and_fails_a_tampered_one(network, tmp_path):
+    from pipelines.publication import write_publication
+
+    write_publication(network, tmp_path, pseudonymiser=KEY)
+    assert _run_check(network, tmp_path).passed
+    # a data steward "fixes" a count back to its exact value: the protection is gone
+    path = tmp_path / "ind_reach.csv"
+    reach = pl.read_csv(path).with_columns(new_trajectories=network["ind_reach"]["new_trajectories"])
+    reach.write_csv(path)
+    result = _run_check(network, tmp_path)
+    assert not result.passed
+    problems = result.metadata["problems"].value
+    assert problems and all(p.startswith("ind_reach.new_trajectories:") for p in problems)
+    assert any(p.endswith("not the value the protection gives") for p in problems)
+    assert "240" not in str(result.metadata)  # the exact figure is not in the check's metadata
+
+
+def test_a_run_reports_its_information_loss_and_the_check_passes(sample_run):
+    log = sample_run.log
+    for key in ("perturbed_cells", "max_abs_change", "mean_abs_change", "headline_cells_published", "information_loss"):
+        assert key in log, key
+    assert "Asset check 'publication_suppresses_small_cells' on 'publication_export' passed" in log
