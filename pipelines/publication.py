@@ -54,7 +54,7 @@ class Column:
     label: str  # Dutch header in the workbook
     description: str  # Dutch explanation (Toelichting sheet)
     kind: Kind
-    # share/mean: the count columns it is computed from; blank when any is 1-4.
+    # share/mean: the count columns it is computed from (suppress_small_cells blanked it when any was 1-4).
     derived_from: tuple[str, ...] = ()
     # codes shown as Dutch labels in the workbook: a fixed code list ...
     code_list: str | None = None
@@ -669,7 +669,8 @@ PROTECTION_TEXT = [
     "aantallen (een aandeel = het gepubliceerde aantal gedeeld door de gepubliceerde noemer), "
     "zodat de tabellen onderling kloppen. Zo staan de kerncijfers (nieuwe trajecten, "
     "bereikte cliënten, de resultaataandelen en de SROI-ratio) er voor elke Leerwinkel en elk "
-    "jaar. Een leeg aandeel betekent: niet te berekenen (niemand in de noemer, of geen kost).",
+    "jaar. Een leeg aandeel of een lege ratio betekent: niet te berekenen (een gepubliceerde "
+    "noemer 0, of geen kost); bij een noemer tot {n} kan dat ook door de verstoring zijn.",
     "Let op: de rij 'Netwerk' is apart verstoord en is dus niet precies de som van de "
     "Leerwinkels; ook de categorieën van een kenmerk en de partners tellen niet precies op "
     "tot het totaal. Gebruik voor het netwerk de rij 'Netwerk'. Kleine aantallen zijn "

@@ -194,9 +194,32 @@ def _identities(true: dict[Cell, float]) -> list[Identity]:
 # --------------------------------------------------------------------------- the attack
 
 
-def attack(true: list[dict[Cell, float]], published: list[dict[Cell, float | None]], rule: str) -> dict[tuple, tuple[float, float]]:
+def _hidden_numerators(outcomes: pl.DataFrame) -> dict[tuple, tuple[float, Cell, float, float]]:
+    """What a published share or mean with an unpublished numerator gives away under the
+    noise rule: share x published denominator = the perturbed numerator (agreeing answers,
+    sum of scores). (leerwinkel, year, numerator) -> (that value, denominator cell, lo, hi)
+    where lo x denominator <= numerator <= hi x denominator. A value at a clipping bound
+    says less (only an inequality) and is left out."""
+    out = {}
+    for col in TABLES["ind_outcomes"].published:
+        if not col.ratio or col.ratio[0] in outcomes.columns:
+            continue
+        lo, hi = col.value_range
+        for lw, year, value, den in outcomes.select("leerwinkel", "year", col.name, col.ratio[1]).iter_rows():
+            if value is None or not den or value == hi or (value == lo and lo > 0):
+                continue
+            numerator = value * den
+            out[(lw, int(year), col.ratio[0])] = (round(numerator, 6), ("ind_outcomes", lw, int(year), (), col.ratio[1]), lo, hi)
+    return out
+
+
+def attack(
+    true: list[dict[Cell, float]], published: list[dict[Cell, float | None]], rule: str,
+    hidden: list[dict[tuple, tuple[float, Cell, float, float]]] | None = None,
+) -> dict[tuple, tuple[float, float]]:
     """(release, cell) -> (min, max) of every protected cell (true 1-4) under the
-    identities of each release, the release difference and the rule's bounds."""
+    identities of each release, the release difference and the rule's bounds (and, for
+    the noise, what shares with unpublished numerators give: ``hidden``)."""
     ranges = {}
     for year in sorted({c[2] for c in true[0]}):
         variables: dict[tuple, int] = {}
@@ -221,6 +244,23 @@ def attack(true: list[dict[Cell, float]], published: list[dict[Cell, float | Non
                     bounds[var(("noise", c))] = (-NOISE_MAX, NOISE_MAX)
                 else:  # 0 published: 0, or x + e <= 0
                     bounds[i] = (0, NOISE_MAX)
+        for r, numerators in enumerate(hidden or []):
+            for (lw, y, name), (value, den, lo, hi) in numerators.items():
+                if y != year:
+                    continue
+                h = var((r, ("hidden", lw, y, name)))
+                if value > 0:  # h = value - e, the numerator's own noise
+                    bounds[h] = (1, None)
+                    rows.append(({h: 1, var(("noise", ("hidden", lw, y, name))): 1}, "eq", float(value)))
+                    bounds[var(("noise", ("hidden", lw, y, name)))] = (-NOISE_MAX, NOISE_MAX)
+                else:
+                    bounds[h] = (0, NOISE_MAX)
+                rows.append(({var((r, den)): lo, h: -1}, "le", 0.0))
+                rows.append(({h: 1, var((r, den)): -hi}, "le", 0.0))
+                other = var((1 - r, ("hidden", lw, y, name)))  # the other night: + 0 to hi (one more answer)
+                if r == 1:
+                    rows.append(({other: 1, h: -1}, "le", 0.0))
+                    rows.append(({h: 1, other: -1}, "le", float(hi)))
         for c in (c for c in true[0] if c[2] == year):  # one trajectory added: + 0 or 1 (contacts: + its contacts)
             change = true[1][c] - true[0][c]
             assert change >= 0, c
@@ -242,7 +282,7 @@ def attack(true: list[dict[Cell, float]], published: list[dict[Cell, float | Non
         a_eq, b_eq = matrix("eq")
         bound_list = [bounds[i] for i in range(n)]
         for (r, c), i in list(variables.items()):
-            if r == "noise" or not 1 <= true[r][c] <= 4:
+            if r == "noise" or c[0] == "hidden" or not 1 <= true[r][c] <= 4:
                 continue
             objective = np.zeros(n)
             extremes = []
@@ -280,12 +320,14 @@ def test_the_attack_recovers_cells_from_primary_suppression(releases):
 def test_the_attack_recovers_nothing_from_the_protected_export(releases, tmp_path):
     """The export as written (CSV files of write_publication, two nights, the same key)."""
     true = [_cells(r) for r in releases]
-    published = []
+    published, hidden = [], []
     for night, tables in enumerate(releases):
         out = tmp_path / f"night{night}"
         write_publication(tables, out, pseudonymiser=Pseudonymiser(KEY.encode()))
         published.append(_cells({n: pl.read_csv(out / f"{n}.csv") for n in COUNT_TABLES}))
-    ranges = attack(true, published, "perturbation")
+        hidden.append(_hidden_numerators(pl.read_csv(out / "ind_outcomes.csv")))
+    assert sum(len(h) for h in hidden) > 100
+    ranges = attack(true, published, "perturbation", hidden)
     summary = _summary(ranges)
     print("protection:", summary)
     assert summary["protected"] > 100
