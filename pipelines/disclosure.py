@@ -65,16 +65,11 @@ def cell_noise(
 
 
 def perturbed(count: pl.Expr, noise: pl.Expr) -> pl.Expr:
-    """0 stays 0 (and null null); ``x >= 1`` becomes ``max(0, x + noise)``."""
-    return pl.when(count > 0).then(pl.max_horizontal(count + noise, pl.lit(0))).otherwise(count).cast(pl.Int64)
+    """0 stays 0 (and null null); ``x > 0`` becomes ``max(0, x + noise)``."""
+    return pl.when(count > 0).then(pl.max_horizontal(count + noise, pl.lit(0))).otherwise(count)
 
 
 # --------------------------------------------------------------------------- one table
-
-
-def _hidden_numerator(col: Column) -> str | None:
-    """The numerator of a share/mean that is not a column of the table, else None."""
-    return col.ratio[0] if col.ratio else None
 
 
 def _noise_column(name: str) -> str:
@@ -121,9 +116,8 @@ def _protect_table(
     derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
     out = out.with_columns(
-        [perturbed(pl.col(name), pl.col(_noise_column(name))).alias(name) for name in counts]
-        + [pl.when(pl.col(name) > 0).then(pl.max_horizontal(pl.col(name) + pl.col(_noise_column(name)), pl.lit(0)))
-           .otherwise(pl.col(name)).alias(name) for name in hidden]
+        [perturbed(pl.col(name), pl.col(_noise_column(name))).cast(pl.Int64).alias(name) for name in counts]
+        + [perturbed(pl.col(name), pl.col(_noise_column(name))).alias(name) for name in hidden]
     )
     for col in derived:
         if col.sum_of:
