@@ -1,10 +1,12 @@
 """Publication export of the indicator tables: one CSV per table and one Excel workbook,
-with small cells suppressed (INDICATORS.md, "Publication export").
+protected against disclosure by pipelines/disclosure.py (INDICATORS.md, "Publication
+export"; :func:`suppress_small_cells` is the former primary suppression, kept for the
+attack test that shows why it was replaced).
 
 The database keeps the exact figures; this module only writes what may be published.
 :data:`TABLES` is the one description of the published tables (Dutch titles, headers and
 explanations, which columns are counts and which shares/means derive from which counts,
-which columns hold codes). The workbook, the CSV files and the suppression all read it,
+which columns hold codes). The workbook, the CSV files and the protection all read it,
 and tests check docs/indicators.md against it.
 """
 
@@ -23,6 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from pipelines.indicators import BREAKDOWN_DIMENSIONS, code_labels
+from pipelines.pseudonymise import Pseudonymiser
 
 WORKBOOK_NAME = "leerwinkels_indicatoren.xlsx"
 EXPLANATION_SHEET = "Toelichting"
@@ -50,7 +53,7 @@ class Column:
     label: str  # Dutch header in the workbook
     description: str  # Dutch explanation (Toelichting sheet)
     kind: Kind
-    # share/mean: the count columns it is computed from; blank when any is 1-4.
+    # share/mean: the count columns it is computed from (suppress_small_cells blanked it when any was 1-4).
     derived_from: tuple[str, ...] = ()
     # codes shown as Dutch labels in the workbook: a fixed code list ...
     code_list: str | None = None
@@ -60,6 +63,20 @@ class Column:
     value_labels: dict[str, str] | None = None
     # published=False: a helper count used for suppression only, not written out.
     published: bool = True
+    # --- protection (pipelines/disclosure.py): how a published figure follows from the
+    # perturbed counts, so that every published figure is computed from them.
+    # share/mean = numerator / denominator. A numerator that is not a column of the table
+    # (e.g. the agreeing answers of an insight share) is taken as value x denominator and
+    # perturbed as a count of its own that is not written out.
+    ratio: tuple[str, str] | None = None
+    # the published value is clipped to this range (a share to [0, 1], a mean to its scale)
+    value_range: tuple[float, float] | None = None
+    # value x (published column / exact column): e.g. a value in euro per counted outcome
+    scales_with: str | None = None
+    # the sum of a column of another table over this table's key: (table, column)
+    sum_of: tuple[str, str] | None = None
+    # a headline figure (INDICATORS.md): published for every row where it can be computed
+    headline: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,7 @@ TABLES: dict[str, Table] = {
                     "Nieuwe trajecten",
                     "Trajecten met hun intake in het jaar.",
                     "count",
+                    headline=True,
                 ),
                 Column(
                     "active_trajectories",
@@ -152,6 +170,7 @@ TABLES: dict[str, Table] = {
                     "Bereikte cliënten",
                     "Verschillende cliënten met een traject dat in het jaar liep.",
                     "count",
+                    headline=True,
                 ),
                 Column(
                     "new_clients",
@@ -174,6 +193,8 @@ TABLES: dict[str, Table] = {
                     "Kwetsbare cliënten gedeeld door bereikte cliënten (leeg als er geen zijn).",
                     "share",
                     derived_from=("vulnerable_clients", "clients_reached"),
+                    ratio=("vulnerable_clients", "clients_reached"),
+                    value_range=(0.0, 1.0),
                 ),
                 Column(
                     "contacts",
@@ -285,6 +306,9 @@ TABLES: dict[str, Table] = {
                     "Antwoorden gedeeld door afgesloten trajecten.",
                     "share",
                     derived_from=("responses", "closed_trajectories"),
+                    ratio=("responses", "closed_trajectories"),
+                    value_range=(0.0, 1.0),
+                    headline=True,
                 ),
                 Column(
                     "training_started",
@@ -317,6 +341,9 @@ TABLES: dict[str, Table] = {
                         "onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde).",
                         "share",
                         derived_from=("responses", f"{name}_answered"),
+                        ratio=(f"{name}_agreeing", f"{name}_answered"),
+                        value_range=(0.0, 1.0),
+                        headline=True,
                     )
                     for name, (label, text) in _INSIGHT_TEXT.items()
                 ],
@@ -327,6 +354,8 @@ TABLES: dict[str, Table] = {
                     "beantwoordde.",
                     "mean",
                     derived_from=("responses", "satisfaction_answered"),
+                    ratio=("satisfaction_sum", "satisfaction_answered"),
+                    value_range=(1.0, 10.0),
                 ),
                 *[
                     Column(
@@ -390,6 +419,7 @@ TABLES: dict[str, Table] = {
                     "Aantal x proxy x (1 - deadweight) x (1 - attributie).",
                     "euro",
                     derived_from=("count",),
+                    scales_with="count",
                 ),
                 Column(
                     "parameter_version",
@@ -416,6 +446,7 @@ TABLES: dict[str, Table] = {
                     "Som van de waarde van de uitkomsten (centrale aannames).",
                     "euro",
                     derived_from=(SROI_SMALLEST_COUNT,),
+                    sum_of=("ind_sroi_inputs", "value_eur"),
                 ),
                 Column(
                     "cost_eur",
@@ -430,6 +461,8 @@ TABLES: dict[str, Table] = {
                     "Waarde gedeeld door kost (centrale aannames); leeg zonder kost.",
                     "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
+                    scales_with="value_eur",
+                    headline=True,
                 ),
                 Column(
                     "sroi_ratio_low",
@@ -437,6 +470,7 @@ TABLES: dict[str, Table] = {
                     "Idem met de voorzichtige aannames (meer deadweight en attributie).",
                     "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
+                    scales_with="value_eur",
                 ),
                 Column(
                     "sroi_ratio_high",
@@ -444,6 +478,7 @@ TABLES: dict[str, Table] = {
                     "Idem met de ruime aannames (minder deadweight en attributie).",
                     "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
+                    scales_with="value_eur",
                 ),
                 Column(
                     "cost_complete",
@@ -615,8 +650,47 @@ class _Rows:
                 cell.font = _BOLD
 
 
-def _explanation(ws, tables: list[Table], run_id: str | None) -> None:
-    """The first sheet: what the workbook holds, the suppression rule, every column."""
+# Dutch explanation of the protection (pipelines/disclosure.py, docs/indicators.md).
+PROTECTION_TEXT = [
+    "Bescherming: niemand mag herkenbaar zijn, ook niet door cijfers van elkaar af te trekken "
+    "(tussen tabellen, tussen de Leerwinkels en 'Netwerk', of tussen twee publicaties na "
+    "elkaar). Daarom is elk aantal groter dan 0 licht verstoord: er is een geheim maar vast "
+    "getal van -{n} tot en met +{n} bij opgeteld (nooit onder 0). Een aantal 0 blijft 0. "
+    "Dezelfde cel krijgt elke nacht dezelfde verstoring, zodat een nieuwe publicatie alleen "
+    "de echte wijziging toont.",
+    "Aandelen, gemiddelden, waarden in euro en de SROI-ratio zijn berekend op de verstoorde "
+    "aantallen (een aandeel = het gepubliceerde aantal gedeeld door de gepubliceerde noemer), "
+    "zodat de tabellen onderling kloppen. Zo staan de kerncijfers (nieuwe trajecten, "
+    "bereikte cliënten, de resultaataandelen en de SROI-ratio) er voor elke Leerwinkel en elk "
+    "jaar. Een leeg aandeel of een lege ratio betekent: niet te berekenen (een gepubliceerde "
+    "noemer 0, of geen kost); bij een noemer tot {n} kan dat ook door de verstoring zijn.",
+    "Let op: de rij 'Netwerk' is apart verstoord en is dus niet precies de som van de "
+    "Leerwinkels; ook de categorieën van een kenmerk en de partners tellen niet precies op "
+    "tot het totaal. Gebruik voor het netwerk de rij 'Netwerk'. Kleine aantallen zijn "
+    "onzeker: een gepubliceerde 0 kan 0 tot {n} zijn, een gepubliceerd aantal p ligt tussen "
+    "p-{n} en p+{n}. De databank van het netwerk bewaart de exacte cijfers.",
+    "Waarom zo: kleine aantallen weglaten beschermt niet, omdat een weggelaten cel uit de "
+    "andere cellen terug te rekenen is, en elke nacht opnieuw weglaten verraadt na een "
+    "nieuwe inschrijving de cel van gisteren. Ruis die elke nacht anders is, kan over "
+    "publicaties heen uitgemiddeld worden; vaste ruis per cel niet.",
+]
+LOSS_LABELS = {
+    "table": "Tabel",
+    "count_cells": "Aantallen",
+    "perturbed_cells": "Verstoorde aantallen (niet 0)",
+    "changed_cells": "Gewijzigd",
+    "max_abs_change": "Grootste verschil",
+    "mean_abs_change": "Gemiddeld verschil",
+    "headline_cells": "Kerncijfers te berekenen",
+    "headline_published": "Kerncijfers gepubliceerd",
+}
+
+
+def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame | None = None) -> None:
+    """The first sheet: what the workbook holds, the protection, its information loss,
+    every column."""
+    from pipelines.disclosure import NOISE_MAX
+
     ws.title = EXPLANATION_SHEET
     rows = _Rows(ws)
     rows.append(["Leerwinkels - indicatoren"], bold=True)
@@ -627,15 +701,19 @@ def _explanation(ws, tables: list[Table], run_id: str | None) -> None:
         "kalenderjaar vanaf de eerste intake tot het jaar van de gegevens, ook waar een aantal "
         "0 is. In 'Netwerk' telt een cliënt die bij twee Leerwinkels kwam één keer; trajecten "
         "tellen op.",
-        "Kleine aantallen zijn weggelaten zodat niemand herkenbaar is: een aantal van 1 tot en "
-        "met 4 is leeg, net als een aandeel of gemiddelde dat op zo'n aantal berekend is. 0 "
-        "blijft 0. Een lege cel betekent dus: 1 tot 4, of niet te berekenen (niemand in de "
-        "noemer). De databank van het netwerk bewaart de exacte cijfers.",
+        *[t.format(n=NOISE_MAX) for t in PROTECTION_TEXT],
         "In dit werkboek staan de Nederlandse benamingen; de CSV-bestanden (UTF-8, komma als "
         "scheidingsteken) bevatten dezelfde cijfers met de codes en de kolomnamen van de "
         "databank.",
     ]:
         rows.append([text])
+    if loss is not None:
+        rows.append([])
+        rows.append(["Informatieverlies door de verstoring (per tabel; verschil = |gepubliceerd - exact|)"], bold=True)
+        rows.append([LOSS_LABELS[c] for c in loss.columns], bold=True)
+        sheets = {t.name: t.sheet for t in tables}
+        for row in loss.with_columns(pl.col("table").replace(sheets), pl.col("mean_abs_change").round(2)).iter_rows():
+            rows.append(list(row))
     for table in tables:
         rows.append([])
         rows.append([f"Tabblad '{table.sheet}': {table.title}"], bold=True)
@@ -694,27 +772,29 @@ def _with_sroi_smallest_count(tables: dict[str, pl.DataFrame]) -> dict[str, pl.D
 
 
 def write_publication(
-    tables: dict[str, pl.DataFrame], out_dir: Path, run_id: str | None = None
+    tables: dict[str, pl.DataFrame], out_dir: Path, run_id: str | None = None, *, pseudonymiser: Pseudonymiser
 ) -> list[Path]:
     """Write ``<table>.csv`` for every table and the workbook :data:`WORKBOOK_NAME`
-    (explanation sheet first, then one sheet per table in :data:`TABLES` order), all with
-    small cells suppressed, into ``out_dir``: a folder no reader uses yet -- the pipeline
+    (explanation sheet first, then one sheet per table in :data:`TABLES` order), all
+    protected by :func:`pipelines.disclosure.protect` under the network key of
+    ``pseudonymiser``, into ``out_dir``: a folder no reader uses yet -- the pipeline
     publishes through :func:`pipelines.release.publish_release`, which gives it a new
     release folder and switches to it once complete. Returns the paths written (the CSV
     files, then the workbook). A table without metadata in :data:`TABLES`, or without a
-    count its suppression needs, is refused before anything is written."""
+    column its protection needs, is refused before anything is written."""
+    from pipelines.disclosure import protect  # disclosure reads TABLES from this module
+
     out_dir = Path(out_dir)
     for name in tables:
-        _table(name)  # refuse undeclared tables (their counts would go out unsuppressed)
+        _table(name)  # refuse undeclared tables (their counts would go out unprotected)
     ordered = [TABLES[name] for name in TABLES if name in tables]
-    tables = _with_sroi_smallest_count(tables)
-    suppressed = {t.name: suppress_small_cells(tables[t.name], t.name) for t in ordered}
+    suppressed, loss = protect(tables, pseudonymiser)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [_write_csv(suppressed[t.name], t, out_dir / f"{t.name}.csv") for t in ordered]
 
     wb = Workbook()
-    _explanation(wb.active, ordered, run_id)
+    _explanation(wb.active, ordered, run_id, loss)
     for table in ordered:
         _table_sheet(wb, suppressed[table.name], table)
     wb.properties.title = "Leerwinkels - indicatoren"

@@ -272,16 +272,22 @@ def test_a_full_disk_during_the_publication_write_keeps_the_previous_publication
     assert release_of(publication)[0] == result.run_id == warehouse_of(site)
 
 
-def test_an_export_with_small_counts_is_never_switched_to(site, monkeypatch):
-    """The blocking small-cell test runs on the new release before the switch: a release
-    that would publish counts 1-4 is refused and the previous publication stays."""
+def test_an_unprotected_export_is_never_switched_to(site, monkeypatch):
+    """The blocking protection test runs on the new release before the switch: a release
+    whose counts are not the protection's is refused and the previous publication stays."""
     import pipelines.publication as publication_module
 
     before = release_of(site / "publication")
-    monkeypatch.setattr(publication_module, "suppress_small_cells", lambda df, name: df)  # a suppression bug
+    write_csv = publication_module._write_csv
+
+    def buggy(df, table, path):  # a protection bug: every count written as 3
+        counts = [c.name for c in table.published if c.kind == "count" and c.name in df.columns]
+        return write_csv(df.with_columns([pl.lit(3, dtype=df.schema[c]).alias(c) for c in counts]), table, path)
+
+    monkeypatch.setattr(publication_module, "_write_csv", buggy)
     result = consolidate_site(site)
     assert not result.success and result.failed_step == "publication_export" and not result.published
-    assert "was refused before it was switched to" in result.error and "count(s) from 1 to 4 in ind_" in result.error
+    assert "was refused before it was switched to" in result.error and "not the value the protection gives" in result.error
     assert release_of(site / "publication") == before
     assert temporaries(site) == []
 

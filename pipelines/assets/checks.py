@@ -5,7 +5,7 @@ import dagster as dg
 import polars as pl
 
 from ..checks import personal_data_hits
-from ..resources import RunSettings
+from ..resources import PseudonymKey, RunSettings
 from .common import markdown_table
 from .model import MODEL_DESCRIPTIONS
 
@@ -130,43 +130,52 @@ def _published_csvs(folder) -> dict[str, pl.DataFrame]:
     return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
 
 
-def publication_problems(folder) -> dict:
-    """What must not be published, found in the CSV files of a publication folder: counts
-    from 1 to 4 per ``table.column`` and columns with personal-data shapes per table (names
-    and counts only, never a value). ``files`` is how many published CSVs were found; a
-    folder is fine when ``files`` > 0 and both dicts are empty."""
+PUBLISHED_INDICATORS = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi")
+
+
+def publication_problems(folder, exact: dict[str, pl.DataFrame], pseudonymiser) -> dict:
+    """What must not be published, found in the CSV files of a publication folder against the
+    exact tables: counts that are not the protection's (pipelines/disclosure.py) and columns
+    with personal-data shapes (tables, columns and counts only, never a value). ``files`` is
+    how many published CSVs were found; a folder is fine when ``files`` > 0 and nothing else
+    is found."""
     from pathlib import Path
 
-    from ..publication import TABLES
+    from ..disclosure import protection_problems
 
     files = _published_csvs(Path(folder))
-    small, personal = {}, {}
-    for name, frame in files.items():
-        for column in TABLES[name].published:
-            if column.kind == "count" and column.name in frame.columns:
-                values = frame.get_column(column.name).cast(pl.Float64, strict=False)
-                n = int(values.is_between(1, 4).sum())
-                if n:
-                    small[f"{name}.{column.name}"] = n
-        hits = personal_data_hits(frame)
-        if hits:
-            personal[name] = hits
-    return {"files": len(files), "small_counts": small, "personal_data": personal}
+    protection = protection_problems(exact, files, pseudonymiser) if files else []
+    personal = {name: hits for name, frame in files.items() if (hits := personal_data_hits(frame))}
+    return {"files": len(files), "protection": protection, "personal_data": personal}
 
 
 def publication_is_clean(problems: dict) -> bool:
-    return bool(problems["files"]) and not problems["small_counts"] and not problems["personal_data"]
+    return bool(problems["files"]) and not problems["protection"] and not problems["personal_data"]
 
 
 # Blocking, and the same test is run by publication_export on the release folder before it
 # becomes the publication (see assets/publish.py): a release that fails it is never switched to.
-@dg.asset_check(asset="publication_export", blocking=True, description="The published CSVs contain no count from 1 to 4 (small cells are blank) and nothing shaped like personal data.")
-def publication_suppresses_small_cells(settings: RunSettings) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset="publication_export", blocking=True,
+    additional_ins={name: dg.AssetIn(key=name) for name in PUBLISHED_INDICATORS},
+    description="The published CSVs are the protected tables: every count a whole number >= 0, 0 where the exact count is 0, "
+                "within the noise bound of the exact count and exactly the value the key's noise gives; shares within 0-100%; "
+                "every table there; nothing shaped like personal data.",
+)
+def publication_suppresses_small_cells(
+    settings: RunSettings, pseudonym_key: PseudonymKey, ind_reach: pl.DataFrame, ind_reach_breakdown: pl.DataFrame,
+    ind_referrals: pl.DataFrame, ind_outcomes: pl.DataFrame, ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame,
+) -> dg.AssetCheckResult:
     from pathlib import Path
 
-    problems = publication_problems(Path(settings.publication_dir))
+    from ..disclosure import NOISE_MAX
+
+    exact = {"ind_reach": ind_reach, "ind_reach_breakdown": ind_reach_breakdown, "ind_referrals": ind_referrals,
+             "ind_outcomes": ind_outcomes, "ind_sroi_inputs": ind_sroi_inputs, "ind_sroi": ind_sroi}
+    problems = publication_problems(Path(settings.publication_dir), exact, pseudonym_key.pseudonymiser())
+    # messages name tables, columns and how many cells: never a value
     return dg.AssetCheckResult(
         passed=publication_is_clean(problems),
-        metadata={"files": problems["files"], "small_counts": dg.MetadataValue.json(problems["small_counts"]),
+        metadata={"files": problems["files"], "noise_max": NOISE_MAX, "problems": dg.MetadataValue.json(problems["protection"]),
                   "personal_data": dg.MetadataValue.json(problems["personal_data"])},
     )

@@ -8,6 +8,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from ..model import INTERNAL_COLUMNS
+from ..disclosure import information_loss_metadata
 from ..publication import write_publication
 from ..release import ReleaseError, publish_release
 from ..resources import PseudonymKey, RunSettings, Warehouse
@@ -73,12 +74,12 @@ def warehouse_error_message(where: str, exc: sa.exc.DBAPIError) -> str:
     return f"the warehouse write to {where} failed and was rolled back: {reason}"
 
 
-def _refuse_unpublishable(run_id: str):
+def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonymiser):
     def verify(folder: Path) -> None:
-        problems = publication_problems(folder)
+        problems = publication_problems(folder, exact, pseudonymiser)
         if not publication_is_clean(problems):
-            what = ", ".join(
-                [f"{n} count(s) from 1 to 4 in {c}" for c, n in problems["small_counts"].items()]
+            what = "; ".join(
+                problems["protection"]
                 + [f"personal-data shapes in {t} ({', '.join(cols)})" for t, cols in problems["personal_data"].items()]
             ) or "no CSV file was written"
             raise dg.Failure(description=f"the publication of run {run_id} was refused before it was switched to: {what}")
@@ -94,20 +95,20 @@ def _refuse_unpublishable(run_id: str):
     owners=OWNERS,
     automation_condition=dg.AutomationCondition.eager(),
     kinds={"csv", "excel"},
-    description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), small cells (1-4) suppressed. The database keeps exact figures. Written as a complete release folder after the warehouse has committed, checked, then switched to atomically (the publication path is a symlink to the current release).",
+    description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), counts perturbed with stable key-derived noise (pipelines/disclosure.py). The database keeps exact figures. Written as a complete release folder after the warehouse has committed, checked, then switched to atomically (the publication path is a symlink to the current release).",
 )
-def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, **tables: pl.DataFrame) -> dg.MaterializeResult:
+def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, **tables: pl.DataFrame) -> dg.MaterializeResult:
     publication = Path(settings.publication_dir)
     run_id = context.run.run_id
     written: list[Path] = []
 
     def write(folder: Path) -> list[Path]:
-        written.extend(write_publication(dict(tables), folder, run_id=run_id))
+        written.extend(write_publication(dict(tables), folder, run_id=run_id, pseudonymiser=pseudonym_key.pseudonymiser()))
         return written
 
     try:
         # the whole export into a new release folder, checked, then one atomic switch
-        release = publish_release(publication, run_id, write=write, verify=_refuse_unpublishable(run_id))
+        release = publish_release(publication, run_id, write=write, verify=_refuse_unpublishable(run_id, dict(tables), pseudonym_key.pseudonymiser()))
     except OSError as exc:
         # the operating system's reason (polars' OSError has no strerror, only its text)
         reason = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
@@ -117,6 +118,7 @@ def publication_export(context: dg.AssetExecutionContext, settings: RunSettings,
     except ReleaseError as exc:
         raise dg.Failure(description=str(exc)) from None
     return dg.MaterializeResult(metadata={
+        **information_loss_metadata(dict(tables), pseudonym_key.pseudonymiser()),
         "dagster/row_count": dg.MetadataValue.int(sum(t.height for t in tables.values())),
         "folder": dg.MetadataValue.path(str(publication.absolute())),
         "release": dg.MetadataValue.path(str(release.resolve())),
