@@ -167,15 +167,17 @@ def cmd_consolidate(args) -> int:
         Path(args.timings).write_text(json.dumps(result.timings, indent=1))
     if result.leftovers:
         print(f"cleared what an interrupted run had left: {'; '.join(result.leftovers)}", file=sys.stderr)
-    for code, message in result.failed_partitions.items():
-        print(f"! {message} ({code} keeps its last good data)", file=sys.stderr)
     if not result.success:
+        # a run that succeeds lists these in its summary (from dq_deliveries), once
+        for code, message in result.failed_partitions.items():
+            print(f"! {message} ({code} keeps its last good data)", file=sys.stderr)
         print(f"error: consolidation failed: {result.error}", file=sys.stderr)
         print(_what_changed(result), file=sys.stderr)
         return EXIT_FAILED
     print(_summary(result))
     if result.failed_partitions:
-        print(f"completed with {len(result.failed_partitions)} Leerwinkel(s) on their last good data", file=sys.stderr)
+        print(f"completed with {len(result.failed_partitions)} Leerwinkel(s) on their last good data (or without data): "
+              f"{', '.join(sorted(result.failed_partitions))}; exit code 3", file=sys.stderr)
         return EXIT_PARTIAL
     return 0
 

@@ -65,11 +65,6 @@ def content_sha256(path: Path, chunk_bytes: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def nfc(text: str) -> str:
-    """Unicode NFC: a name saved on a Mac (decomposed, NFD) compares equal to the same name typed elsewhere."""
-    return unicodedata.normalize("NFC", text)
-
-
 def is_macro_workbook(path: Path) -> bool:
     return path.name.casefold().endswith(".xlsm")
 
