@@ -75,7 +75,8 @@ def child_env(extra: dict | None = None) -> dict:
     ``bench/cache/pycache`` (``PYTHONPYCACHEPREFIX``), also where the shell sets
     ``PYTHONDONTWRITEBYTECODE``: an installed pipeline does not compile its ~4,000 modules
     (dagster, pandas, sqlalchemy, ...) at every start, which costs ~3 s per process."""
-    env = {**os.environ, **(extra or {})}
+    # the benchmark's landing folders are generated just before they are read: no settle time
+    env = {**os.environ, "LEERWINKELS_SETTLE_SECONDS": "0", **(extra or {})}
     if BYTECODE_CACHE:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
