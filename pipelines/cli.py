@@ -185,9 +185,8 @@ def cmd_consolidate(args) -> int:
 def cmd_accept(args) -> int:
     """Record a steward's acceptance of a Leerwinkel's current delivery (DELIVERIES.md, Guards)."""
     import getpass
-    import hashlib
 
-    from .delivery_files import find_deliveries, settle_seconds
+    from .delivery_files import content_sha256, find_deliveries, settle_seconds
     from .delivery_guard import record_acceptance, unusable_before_reading
     from .sources import PARTITIONS, all_specs
 
@@ -203,13 +202,7 @@ def cmd_accept(args) -> int:
     if problem is not None:
         print(f"error: nothing to accept for {code}: {problem.state}: {problem.message}", file=sys.stderr)
         return EXIT_FAILED
-    files = []
-    for delivery in deliveries:
-        digest = hashlib.sha256()
-        with open(delivery.path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        files.append((delivery.path.name, digest.hexdigest()))
+    files = [(delivery.path.name, content_sha256(delivery.path)) for delivery in deliveries]
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
