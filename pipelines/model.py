@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from .delivery_guard import STAGE_INFO, STATE_ACCEPTED, STATE_CURRENT, STATE_MISSING
 from .sources import LEERWINKELS, NETWORK_FOLDER, all_specs
 from .staging import SCHEMAS, conform, empty
 
@@ -137,8 +138,8 @@ def _deliveries(staged, stale: dict[str, dict[str, str]], as_of: date, freshness
     if never:
         rows = pl.concat([rows, conform(pl.DataFrame(never, schema=SCHEMAS["deliveries"]), "deliveries")])
     info = _stage_infos(staged)
-    state = {code: ("accepted" if accepted else "current") for code, accepted, _ in info.iter_rows()}
-    state |= {code: "missing" for code in (*LEERWINKELS, NETWORK_FOLDER) if code not in state}
+    state = {code: (STATE_ACCEPTED if accepted else STATE_CURRENT) for code, accepted, _ in info.iter_rows()}
+    state |= {code: STATE_MISSING for code in (*LEERWINKELS, NETWORK_FOLDER) if code not in state}
     state |= {code: failure["state"] for code, failure in stale.items()}
     reason = {code: failure["message"] + ("; using the last good data" if code in known else "; no earlier data to fall back on")
               for code, failure in stale.items()}
@@ -146,7 +147,7 @@ def _deliveries(staged, stale: dict[str, dict[str, str]], as_of: date, freshness
     limit = pl.lit(as_of - timedelta(days=freshness_days))
     stale_expr = pl.col("leerwinkel").is_in(list(stale))
     return rows.with_columns(
-        pl.col("leerwinkel").replace_strict(state, default="missing", return_dtype=pl.String).alias("state"),
+        pl.col("leerwinkel").replace_strict(state, default=STATE_MISSING, return_dtype=pl.String).alias("state"),
         (pl.col("status") == "missing").alias("missing"),
         ((pl.col("status") == "current") & (pl.col("modified_time").dt.date() < limit)).alias("older_than_limit"),
         pl.lit(freshness_days, pl.Int64).alias("freshness_limit_days"),
@@ -160,8 +161,6 @@ def _deliveries(staged, stale: dict[str, dict[str, str]], as_of: date, freshness
 
 def _stage_infos(staged) -> pl.DataFrame:
     """leerwinkel, accepted_by_steward, staged_at of every staged partition that records them."""
-    from .delivery_guard import STAGE_INFO
-
     frames = [parts[STAGE_INFO].select("leerwinkel", "accepted_by_steward", "staged_at")
               for parts in staged.values() if parts and STAGE_INFO in parts]
     return pl.concat(frames) if frames else pl.DataFrame(schema={"leerwinkel": pl.String, "accepted_by_steward": pl.String, "staged_at": pl.Datetime("us")})
