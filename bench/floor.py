@@ -29,8 +29,8 @@ from pathlib import Path
 
 def landing_files(root: Path) -> list[tuple[Path, object]]:
     """(path, FileSpec) of every current delivery in the landing folder."""
-    from pipelines.readers import find_deliveries
-    from pipelines.sources import all_specs
+    from leerwinkels.ingest.readers import find_deliveries
+    from leerwinkels.ingest.source_specs import all_specs
 
     files = []
     for spec in all_specs().values():

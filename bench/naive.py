@@ -99,8 +99,8 @@ def _trajectories(code: str, spec, sheets_by_role: dict) -> "pd.DataFrame":  # n
 def reach(root: Path, as_of: date) -> tuple[int, "pd.DataFrame"]:  # noqa: F821
     import pandas as pd
 
-    from pipelines.readers import find_deliveries
-    from pipelines.sources import NETWORK_FOLDER, all_specs
+    from leerwinkels.ingest.readers import find_deliveries
+    from leerwinkels.ingest.source_specs import NETWORK_FOLDER, all_specs
 
     rows_read = 0
     per_lw = []

@@ -7,7 +7,7 @@ For every size (trajectories):
 
 1. a demo landing folder, generated once with ``leerwinkels demo-data DIR --trajectories N
    --seed S`` and cached under ``bench/cache/`` (gitignored; regenerated when
-   pipelines/demo_data.py or sources/ change);
+   src/leerwinkels/demo_data.py or sources/ change);
 2. the floor (:mod:`bench.floor`): merely reading every landing file with the fastest
    readers, in a fresh process (one thread; a two-thread read is recorded too);
 3. the pipeline: ``leerwinkels consolidate`` in a fresh subprocess, into a fresh SQLite
@@ -168,7 +168,7 @@ def _stage_of(step_key: str) -> str:
 
 def summarise_timings(timings: dict) -> dict:
     """Per stage, per ingested partition and the slowest steps, from
-    :func:`pipelines.run_timings.run_timings` (Dagster's STEP_START -> STEP_SUCCESS/FAILURE)."""
+    :func:`leerwinkels.run.timings.run_timings` (Dagster's STEP_START -> STEP_SUCCESS/FAILURE)."""
     steps, runs = timings["steps"], timings["runs"]
     stages = {stage: 0.0 for stage in STAGES}
     for step in steps:
@@ -191,7 +191,7 @@ def step_times(dagster_home: Path) -> dict:
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     import dagster as dg
 
-    from pipelines.run_timings import run_timings
+    from leerwinkels.run.timings import run_timings
 
     instance = dg.DagsterInstance.get()
     try:

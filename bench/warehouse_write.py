@@ -105,9 +105,9 @@ def _rss_mb() -> float:
 
 def pipeline_tables(staging: Path):
     """The frames (and keys) the warehouse_tables asset writes, from a staging folder."""
-    from pipelines.assets.publish import TABLE_KEYS, WAREHOUSE_TABLES
-    from pipelines.model import INTERNAL_COLUMNS
-    from pipelines.resources.staging_store import read_frames
+    from leerwinkels.defs.assets.publish import TABLE_KEYS, WAREHOUSE_TABLES
+    from leerwinkels.model.build import INTERNAL_COLUMNS
+    from leerwinkels.defs.resources.staging_store import read_frames
 
     frames = {}
     for name in WAREHOUSE_TABLES:
@@ -118,7 +118,7 @@ def pipeline_tables(staging: Path):
 
 def run_tables(method: str, url: str, staging: Path) -> dict:
     """One --tables measurement, in this (fresh) process."""
-    from pipelines.resources.warehouse import Warehouse, _frame_for_adbc
+    from leerwinkels.defs.resources.warehouse import Warehouse, _frame_for_adbc
 
     frames, keys = pipeline_tables(staging)
     load_seconds: dict[str, float] = {}
@@ -178,7 +178,7 @@ def run_one(method: str, url: str, rows: int) -> dict:
     """One measurement, in this (fresh) process."""
     import sqlalchemy as sa
 
-    from pipelines.resources.warehouse import Warehouse
+    from leerwinkels.defs.resources.warehouse import Warehouse
 
     df = make_frame(rows)
 

@@ -49,7 +49,7 @@ def sample_landing(tmp_path) -> Path:
 
 def read_warehouse(url: str) -> dict[str, pl.DataFrame]:
     """Every table of the warehouse, typed as the tables declare them (booleans, dates)."""
-    from pipelines.resources import Warehouse
+    from leerwinkels.defs.resources import Warehouse
 
     warehouse = Warehouse(url=url)
     try:
@@ -74,7 +74,7 @@ def sample_run(tmp_path_factory) -> SampleRun:
 
     import dagster as dg
 
-    from pipelines.runner import consolidate
+    from leerwinkels.run.runner import consolidate
 
     root = tmp_path_factory.mktemp("sample_run")
     mp = pytest.MonkeyPatch()

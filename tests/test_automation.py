@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pipelines.assets.ingest import STAGED_KEY
-from pipelines.automation import leerwinkel_deliveries, nightly_consolidation
-from pipelines.delivery_files import DEFAULT_SETTLE_SECONDS
-from pipelines.definitions import defs
-from pipelines.resources import LandingFolder
-from pipelines.sources import PARTITIONS
+from leerwinkels.defs.assets.ingest import STAGED_KEY
+from leerwinkels.defs.automation import leerwinkel_deliveries, nightly_consolidation
+from leerwinkels.ingest.delivery_files import DEFAULT_SETTLE_SECONDS
+from leerwinkels.definitions import defs
+from leerwinkels.defs.resources import LandingFolder
+from leerwinkels.ingest.source_specs import PARTITIONS
 
 DOWNSTREAM = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if k != STAGED_KEY}
 
@@ -266,8 +266,8 @@ def test_delivery_sensor_a_restored_good_file_runs_again_and_a_touch_does_not(tm
 
 
 def test_delivery_sensor_hashes_a_file_only_when_its_name_size_or_mtime_changed(tmp_path, monkeypatch):
-    import pipelines.automation as automation
-    from pipelines.delivery_files import content_sha256
+    import leerwinkels.defs.automation as automation
+    from leerwinkels.ingest.delivery_files import content_sha256
 
     hashed: list[str] = []
 

@@ -10,9 +10,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines.assets import checks
-from pipelines.resources import RunSettings
-from pipelines.resources.staging_store import read_frames
+from leerwinkels.defs import checks
+from leerwinkels.defs.resources import RunSettings
+from leerwinkels.defs.resources.staging_store import read_frames
 
 SETTINGS = RunSettings(as_of="2026-11-26", freshness_days=35, quarantine_warn_share=0.05)
 
@@ -177,7 +177,7 @@ def test_no_unmapped_labels_reports_the_samples_deliberate_label(sample_tables, 
     for key in expected["unmapped"]:
         leerwinkel, column, value = key.split("|")
         # the samples' label occurs in one row: shown masked, with the row where it is
-        from pipelines.shown_values import mask_label
+        from leerwinkels.privacy.shown_values import mask_label
 
         assert leerwinkel in _md(result) and column in _md(result) and mask_label(value) in _md(result)
         assert value not in _md(result)

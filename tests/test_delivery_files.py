@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from pipelines.delivery_files import content_sha256, matches_pattern, settle_seconds
+from leerwinkels.ingest.delivery_files import content_sha256, matches_pattern, settle_seconds
 
 
 @pytest.mark.parametrize(("name", "pattern", "expected"), [

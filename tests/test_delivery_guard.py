@@ -16,9 +16,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.cli import main
-from pipelines.delivery_guard import accepted_files, held_reasons, read_last_good, LastGood
-from pipelines.demo_data import generate_landing
+from leerwinkels.cli import main
+from leerwinkels.ingest.delivery_guard import accepted_files, held_reasons, read_last_good, LastGood
+from leerwinkels.demo_data import generate_landing
 
 from .conftest import AS_OF, read_warehouse
 
@@ -324,7 +324,7 @@ def test_read_last_good_of_a_real_staged_partition(site):
     ("85073003328", False), ("85.07.30-033.28", False), ("Jan Peeters", False), ("jan@example.be", False),
 ])
 def test_a_sheet_name_is_shown_only_when_it_can_be_no_ones(name, shown):
-    from pipelines.shown_values import shown_sheet_name
+    from leerwinkels.privacy.shown_values import shown_sheet_name
 
     assert (shown_sheet_name(name) == repr(name)) is shown
     if not shown:

@@ -1,4 +1,4 @@
-"""Tests for pipelines.demo_data: file shapes, encodings, national numbers, determinism, and
+"""Tests for leerwinkels.demo_data: file shapes, encodings, national numbers, determinism, and
 the manifest checked against an independent, naive re-reading of the generated files with
 MODEL.md's rules."""
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from pipelines.demo_data import LAST_NAMES, generate_landing
+from leerwinkels.demo_data import LAST_NAMES, generate_landing
 
 AS_OF = dt.date(2026, 11, 26)
 N = 300

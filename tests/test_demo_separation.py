@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines import cli
-from pipelines.pseudonymise import DEMO_KEY_PREFIX, DEMO_MARKER, KEY_ENV_VAR, DemoKeyRefused
+from leerwinkels import cli
+from leerwinkels.privacy.pseudonymise import DEMO_KEY_PREFIX, DEMO_MARKER, KEY_ENV_VAR, DemoKeyRefused
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_KEY = DEMO_KEY_PREFIX + "0000000000000000"
@@ -70,9 +70,9 @@ def test_the_demo_key_on_a_folder_without_marker_is_refused_and_nothing_is_writt
 
 
 def test_the_dagster_resource_path_refuses_the_demo_key_too(tmp_path, sample_landing, monkeypatch):
-    from pipelines.assets.ingest import staged_leerwinkel
-    from pipelines.definitions import build_resources
-    from pipelines.resources import PseudonymKey
+    from leerwinkels.defs.assets.ingest import staged_leerwinkel
+    from leerwinkels.definitions import build_resources
+    from leerwinkels.defs.resources import PseudonymKey
 
     with pytest.raises(DemoKeyRefused, match=DEMO_MARKER):
         PseudonymKey(key=DEMO_KEY, landing_path=str(sample_landing)).pseudonymiser()

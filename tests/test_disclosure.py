@@ -8,10 +8,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.disclosure import NOISE_MAX, cell_noise, protect, protection_problems
-from pipelines.indicators import LEERWINKELS, build_outcomes, build_reach, build_reach_breakdown, build_referrals
-from pipelines.pseudonymise import Pseudonymiser
-from pipelines.publication import TABLES
+from leerwinkels.publication.disclosure import NOISE_MAX, cell_noise, protect, protection_problems
+from leerwinkels.indicators.tables import LEERWINKELS, build_outcomes, build_reach, build_reach_breakdown, build_referrals
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.workbook import TABLES
 
 try:
     from tests.test_indicators import events, followup, followups, referrals, trajectories, trajectory
@@ -181,15 +181,15 @@ def test_undeclared_table_and_missing_column_are_refused(network):
 
 
 def test_the_publication_check_is_blocking():
-    from pipelines.assets.checks import publication_suppresses_small_cells
+    from leerwinkels.defs.checks import publication_suppresses_small_cells
 
     specs = list(publication_suppresses_small_cells.check_specs)
     assert specs and all(spec.blocking for spec in specs)
 
 
 def _run_check(tables: dict[str, pl.DataFrame], folder) -> "object":
-    from pipelines.assets.checks import publication_suppresses_small_cells
-    from pipelines.resources import PseudonymKey, RunSettings
+    from leerwinkels.defs.checks import publication_suppresses_small_cells
+    from leerwinkels.defs.resources import PseudonymKey, RunSettings
 
     return publication_suppresses_small_cells(
         settings=RunSettings(publication_dir=str(folder)),
@@ -198,7 +198,7 @@ def _run_check(tables: dict[str, pl.DataFrame], folder) -> "object":
 
 
 def test_the_publication_check_passes_the_export_and_fails_a_tampered_one(network, tmp_path):
-    from pipelines.publication import write_publication
+    from leerwinkels.publication.workbook import write_publication
 
     write_publication(network, tmp_path, pseudonymiser=KEY)
     assert _run_check(network, tmp_path).passed

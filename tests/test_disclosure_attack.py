@@ -24,13 +24,13 @@ import pytest
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from pipelines import sroi
-from pipelines.demo_data import generate_landing
-from pipelines.disclosure import NOISE_MAX
-from pipelines.indicators import LEERWINKELS, NETWORK, build_outcomes, build_reach, build_reach_breakdown, build_referrals
-from pipelines.pseudonymise import Pseudonymiser
-from pipelines.publication import TABLES, _with_sroi_smallest_count, suppress_small_cells, write_publication
-from pipelines.runner import consolidate
+from leerwinkels.sroi import calculate as sroi
+from leerwinkels.demo_data import generate_landing
+from leerwinkels.publication.disclosure import NOISE_MAX
+from leerwinkels.indicators.tables import LEERWINKELS, NETWORK, build_outcomes, build_reach, build_reach_breakdown, build_referrals
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.workbook import TABLES, _with_sroi_smallest_count, suppress_small_cells, write_publication
+from leerwinkels.run.runner import consolidate
 
 from .conftest import read_warehouse
 

@@ -8,9 +8,9 @@ import shutil
 
 import polars as pl
 
-from pipelines.assets.ingest import STAGED_KEY
-from pipelines.resources.staging_store import FAILURE_MARKER
-from pipelines.runner import consolidate
+from leerwinkels.defs.assets.ingest import STAGED_KEY
+from leerwinkels.defs.resources.staging_store import FAILURE_MARKER
+from leerwinkels.run.runner import consolidate
 
 from .conftest import AS_OF, SAMPLES, read_warehouse
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.demo_data import generate_landing
-from pipelines.runner import consolidate
-from pipelines.sources import all_specs
+from leerwinkels.demo_data import generate_landing
+from leerwinkels.run.runner import consolidate
+from leerwinkels.ingest.source_specs import all_specs
 
 from .conftest import read_warehouse
 
@@ -62,7 +62,7 @@ def test_trajectories_unmapped_labels_and_invalid_numbers(generated_run):
     assert tables["trajectories"].height == manifest["trajectories_loaded"]["all"]
     unmapped = {f"{r['leerwinkel']}|{r['column']}|{r['value']}": r["rows"] for r in tables["dq_unmapped_values"].iter_rows(named=True)}
     # a label in fewer than 3 rows, or with a digit, is shown masked (DELIVERIES.md)
-    from pipelines.shown_values import mask_label
+    from leerwinkels.privacy.shown_values import mask_label
 
     def shown(key: str, rows: int) -> str:
         lw, column, value = key.split("|")

@@ -26,11 +26,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.pseudonymise import Pseudonymiser
-from pipelines.readers import ROW, FileProblem, read_delivery
-from pipelines.runner import consolidate
-from pipelines.sources import LEERWINKELS, all_specs
-from pipelines.staging import stage_source
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.ingest.readers import ROW, FileProblem, read_delivery
+from leerwinkels.run.runner import consolidate
+from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
+from leerwinkels.ingest.staging import stage_source
 
 from .conftest import AS_OF, TEST_KEY, read_warehouse
 
@@ -193,11 +193,11 @@ def compound_file(streams: dict[str, bytes]) -> bytes:
 def encrypted_workbook() -> bytes:
     descriptor = (
         b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
-        b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption" '
-        b'xmlns:p="http://schemas.microsoft.com/office/2006/keyEncryptor/password">'
+        b'<encryption xmlns="http://leerwinkels.model.microsoft.com/office/2006/encryption" '
+        b'xmlns:p="http://leerwinkels.model.microsoft.com/office/2006/keyEncryptor/password">'
         b'<keyData saltSize="16" blockSize="16" keyBits="256" hashSize="64" cipherAlgorithm="AES" '
         b'cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512" saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/>'
-        b'<keyEncryptors><keyEncryptor uri="http://schemas.microsoft.com/office/2006/keyEncryptor/password">'
+        b'<keyEncryptors><keyEncryptor uri="http://leerwinkels.model.microsoft.com/office/2006/keyEncryptor/password">'
         b'<p:encryptedKey spinCount="100000" saltSize="16" blockSize="16" keyBits="256" hashSize="64" '
         b'cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512"/>'
         b"</keyEncryptor></keyEncryptors></encryption>"

@@ -30,11 +30,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.shown_values import mask_label
-from pipelines.pseudonymise import Pseudonymiser
-from pipelines.readers import FileProblem
-from pipelines.sources import all_specs
-from pipelines.staging import stage_source
+from leerwinkels.privacy.shown_values import mask_label
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.ingest.readers import FileProblem
+from leerwinkels.ingest.source_specs import all_specs
+from leerwinkels.ingest.staging import stage_source
 
 from .conftest import AS_OF, SAMPLES, TEST_KEY, read_warehouse
 
@@ -282,7 +282,7 @@ def test_a_national_number_in_a_survey_score_is_no_error_and_no_value(tmp_path):
 def test_any_library_error_in_staging_becomes_a_file_problem_without_its_text(genk, monkeypatch):
     """Whatever a library raises while the rows are staged leaves as a FileProblem naming the
     files and the step; the library's text (here a planted value) is not in it."""
-    import pipelines.staging as staging
+    import leerwinkels.ingest.staging as staging
 
     def broken(*args, **kwargs):
         raise pl.exceptions.InvalidOperationError(f"conversion failed for value {NATIONAL_NUMBER}")
@@ -335,7 +335,7 @@ def test_control_characters_are_removed_at_read_and_counted(genk):
 
 
 def _consolidate_control_chars(tmp_path: Path, database_url: str) -> dict[str, pl.DataFrame]:
-    from pipelines.runner import consolidate
+    from leerwinkels.run.runner import consolidate
 
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")
@@ -360,7 +360,7 @@ def test_nul_and_x0000_load_into_sqlite(tmp_path):
 
 
 def test_x0000_is_what_calamine_decodes_to_a_nul(tmp_path):
-    from pipelines.readers import read_delivery
+    from leerwinkels.ingest.readers import read_delivery
 
     landing = tmp_path / "landing"
     path = _x0000_in_brussel(landing)
@@ -424,7 +424,7 @@ def test_rows_at_lists_a_few_rows_and_counts_the_rest(genk):
 
 
 def test_a_date_in_a_file_name_is_no_personal_data_and_a_number_in_it_is_masked(tmp_path):
-    from pipelines.checks import personal_data_hits
+    from leerwinkels.privacy.personal_data import personal_data_hits
 
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")
@@ -518,9 +518,9 @@ def test_an_unreadable_leerwinkel_folder_is_missing_as_any_user(genk, monkeypatc
     DELIVERIES.md: a folder that cannot be read is a `missing` delivery, never a traceback."""
     from pathlib import Path
 
-    from pipelines.delivery_files import find_deliveries
-    from pipelines.delivery_guard import STATE_MISSING, unusable_before_reading
-    from pipelines.sources import all_specs
+    from leerwinkels.ingest.delivery_files import find_deliveries
+    from leerwinkels.ingest.delivery_guard import STATE_MISSING, unusable_before_reading
+    from leerwinkels.ingest.source_specs import all_specs
 
     listing = Path.iterdir
 
@@ -564,8 +564,8 @@ def test_a_few_impossible_day_first_dates_are_quarantined_not_a_month_first_file
 def test_a_workbook_saved_on_a_mac_nfd_reads_like_any_other(tmp_path):
     import unicodedata
 
-    from pipelines.parsing import label_key_py
-    from pipelines.readers import normalise_header
+    from leerwinkels.ingest.parsing import label_key_py
+    from leerwinkels.ingest.readers import normalise_header
 
     assert normalise_header(unicodedata.normalize("NFD", "Heroriëntering ")) == normalise_header("heroriëntering")
     assert label_key_py(unicodedata.normalize("NFD", "heroriëntering")) == label_key_py("heroriëntering")
@@ -588,7 +588,7 @@ def test_a_workbook_saved_on_a_mac_nfd_reads_like_any_other(tmp_path):
 def test_dates_in_file_names_do_not_trip_the_blocking_personal_data_checks(tmp_path, sample_landing):
     """`… dossiers 01.11.2026.xlsx` (also as an older, ignored copy) looked like a phone
     number to the blocking check on dq_source_files/dq_deliveries: the run failed."""
-    from pipelines.runner import consolidate
+    from leerwinkels.run.runner import consolidate
 
     folder = sample_landing / "leuven"
     folder.chmod(0o755)

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.indicators import (
+from leerwinkels.indicators.tables import (
     BREAKDOWN_DIMENSIONS,
     CODE_LISTS,
     LEERWINKELS,

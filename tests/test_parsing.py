@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines import parsing as p
+from leerwinkels.ingest import parsing as p
 
 
 def _one(expr: pl.Expr, value):
@@ -130,7 +130,7 @@ def test_labels_compare_after_nfc():
 
 
 def test_masked_labels_and_shown_file_names():
-    from pipelines.shown_values import mask_label, shown_name
+    from leerwinkels.privacy.shown_values import mask_label, shown_name
 
     assert mask_label("Jan Peeters") == "J…(11)"
     assert shown_name("Leerwinkel Leuven dossiers 01.11.2026.xlsx") == "Leerwinkel Leuven dossiers 01.11.2026.xlsx"

@@ -13,11 +13,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.cli import main
-from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources, defs
-from pipelines.resources import Warehouse
-from pipelines.runner import consolidate
-from pipelines.sources import PARTITIONS
+from leerwinkels.cli import main
+from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources, defs
+from leerwinkels.defs.resources import Warehouse
+from leerwinkels.run.runner import consolidate
+from leerwinkels.ingest.source_specs import PARTITIONS
 
 from .conftest import AS_OF, SAMPLES, read_warehouse
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.checks import personal_data_hits
+from leerwinkels.privacy.personal_data import personal_data_hits
 
 
 def _needles(personal_values: list[str]) -> list[str]:
@@ -87,9 +87,9 @@ def test_a_name_typed_into_a_code_column_is_hidden_in_the_unmapped_report(tmp_pa
     import shutil
     from datetime import date
 
-    from pipelines.pseudonymise import Pseudonymiser
-    from pipelines.sources import all_specs
-    from pipelines.staging import stage_source
+    from leerwinkels.privacy.pseudonymise import Pseudonymiser
+    from leerwinkels.ingest.source_specs import all_specs
+    from leerwinkels.ingest.staging import stage_source
 
     from .conftest import AS_OF, SAMPLES, TEST_KEY
 

@@ -7,7 +7,7 @@ import hmac
 import polars as pl
 import pytest
 
-from pipelines.pseudonymise import (
+from leerwinkels.privacy.pseudonymise import (
     MissingPseudonymKey,
     Pseudonymiser,
     is_valid_national_number,
@@ -84,7 +84,7 @@ def test_series_equals_hmac_per_value(values):
 
 
 def test_national_number_digits_restores_a_lost_leading_zero():
-    from pipelines.pseudonymise import national_number_digits
+    from leerwinkels.privacy.pseudonymise import national_number_digits
 
     frame = pl.DataFrame({"v": ["1.06.16-400.12", "85.07.30-033.28", " - ", None, "123"]})
     assert frame.select(national_number_digits(pl.col("v"))).to_series().to_list() == [

@@ -11,7 +11,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.indicators import (
+from leerwinkels.indicators.tables import (
     NETWORK,
     OUTCOME_ANSWERED_COLUMNS,
     OUTCOME_COLUMNS,
@@ -21,9 +21,9 @@ from pipelines.indicators import (
     build_reach_breakdown,
     build_referrals,
 )
-from pipelines.disclosure import NOISE_MAX, protect, protection_problems
-from pipelines.pseudonymise import Pseudonymiser
-from pipelines.publication import (
+from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_problems
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.workbook import (
     EXPLANATION_SHEET,
     SROI_SMALLEST_COUNT,
     TABLES,
@@ -120,7 +120,7 @@ def sroi_tables(working: dict[str, int]) -> dict[str, pl.DataFrame]:
 
 
 def test_metadata_matches_the_sroi_module():
-    sroi = pytest.importorskip("pipelines.sroi")
+    sroi = pytest.importorskip("leerwinkels.sroi.calculate")
     t = trajectories(trajectory("a", "x", "gent", date(2024, 1, 5), date(2024, 5, 1), labour_status="jobseeker"))
     f = followups(followup("a", date(2024, 6, 1), situation="working"))
     params = sroi.load_parameters()

@@ -1,4 +1,4 @@
-"""Unit tests of pipelines/readers.py: row numbers as a person sees them, finding the header,
+"""Unit tests of src/leerwinkels/ingest/readers.py: row numbers as a person sees them, finding the header,
 required and repeated columns, CSV line numbers, encodings, and which delivery is current."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.readers import (
+from leerwinkels.ingest.readers import (
     ROW, FileProblem, decode_csv, describe_content, find_deliveries, read_csv, read_delivery, read_xlsx,
     scan_sheet_xml, xlsx_first_used_row,
 )
-from pipelines.sources import FileSpec, SheetSpec
+from leerwinkels.ingest.source_specs import FileSpec, SheetSpec
 
 COLUMNS = {"trajectory_id": "Dossier", "intake_date": "Start", "gender": "Geslacht"}
 
@@ -297,7 +297,7 @@ def test_scan_sheet_xml_finds_formulas_without_a_calculated_value():
 def test_formula_search_equals_the_substring_search():
     import random
 
-    from pipelines import readers
+    from leerwinkels.ingest import readers
 
     rng = random.Random(7)
     for _ in range(20000):

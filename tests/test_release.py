@@ -24,15 +24,15 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.cli import _what_changed
-from pipelines.definitions import build_resources
-from pipelines.demo_data import generate_landing
-from pipelines.publication import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
-from pipelines.release import current_release, publish_release, releases_dir, remove_leftovers
-from pipelines.resources import Warehouse
-from pipelines.run_lock import consolidation_lock
-from pipelines.runner import consolidate
-from pipelines.staging_leftovers import clear_staging_leftovers
+from leerwinkels.cli import _what_changed
+from leerwinkels.definitions import build_resources
+from leerwinkels.demo_data import generate_landing
+from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
+from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
+from leerwinkels.defs.resources import Warehouse
+from leerwinkels.run.lock import consolidation_lock
+from leerwinkels.run.runner import consolidate
+from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 
 from .conftest import TEST_KEY
 from .test_warehouse import write_lock_held_by_another_process
@@ -49,7 +49,7 @@ TEMPORARY_SUFFIXES = (".tmp", ".old", ".partial")
 
 def cli_command(site: Path) -> list[str]:
     return [
-        sys.executable, "-m", "pipelines.cli", "consolidate", "--sources", str(site / "landing"),
+        sys.executable, "-m", "leerwinkels.cli", "consolidate", "--sources", str(site / "landing"),
         "--database", f"sqlite:///{site / 'w.sqlite'}", "--as-of", AS_OF,
         "--staging", str(site / "staging"), "--publication", str(site / "publication"),
     ]
@@ -245,7 +245,7 @@ def test_a_full_disk_during_the_publication_write_keeps_the_previous_publication
         free_space: Callable[[], None] = filler.unlink
     else:
         # mounting not permitted: the operating system's answer injected into the writer
-        import pipelines.publication as publication_module
+        import leerwinkels.publication.workbook as publication_module
 
         real_write = publication_module._write_file
         monkeypatch.setattr(publication_module, "_write_file", lambda path, write: (_ for _ in ()).throw(
@@ -275,7 +275,7 @@ def test_a_full_disk_during_the_publication_write_keeps_the_previous_publication
 def test_an_unprotected_export_is_never_switched_to(site, monkeypatch):
     """The blocking protection test runs on the new release before the switch: a release
     whose counts are not the protection's is refused and the previous publication stays."""
-    import pipelines.publication as publication_module
+    import leerwinkels.publication.workbook as publication_module
 
     before = release_of(site / "publication")
     write_csv = publication_module._write_csv
@@ -461,7 +461,7 @@ def test_runs_at_once_wait_for_each_other_or_give_up(site: Path) -> None:
 
 
 def test_a_lock_wait_that_is_not_seconds_is_a_usage_error(tmp_path, monkeypatch, capsys):
-    from pipelines.cli import main
+    from leerwinkels.cli import main
 
     from .conftest import SAMPLES
 

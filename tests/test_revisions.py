@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from pipelines.revisions import (
+from leerwinkels.indicators.revisions import (
     REVISION_SCHEMA,
     find_all_revisions,
     find_revisions,
@@ -176,8 +176,8 @@ def test_two_loads_record_the_revision_of_an_earlier_year_and_warn(tmp_path, mon
 
     import dagster as dg
 
-    from pipelines.demo_data import generate_landing
-    from pipelines.runner import consolidate
+    from leerwinkels.demo_data import generate_landing
+    from leerwinkels.run.runner import consolidate
 
     from .conftest import read_warehouse
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines.sources import all_specs
+from leerwinkels.ingest.source_specs import all_specs
 
 
 def _folder(leerwinkel: str) -> str:
@@ -37,7 +37,7 @@ def test_accounting_adds_up_for_every_file(sample_run):
 def test_unmapped_labels_distinct_clients_and_trajectories(sample_run, expected):
     unmapped = {f"{r['leerwinkel']}|{r['column']}|{r['value']}": r["rows"] for r in sample_run.tables["dq_unmapped_values"].iter_rows(named=True)}
     # DELIVERIES.md: a label in fewer than 3 rows (the samples' is in one) is shown masked
-    from pipelines.shown_values import mask_label
+    from leerwinkels.privacy.shown_values import mask_label
 
     masked = {"|".join([*key.split("|")[:2], mask_label(key.split("|")[2])]): rows for key, rows in expected["unmapped"].items()}
     assert unmapped == masked

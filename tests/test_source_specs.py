@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
-from pipelines.sources import (
+from leerwinkels.cli import main
+from leerwinkels.ingest.source_specs import (
     FIELDS_BY_ROLE,
     MAX_PROBLEMS,
     PARTITIONS,
@@ -100,7 +100,7 @@ def test_every_description_points_editors_at_the_schema(path):
 
 def test_the_committed_schema_is_the_generated_one():
     committed = (SOURCES_DIR / SCHEMA_FILE).read_text(encoding="utf-8")
-    assert committed == schema_text(), "sources/schema.json is stale: run `uv run python -m pipelines.sources --schema`"
+    assert committed == schema_text(), "sources/schema.json is stale: run `uv run python -m leerwinkels.ingest.source_specs --schema`"
 
 
 def test_the_schema_refuses_unknown_keys_in_every_object():

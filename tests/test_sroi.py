@@ -1,4 +1,4 @@
-"""Tests for pipelines/sroi.py (spec: SROI.md)."""
+"""Tests for src/leerwinkels/sroi/calculate.py (spec: SROI.md)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines import sroi
-from pipelines.sroi import (
+from leerwinkels.sroi import calculate as sroi
+from leerwinkels.sroi.calculate import (
     LEERWINKELS,
     OUTCOMES,
     SroiParameterError,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from pipelines.runner import consolidate
-from pipelines.sources import LEERWINKELS, PARTITIONS
-from pipelines.staging import RULES
+from leerwinkels.run.runner import consolidate
+from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
+from leerwinkels.ingest.staging import RULES
 
 from .conftest import AS_OF, SAMPLES
 
@@ -38,7 +38,7 @@ def materialisations(tmp_path_factory) -> dict[tuple[str, str | None], dict]:
 
 
 def test_every_materialisation_reports_its_row_count(materialisations):
-    from pipelines.definitions import defs
+    from leerwinkels.definitions import defs
 
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {key for key, _ in materialisations} == keys

@@ -3,7 +3,7 @@
 Most tests run on both SQLite bulk paths (``sqlite_bulk``: the ADBC driver, the default,
 and the sqlite3 fallback). The ADBC driver has its own copy of the SQLite library, whose
 locks this process's ``sqlite3`` connections do not see (see the module docstring of
-pipelines/resources/warehouse.py): whatever reads or locks the file *while* a write runs
+src/leerwinkels/defs/resources/warehouse.py): whatever reads or locks the file *while* a write runs
 does it from another process, as in production.
 """
 
@@ -27,7 +27,7 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from pipelines.resources.warehouse import (
+from leerwinkels.defs.resources.warehouse import (
     DEFAULT_DATABASE_URL,
     LOADS_TABLE,
     Warehouse,
@@ -516,7 +516,7 @@ def check_consistent_set(frames: dict[str, pl.DataFrame]) -> str:
 # it saw, as one JSON line per read; "ready" after the first read.
 CONSISTENT_READER = """
 import json, os, sys
-from pipelines.resources.warehouse import LOADS_TABLE, Warehouse
+from leerwinkels.defs.resources.warehouse import LOADS_TABLE, Warehouse
 url, stop = sys.argv[1], sys.argv[2]
 reader = Warehouse(url=url)
 reads = 0

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.definitions import defs
-from pipelines.sources import PARTITIONS
+from leerwinkels.definitions import defs
+from leerwinkels.ingest.source_specs import PARTITIONS
 
 from .conftest import TEST_KEY
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from sqlalchemy.pool import NullPool
 
-from pipelines.resources.warehouse import Warehouse
+from leerwinkels.defs.resources.warehouse import Warehouse
 
 DEPLOY_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
 

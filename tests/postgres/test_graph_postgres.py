@@ -10,7 +10,7 @@ import sys
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from pipelines.runner import consolidate
+from leerwinkels.run.runner import consolidate
 
 from ..conftest import AS_OF, SAMPLES, read_warehouse
 
@@ -47,7 +47,7 @@ def test_two_concurrent_runs_end_with_consistent_tables(tmp_path, pg_database_ur
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "consolidate", "--sources", str(SAMPLES / "landing"),
+            [sys.executable, "-m", "leerwinkels.cli", "consolidate", "--sources", str(SAMPLES / "landing"),
              "--database", pg_database_url, "--as-of", as_of,
              "--staging", str(tmp_path / f"staging_{tag}"), "--publication", str(tmp_path / f"publication_{tag}")],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

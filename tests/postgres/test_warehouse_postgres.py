@@ -24,7 +24,7 @@ from test_warehouse import (  # noqa: E402  (the SQLite suite's helpers)
     run_concurrent_writers,
 )
 
-from pipelines.resources.warehouse import (  # noqa: E402
+from leerwinkels.defs.resources.warehouse import (  # noqa: E402
     ADVISORY_LOCK_KEY,
     LOADS_TABLE,
     Warehouse,

@@ -1,0 +1,48 @@
+"""Helpers shared by the asset modules: partitions, metadata, markdown previews."""
+
+
+import dagster as dg
+import polars as pl
+
+from leerwinkels.ingest.source_specs import PARTITIONS
+
+leerwinkel_partitions = dg.StaticPartitionsDefinition(list(PARTITIONS))
+
+OWNERS = ["team:data-platform"]
+
+
+def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
+    """A small markdown table of a frame (no pandas/tabulate needed)."""
+    if frame.height == 0:
+        return "_no rows_"
+    shown = frame.head(limit)
+
+    def cell(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:.3f}".rstrip("0").rstrip(".")
+        return str(value).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.iter_rows()]
+    if frame.height > limit:
+        lines.append(f"\n_{frame.height - limit} more rows_")
+    return "\n".join(lines)
+
+
+def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None, **extra) -> dict:
+    metadata = {
+        "dagster/row_count": dg.MetadataValue.int(frame.height),
+        "preview": dg.MetadataValue.md(markdown_table(preview if preview is not None else frame)),
+    }
+    metadata.update(extra)
+    return metadata
+
+
+def latest_network_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """The network rows (`all`) of the latest year: what a steward looks at first."""
+    if frame.height == 0 or "year" not in frame.columns:
+        return frame
+    latest = frame.get_column("year").max()
+    return frame.filter((pl.col("leerwinkel") == "all") & (pl.col("year") == latest))

@@ -1,0 +1,181 @@
+"""Asset checks: blocking for what must hold, WARN for what a data steward should look at."""
+
+
+import dagster as dg
+import polars as pl
+
+from leerwinkels.privacy.personal_data import personal_data_hits
+from leerwinkels.defs.resources import PseudonymKey, RunSettings
+from leerwinkels.defs.assets.common import markdown_table
+from leerwinkels.defs.assets.model import MODEL_DESCRIPTIONS
+
+PERSONAL_SCAN_TABLES = [
+    *[t for t in MODEL_DESCRIPTIONS if t != "contact_events"],
+    "ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
+    "code_labels", "dq_quarantine", "dq_unmapped_values", "dq_source_files", "dq_deliveries",
+]
+
+
+@dg.asset_check(asset="dq_source_files", blocking=True, description="Per file and sheet: rows read = loaded + quarantined + duplicate. Nothing is lost silently.")
+def accounting_adds_up(dq_source_files: pl.DataFrame) -> dg.AssetCheckResult:
+    wrong = dq_source_files.filter(pl.col("rows_read") != pl.col("rows_loaded") + pl.col("rows_quarantined") + pl.col("rows_duplicate"))
+    return dg.AssetCheckResult(
+        passed=wrong.height == 0,
+        metadata={"files_checked": dq_source_files.height, "files_not_adding_up": wrong.height,
+                  "details": dg.MetadataValue.md(markdown_table(wrong.select("leerwinkel", "file_name", "sheet", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate")))},
+    )
+
+
+PERSONAL_DATA_CHECK = "no_personal_data"
+_PERSONAL_DATA_DESCRIPTION = "No text column looks like a national number, e-mail address or phone number."
+
+
+def personal_data_result(table: str, frame: pl.DataFrame) -> dg.AssetCheckResult:
+    """The ``no_personal_data`` result of one table."""
+    hits = personal_data_hits(frame)
+    # only column names and counts in the metadata: never the values themselves
+    return dg.AssetCheckResult(
+        asset_key=table, check_name=PERSONAL_DATA_CHECK, passed=not hits,
+        metadata={"columns_with_hits": dg.MetadataValue.json(hits)},
+    )
+
+
+def _personal_scan_checks(name: str, tables: list[str]) -> dg.AssetChecksDefinition:
+    """One step scans several tables (each keeps its own blocking check in the UI): a step per
+    table costs more in run bookkeeping than the scan itself. Tables of one step must not
+    feed each other (a blocking check holds back what is downstream of its table)."""
+
+    @dg.multi_asset_check(
+        name=name,
+        specs=[dg.AssetCheckSpec(PERSONAL_DATA_CHECK, asset=t, blocking=True, description=_PERSONAL_DATA_DESCRIPTION) for t in tables],
+        ins={t: dg.AssetIn(key=t) for t in tables},
+    )
+    def _check(**frames: pl.DataFrame):
+        for table in tables:
+            yield personal_data_result(table, frames[table])
+
+    return _check
+
+
+_LEAF_INDICATORS = {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi", "code_labels"}
+personal_data_checks = [
+    # everything network_model makes: one step, after it
+    _personal_scan_checks("no_personal_data_model", [t for t in PERSONAL_SCAN_TABLES if not t.startswith("ind_") and t != "code_labels"]),
+    # indicator tables nothing else is computed from
+    _personal_scan_checks("no_personal_data_indicators", [t for t in PERSONAL_SCAN_TABLES if t in _LEAF_INDICATORS]),
+    # ind_sroi is computed from ind_sroi_inputs: its check must come first
+    _personal_scan_checks("no_personal_data_sroi_inputs", ["ind_sroi_inputs"]),
+]
+
+
+@dg.asset_check(asset="dq_source_files", description="WARN when a file's quarantine share exceeds the configured limit (default 5%).")
+def quarantine_share_within_limit(dq_source_files: pl.DataFrame, settings: RunSettings) -> dg.AssetCheckResult:
+    shares = dq_source_files.with_columns(
+        (pl.col("rows_quarantined") / pl.col("rows_read")).fill_nan(0.0).fill_null(0.0).alias("quarantine_share")
+    )
+    over = shares.filter(pl.col("quarantine_share") > settings.quarantine_warn_share)
+    return dg.AssetCheckResult(
+        passed=over.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"limit": settings.quarantine_warn_share, "files_over_limit": over.height,
+                  "max_share": float(shares.get_column("quarantine_share").max() or 0.0),
+                  "details": dg.MetadataValue.md(markdown_table(over.select("leerwinkel", "file_name", "sheet", "rows_read", "rows_quarantined", "quarantine_share")))},
+    )
+
+
+@dg.asset_check(asset="dq_deliveries", description="WARN when a Leerwinkel's current delivery is missing, older than the freshness limit (default 35 days), or stale because the new one could not be read.")
+def deliveries_fresh(dq_deliveries: pl.DataFrame, settings: RunSettings) -> dg.AssetCheckResult:
+    problems = dq_deliveries.filter(pl.col("missing") | pl.col("older_than_limit") | pl.col("stale"))
+    return dg.AssetCheckResult(
+        passed=problems.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"freshness_limit_days": settings.freshness_days, "problems": problems.height,
+                  "details": dg.MetadataValue.md(markdown_table(problems.select("leerwinkel", "pattern", "file_name", "modified_time", "status", "stale_reason")))},
+    )
+
+
+@dg.asset_check(asset="dq_deliveries", description="WARN when a Leerwinkel's delivery is held by a guard (far fewer trajectories than its last good delivery, or a sheet gone): a steward decides (`leerwinkels accept LEERWINKEL`).")
+def no_held_deliveries(dq_deliveries: pl.DataFrame) -> dg.AssetCheckResult:
+    held = dq_deliveries.filter(pl.col("state") == "held").unique("leerwinkel", keep="first").sort("leerwinkel")
+    return dg.AssetCheckResult(
+        passed=held.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"held": held.height, "leerwinkels": ", ".join(held.get_column("leerwinkel").to_list()) or "none",
+                  "details": dg.MetadataValue.md(markdown_table(held.select("leerwinkel", "stale_reason")))},
+    )
+
+
+@dg.asset_check(asset="dq_unmapped_values", description="WARN when a Leerwinkel uses labels outside the code mapping: extend sources/<leerwinkel>.yaml.")
+def no_unmapped_labels(dq_unmapped_values: pl.DataFrame) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=dq_unmapped_values.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"labels": dq_unmapped_values.height, "details": dg.MetadataValue.md(markdown_table(dq_unmapped_values))},
+    )
+
+
+@dg.asset_check(asset="ind_sroi", description="WARN when a Leerwinkel with trajectories in a year has no cost row in the coordinator's cost file: its SROI ratio is null.")
+def sroi_costs_complete(ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
+    missing = ind_sroi.filter((pl.col("leerwinkel") != "all") & ~pl.col("cost_complete"))
+    return dg.AssetCheckResult(
+        passed=missing.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"missing_cost_rows": missing.height, "details": dg.MetadataValue.md(markdown_table(missing.select("leerwinkel", "year")))},
+    )
+
+
+def _published_csvs(folder) -> dict[str, pl.DataFrame]:
+    from leerwinkels.publication.workbook import TABLES
+
+    return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
+
+
+PUBLISHED_INDICATORS = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi")
+
+
+def publication_problems(folder, exact: dict[str, pl.DataFrame], pseudonymiser) -> dict:
+    """What must not be published, found in the CSV files of a publication folder against the
+    exact tables: counts that are not the protection's (src/leerwinkels/publication/disclosure.py) and columns
+    with personal-data shapes (tables, columns and counts only, never a value). ``files`` is
+    how many published CSVs were found; a folder is fine when ``files`` > 0 and nothing else
+    is found."""
+    from pathlib import Path
+
+    from leerwinkels.publication.disclosure import protection_problems
+
+    files = _published_csvs(Path(folder))
+    protection = protection_problems(exact, files, pseudonymiser) if files else []
+    personal = {name: hits for name, frame in files.items() if (hits := personal_data_hits(frame))}
+    return {"files": len(files), "protection": protection, "personal_data": personal}
+
+
+def publication_is_clean(problems: dict) -> bool:
+    return bool(problems["files"]) and not problems["protection"] and not problems["personal_data"]
+
+
+# Blocking, and the same test is run by publication_export on the release folder before it
+# becomes the publication (see assets/publish.py): a release that fails it is never switched to.
+@dg.asset_check(
+    asset="publication_export", blocking=True,
+    additional_ins={name: dg.AssetIn(key=name) for name in PUBLISHED_INDICATORS},
+    description="The published CSVs are the protected tables: every count a whole number >= 0, 0 where the exact count is 0, "
+                "within the noise bound of the exact count and exactly the value the key's noise gives; shares within 0-100%; "
+                "every table there; nothing shaped like personal data.",
+)
+def publication_suppresses_small_cells(
+    settings: RunSettings, pseudonym_key: PseudonymKey, ind_reach: pl.DataFrame, ind_reach_breakdown: pl.DataFrame,
+    ind_referrals: pl.DataFrame, ind_outcomes: pl.DataFrame, ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame,
+) -> dg.AssetCheckResult:
+    from pathlib import Path
+
+    from leerwinkels.publication.disclosure import NOISE_MAX
+
+    exact = {"ind_reach": ind_reach, "ind_reach_breakdown": ind_reach_breakdown, "ind_referrals": ind_referrals,
+             "ind_outcomes": ind_outcomes, "ind_sroi_inputs": ind_sroi_inputs, "ind_sroi": ind_sroi}
+    problems = publication_problems(Path(settings.publication_dir), exact, pseudonym_key.pseudonymiser())
+    # messages name tables, columns and how many cells: never a value
+    return dg.AssetCheckResult(
+        passed=publication_is_clean(problems),
+        metadata={"files": problems["files"], "noise_max": NOISE_MAX, "problems": dg.MetadataValue.json(problems["protection"]),
+                  "personal_data": dg.MetadataValue.json(problems["personal_data"])},
+    )

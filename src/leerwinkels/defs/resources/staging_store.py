@@ -1,0 +1,190 @@
+"""Parquet IO manager for the staged (already pseudonymised) and model frames.
+
+Staged output per Leerwinkel partition is kept between runs: a Leerwinkel whose new
+delivery cannot be read keeps its last good staged data here, and a failure marker says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from leerwinkels.ingest.readers import file_identity
+
+FAILURE_MARKER = "_failed.json"
+
+
+def _asset_path(base_dir: str, asset_key: dg.AssetKey, partition: str | None) -> Path:
+    path = Path(base_dir).joinpath(*asset_key.path)
+    return path / partition if partition else path
+
+
+class StagingStore(dg.ConfigurableResource):
+    """The staging folder as seen by assets: failure markers of partitions whose delivery
+    could not be read (the IO manager keeps their last good data in place)."""
+
+    base_dir: str = "data/staging"
+
+    def _path(self, asset_key: dg.AssetKey, partition: str | None) -> Path:
+        return _asset_path(self.base_dir, asset_key, partition)
+
+    def mark_failed(self, asset_key: dg.AssetKey, partition: str, message: str, state: str = "unreadable") -> None:
+        """Record why this run did not use the partition's delivery (its last good data stays)."""
+        folder = self._path(asset_key, None)
+        folder.mkdir(parents=True, exist_ok=True)
+        marker = folder / f"{partition}{FAILURE_MARKER}"
+        tmp = folder / f".{marker.name}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps({"state": state, "message": message}), encoding="utf-8")
+        os.replace(tmp, marker)
+
+    def clear_failed(self, asset_key: dg.AssetKey, partition: str) -> None:
+        (self._path(asset_key, None) / f"{partition}{FAILURE_MARKER}").unlink(missing_ok=True)
+
+    def failures(self, asset_key: dg.AssetKey) -> dict[str, dict[str, str]]:
+        """Partition → {state, message} of the deliveries the latest run of that partition did not use."""
+        folder = self._path(asset_key, None)
+        if not folder.is_dir():
+            return {}
+        found = {}
+        for marker in folder.glob(f"*{FAILURE_MARKER}"):
+            try:
+                record = json.loads(marker.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                record = {"message": "the record of the failed delivery cannot be read"}
+            found[marker.name[: -len(FAILURE_MARKER)]] = {"state": record.get("state", "unreadable"), "message": record.get("message", "")}
+        return found
+
+    def partition_dir(self, asset_key: dg.AssetKey, partition: str) -> Path:
+        """Where the partition's last good staged data lies."""
+        return self._path(asset_key, partition)
+
+
+class StagingIOManager(dg.ConfigurableIOManager):
+    base_dir: str = "data/staging"
+
+    def _path(self, asset_key: dg.AssetKey, partition: str | None) -> Path:
+        return _asset_path(self.base_dir, asset_key, partition)
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        if obj is None:
+            return
+        partition = context.asset_partition_key if context.has_asset_partitions else None
+        target = self._path(context.asset_key, partition)
+        write_frames(target, obj)
+
+    def load_input(self, context: dg.InputContext):
+        key = context.asset_key
+        if context.has_asset_partitions:
+            result = {}
+            for partition in context.asset_partition_keys:
+                path = self._path(key, partition)
+                if path.exists():  # a partition that never succeeded has no data yet
+                    result[partition] = read_frames(path)
+            return result
+        return read_frames(self._path(key, None))
+
+
+class _FrameMemo:
+    """Frames this process wrote or read, by folder, up to a memory budget (least recently
+    used go first): a later step of the same in-process run gets what an earlier step wrote
+    without reading the Parquet files again. An entry counts only while its folder is still
+    the one it was made from (inode and modification time of the folder, which
+    :func:`write_frames` replaces as a whole), so data written by another process is read
+    from disk. Frames are immutable; dicts are copied on the way out."""
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self._entries: OrderedDict[str, tuple[tuple, object, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _size(obj) -> int:
+        frames = obj.values() if isinstance(obj, dict) else [obj]
+        return sum(frame.estimated_size() for frame in frames)
+
+    def put(self, path: Path, obj, identity: tuple | None) -> None:
+        size = self._size(obj)
+        with self._lock:
+            self._entries.pop(str(path), None)
+            if identity is None or size > self.budget:
+                return
+            self._entries[str(path)] = (identity, dict(obj) if isinstance(obj, dict) else obj, size)
+            total = sum(entry[2] for entry in self._entries.values())
+            while total > self.budget and self._entries:
+                _, (_, _, evicted) = self._entries.popitem(last=False)
+                total -= evicted
+
+    def get(self, path: Path):
+        identity = file_identity(path)
+        with self._lock:
+            entry = self._entries.get(str(path))
+            if entry is None or identity is None or entry[0] != identity:
+                return None
+            self._entries.move_to_end(str(path))
+            obj = entry[1]
+        return dict(obj) if isinstance(obj, dict) else obj
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_MEMO = _FrameMemo(int(float(os.environ.get("LEERWINKELS_FRAME_MEMO_MB", "768")) * 2**20))
+
+
+def clear_frame_memo() -> None:
+    """Forget the frames kept in memory (the runner does so when a consolidation ends)."""
+    _MEMO.clear()
+
+
+#: Staged frames are local intermediates read back within hours: lz4 writes them about twice
+#: as fast as polars' default zstd, for files about 1.8x larger (measured on the 400k benchmark's
+#: 89 files: 2.3 s vs 4.4 s, 351 MB vs 192 MB).
+PARQUET_COMPRESSION = "lz4"
+
+
+def write_frames(target: Path, obj) -> None:
+    """Write a frame, or a dict of frames, atomically: readers see the old or the new data."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    if isinstance(obj, pl.DataFrame):
+        tmp.mkdir()
+        obj.write_parquet(tmp / "frame.parquet", compression=PARQUET_COMPRESSION)
+    elif isinstance(obj, dict):
+        tmp.mkdir()
+        for name, frame in obj.items():
+            frame.write_parquet(tmp / f"{name}.parquet", compression=PARQUET_COMPRESSION)
+    else:
+        raise TypeError(f"cannot store {type(obj).__name__}: expected a polars DataFrame or a dict of them")
+    identity = file_identity(tmp)  # a rename keeps it
+    old = target.parent / f".{target.name}.{uuid.uuid4().hex}.old"
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    # as read_frames returns it: a dict in file-name order
+    _MEMO.put(target, {name: obj[name] for name in sorted(obj)} if isinstance(obj, dict) else obj, identity)
+
+
+def read_frames(path: Path):
+    if not path.exists():
+        raise FileNotFoundError(f"no stored data at {path}: materialise the upstream asset first")
+    remembered = _MEMO.get(path)
+    if remembered is not None:
+        return remembered
+    identity = file_identity(path)
+    files = sorted(path.glob("*.parquet"))
+    if [f.name for f in files] == ["frame.parquet"]:
+        result = pl.read_parquet(files[0])
+    else:
+        result = {f.stem: pl.read_parquet(f) for f in files}
+    _MEMO.put(path, result, identity)
+    return result

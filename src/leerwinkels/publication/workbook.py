@@ -1,0 +1,819 @@
+"""Publication export of the indicator tables: one CSV per table and one Excel workbook,
+protected against disclosure by src/leerwinkels/publication/disclosure.py (INDICATORS.md, "Publication
+export"; :func:`suppress_small_cells` is the former primary suppression, kept for the
+attack test that shows why it was replaced).
+
+The database keeps the exact figures; this module only writes what may be published.
+:data:`TABLES` is the one description of the published tables (Dutch titles, headers and
+explanations, which columns are counts and which shares/means derive from which counts,
+which columns hold codes). The workbook, the CSV files and the protection all read it,
+and tests check docs/indicators.md against it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from leerwinkels.indicators.tables import BREAKDOWN_DIMENSIONS, code_labels
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+
+WORKBOOK_NAME = "leerwinkels_indicatoren.xlsx"
+EXPLANATION_SHEET = "Toelichting"
+SMALL_MIN, SMALL_MAX = 1, 4  # a count in [1, 4] is not published
+
+Kind = Literal["key", "count", "share", "mean", "hours", "euro", "rate", "ratio", "flag", "text"]
+# Excel number formats per kind (kinds without one stay "General").
+NUMBER_FORMATS: dict[str, str] = {
+    "key": "0",
+    "count": "0",
+    "share": "0.0%",
+    "mean": "0.0",
+    "hours": "0.0",
+    "euro": "#,##0.00",
+    "rate": "0%",
+    "ratio": "0.00",
+}
+# Text a spreadsheet would run as a formula (OWASP "CSV injection" list).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # database / CSV column name
+    label: str  # Dutch header in the workbook
+    description: str  # Dutch explanation (Toelichting sheet)
+    kind: Kind
+    # share/mean: the count columns it is computed from (suppress_small_cells blanked it when any was 1-4).
+    derived_from: tuple[str, ...] = ()
+    # codes shown as Dutch labels in the workbook: a fixed code list ...
+    code_list: str | None = None
+    # ... or the code list named per row: (column, {value of that column: code list}).
+    code_list_by: tuple[str, dict[str, str]] | None = None
+    # labels for a key that is not a code list of MODEL.md (dimension, direction)
+    value_labels: dict[str, str] | None = None
+    # published=False: a helper count used for suppression only, not written out.
+    published: bool = True
+    # --- protection (src/leerwinkels/publication/disclosure.py): how a published figure follows from the
+    # perturbed counts, so that every published figure is computed from them.
+    # share/mean = numerator / denominator. A numerator that is not a column of the table
+    # (e.g. the agreeing answers of an insight share) is taken as value x denominator and
+    # perturbed as a count of its own that is not written out.
+    ratio: tuple[str, str] | None = None
+    # the published value is clipped to this range (a share to [0, 1], a mean to its scale)
+    value_range: tuple[float, float] | None = None
+    # value x (published column / exact column): e.g. a value in euro per counted outcome
+    scales_with: str | None = None
+    # the sum of a column of another table over this table's key: (table, column)
+    sum_of: tuple[str, str] | None = None
+    # a headline figure (INDICATORS.md): published for every row where it can be computed
+    headline: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # database table and CSV file name
+    sheet: str  # workbook sheet (max. 31 characters)
+    title: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def published(self) -> list[Column]:
+        return [c for c in self.columns if c.published]
+
+
+_LEERWINKEL = Column(
+    "leerwinkel",
+    "Leerwinkel",
+    "De Leerwinkel; 'Netwerk' is het hele netwerk (een cliënt die bij twee Leerwinkels kwam, "
+    "telt daar één keer; trajecten tellen op).",
+    "key",
+    code_list="leerwinkel",
+)
+_YEAR = Column("year", "Jaar", "Het kalenderjaar.", "key")
+_YEAR_CLOSED = Column(
+    "year", "Jaar van afsluiting", "Het kalenderjaar waarin de trajecten afgesloten werden.", "key"
+)
+
+_DIMENSION_LABELS = {
+    "gender": "Geslacht",
+    "age_band": "Leeftijd bij intake",
+    "education_level": "Opleidingsniveau",
+    "dutch_level": "Niveau Nederlands",
+    "labour_status": "Arbeidssituatie bij intake",
+    "inflow_channel": "Verwezen door",
+    "learning_question": "Leervraag",
+}
+assert list(_DIMENSION_LABELS) == BREAKDOWN_DIMENSIONS
+
+# A value of ind_sroi is a sum of outcome counts x proxies: it can give a small count away.
+# The export blanks it when the smallest non-zero outcome count of the row is 1-4 (a helper
+# column derived from ind_sroi_inputs by write_publication).
+SROI_SMALLEST_COUNT = "smallest_outcome_count"
+_SROI_OUTCOME_LABELS = {
+    "work_from_invalidity": "Werk na ziekte-invaliditeit",
+    "work_from_other_status": "Werk vanuit een andere situatie",
+    "early_school_leaving_prevented": "Vroegtijdig schoolverlaten voorkomen",
+    "training_started": "Opleiding gestart",
+}
+
+_INSIGHT_TEXT = {
+    "insight_labour_market": ("Inzicht arbeidsmarkt", "mijn kansen op de arbeidsmarkt"),
+    "insight_strengths": ("Inzicht sterktes", "mijn sterktes en ambities"),
+    "insight_barriers": ("Inzicht drempels", "wat mij tegenhoudt"),
+    "insight_learning": ("Inzicht leermogelijkheden", "mijn leermogelijkheden"),
+}
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        Table(
+            "ind_reach",
+            "Bereik",
+            "Bereik",
+            "Trajecten, bereikte cliënten, kwetsbare cliënten, contacten en begeleidingsuren "
+            "per Leerwinkel en jaar.",
+            ("leerwinkel", "year"),
+            (
+                _LEERWINKEL,
+                _YEAR,
+                Column(
+                    "new_trajectories",
+                    "Nieuwe trajecten",
+                    "Trajecten met hun intake in het jaar.",
+                    "count",
+                    headline=True,
+                ),
+                Column(
+                    "active_trajectories",
+                    "Lopende trajecten",
+                    "Trajecten die in het jaar liepen: intake uiterlijk op 31 december en nog "
+                    "open of afgesloten op of na 1 januari.",
+                    "count",
+                ),
+                Column(
+                    "clients_reached",
+                    "Bereikte cliënten",
+                    "Verschillende cliënten met een traject dat in het jaar liep.",
+                    "count",
+                    headline=True,
+                ),
+                Column(
+                    "new_clients",
+                    "Nieuwe cliënten",
+                    "Verschillende cliënten met hun eerste intake in het jaar (bij die "
+                    "Leerwinkel; voor 'Netwerk' de eerste intake in het netwerk).",
+                    "count",
+                ),
+                Column(
+                    "vulnerable_clients",
+                    "Kwetsbare cliënten",
+                    "Bereikte cliënten met een traject als kwetsbaar aangemerkt: laag of "
+                    "niet-erkend diploma, Nederlands op niveau A1-A2, of werkzoekend, leefloon, "
+                    "ziekte-invaliditeit bij intake.",
+                    "count",
+                ),
+                Column(
+                    "share_vulnerable",
+                    "Aandeel kwetsbaar",
+                    "Kwetsbare cliënten gedeeld door bereikte cliënten (leeg als er geen zijn).",
+                    "share",
+                    derived_from=("vulnerable_clients", "clients_reached"),
+                    ratio=("vulnerable_clients", "clients_reached"),
+                    value_range=(0.0, 1.0),
+                ),
+                Column(
+                    "contacts",
+                    "Contacten",
+                    "Contacten in het jaar (Mechelen: het aantal gesprekken van een traject, "
+                    "gedateerd op de intake).",
+                    "count",
+                ),
+                Column(
+                    "guidance_hours",
+                    "Begeleidingsuren",
+                    "Som van de gekende duur van de contacten in het jaar, in uren (Leerwinkels "
+                    "zonder duur per contact tellen hier niet mee).",
+                    "hours",
+                ),
+            ),
+        ),
+        Table(
+            "ind_reach_breakdown",
+            "Bereik naar profiel",
+            "Nieuwe cliënten naar profiel",
+            "Verschillende cliënten met een nieuw traject in het jaar, naar een kenmerk van "
+            "dat traject bij intake. Elke categorie staat er, ook met 0.",
+            ("leerwinkel", "year", "dimension", "category"),
+            (
+                _LEERWINKEL,
+                _YEAR,
+                Column(
+                    "dimension",
+                    "Kenmerk",
+                    "Het kenmerk: " + ", ".join(_DIMENSION_LABELS.values()).lower() + ".",
+                    "key",
+                    value_labels=_DIMENSION_LABELS,
+                ),
+                Column(
+                    "category",
+                    "Categorie",
+                    "De waarde van het kenmerk ('Onbekend' als de bron ze niet kent).",
+                    "key",
+                    code_list_by=("dimension", {d: d for d in BREAKDOWN_DIMENSIONS}),
+                ),
+                Column(
+                    "clients",
+                    "Cliënten",
+                    "Verschillende cliënten met een nieuw traject in het jaar in die categorie.",
+                    "count",
+                ),
+            ),
+        ),
+        Table(
+            "ind_referrals",
+            "Doorverwijzingen",
+            "Doorverwijzingen",
+            "Instroom: door wie nieuwe trajecten verwezen werden. Uitstroom: naar welke "
+            "partners trajecten doorverwezen werden.",
+            ("leerwinkel", "year", "direction", "partner"),
+            (
+                _LEERWINKEL,
+                _YEAR,
+                Column(
+                    "direction",
+                    "Richting",
+                    "Instroom (verwezen door) of uitstroom (doorverwezen naar).",
+                    "key",
+                    value_labels={"in": "Instroom", "out": "Uitstroom"},
+                ),
+                Column(
+                    "partner",
+                    "Partner",
+                    "Instroom: wie het traject verwees. Uitstroom: waarheen doorverwezen werd.",
+                    "key",
+                    code_list_by=("direction", {"in": "inflow_channel", "out": "destination"}),
+                ),
+                Column(
+                    "trajectories",
+                    "Trajecten",
+                    "Instroom: nieuwe trajecten in het jaar via die partner. Uitstroom: "
+                    "trajecten met een doorverwijzing naar die partner in het jaar (zonder eigen "
+                    "datum geldt de datum van afsluiting, anders die van de intake).",
+                    "count",
+                ),
+            ),
+        ),
+        Table(
+            "ind_outcomes",
+            "Resultaten",
+            "Resultaten (nazorgenquête)",
+            "Afgesloten trajecten per jaar van afsluiting en wat de cliënten in de "
+            "nazorgenquête antwoordden (het laatste antwoord per traject).",
+            ("leerwinkel", "year"),
+            (
+                _LEERWINKEL,
+                _YEAR_CLOSED,
+                Column(
+                    "closed_trajectories",
+                    "Afgesloten trajecten",
+                    "Trajecten afgerond of stopgezet in het jaar.",
+                    "count",
+                ),
+                Column(
+                    "responses",
+                    "Antwoorden",
+                    "Afgesloten trajecten met een antwoord op de nazorgenquête.",
+                    "count",
+                ),
+                Column(
+                    "response_rate",
+                    "Responsgraad",
+                    "Antwoorden gedeeld door afgesloten trajecten.",
+                    "share",
+                    derived_from=("responses", "closed_trajectories"),
+                    ratio=("responses", "closed_trajectories"),
+                    value_range=(0.0, 1.0),
+                    headline=True,
+                ),
+                Column(
+                    "training_started",
+                    "Opleiding gestart",
+                    "Antwoorden: 'Ja, ik ben een opleiding gestart'.",
+                    "count",
+                ),
+                Column(
+                    "training_enrolled",
+                    "Ingeschreven voor opleiding",
+                    "Antwoorden: 'Ingeschreven, nog niet gestart'.",
+                    "count",
+                ),
+                Column("working", "Werkt nu", "Antwoorden: 'Ik werk'.", "count"),
+                Column(
+                    "in_training", "Volgt nu opleiding", "Antwoorden: 'Ik volg een opleiding'.", "count"
+                ),
+                Column("jobseeker", "Zoekt nu werk", "Antwoorden: 'Ik zoek werk'.", "count"),
+                Column(
+                    "qualification",
+                    "Diploma of certificaat behaald",
+                    "Antwoorden: intussen een diploma of certificaat behaald.",
+                    "count",
+                ),
+                *[
+                    Column(
+                        name,
+                        label,
+                        f"Aandeel (eens of helemaal eens) op 'Ik heb nu een beter zicht op {text}', "
+                        "onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde).",
+                        "share",
+                        derived_from=("responses", f"{name}_answered"),
+                        ratio=(f"{name}_agreeing", f"{name}_answered"),
+                        value_range=(0.0, 1.0),
+                        headline=True,
+                    )
+                    for name, (label, text) in _INSIGHT_TEXT.items()
+                ],
+                Column(
+                    "satisfaction_mean",
+                    "Tevredenheid (gemiddelde)",
+                    "Gemiddelde tevredenheid over de begeleiding (1-10), onder wie die vraag "
+                    "beantwoordde.",
+                    "mean",
+                    derived_from=("responses", "satisfaction_answered"),
+                    ratio=("satisfaction_sum", "satisfaction_answered"),
+                    value_range=(1.0, 10.0),
+                ),
+                *[
+                    Column(
+                        f"{name}_answered",
+                        f"Beantwoord: {label[0].lower()}{label[1:]}",
+                        f"Antwoorden die de vraag over {text} beantwoordden (de noemer van het "
+                        "aandeel hierboven).",
+                        "count",
+                    )
+                    for name, (label, text) in _INSIGHT_TEXT.items()
+                ],
+                Column(
+                    "satisfaction_answered",
+                    "Beantwoord: tevredenheid",
+                    "Antwoorden die de vraag over tevredenheid beantwoordden.",
+                    "count",
+                ),
+            ),
+        ),
+        Table(
+            "ind_sroi_inputs",
+            "SROI-uitkomsten",
+            "SROI: uitkomsten en hun waarde",
+            "Per Leerwinkel, jaar van afsluiting en uitkomst: hoeveel antwoorden op de "
+            "nazorgenquête die uitkomst tonen, en hun maatschappelijke waarde volgens de "
+            "parameters van de SROI-analyse (SROI.md). Deadweight en attributie zijn aannames "
+            "zolang het onderzoeksteam ze niet vastlegt.",
+            ("leerwinkel", "year", "outcome"),
+            (
+                _LEERWINKEL,
+                _YEAR_CLOSED,
+                Column(
+                    "outcome",
+                    "Uitkomst",
+                    "De uitkomst; een antwoord telt voor de eerste uitkomst waarvan de regel klopt.",
+                    "key",
+                    value_labels=_SROI_OUTCOME_LABELS,
+                ),
+                Column("count", "Aantal", "Antwoorden met die uitkomst.", "count"),
+                Column(
+                    "proxy_eur",
+                    "Financiële proxy (EUR)",
+                    "Waarde per persoon per jaar (0 waar de studie geen proxy geeft).",
+                    "euro",
+                ),
+                Column(
+                    "deadweight",
+                    "Deadweight",
+                    "Aandeel dat ook zonder de Leerwinkel gebeurd zou zijn (aanname).",
+                    "rate",
+                ),
+                Column(
+                    "attribution",
+                    "Attributie",
+                    "Aandeel dat aan andere factoren toe te schrijven is (aanname).",
+                    "rate",
+                ),
+                Column(
+                    "value_eur",
+                    "Waarde (EUR)",
+                    "Aantal x proxy x (1 - deadweight) x (1 - attributie).",
+                    "euro",
+                    derived_from=("count",),
+                    scales_with="count",
+                ),
+                Column(
+                    "parameter_version",
+                    "Parameterversie",
+                    "De versie van het parameterbestand waarmee de rij berekend is.",
+                    "text",
+                ),
+            ),
+        ),
+        Table(
+            "ind_sroi",
+            "SROI",
+            "SROI-ratio",
+            "Per Leerwinkel en jaar de maatschappelijke waarde van de uitkomsten tegenover de "
+            "jaarlijkse kost van de Leerwinkel, met de centrale aannames en een lage en hoge "
+            "variant.",
+            ("leerwinkel", "year"),
+            (
+                _LEERWINKEL,
+                _YEAR_CLOSED,
+                Column(
+                    "value_eur",
+                    "Waarde (EUR)",
+                    "Som van de waarde van de uitkomsten (centrale aannames).",
+                    "euro",
+                    derived_from=(SROI_SMALLEST_COUNT,),
+                    sum_of=("ind_sroi_inputs", "value_eur"),
+                ),
+                Column(
+                    "cost_eur",
+                    "Kost (EUR)",
+                    "Personeelskost plus werkingskost van het jaar (kostenbestand van de "
+                    "coördinator); leeg zonder kostenrij.",
+                    "euro",
+                ),
+                Column(
+                    "sroi_ratio",
+                    "SROI-ratio",
+                    "Waarde gedeeld door kost (centrale aannames); leeg zonder kost.",
+                    "ratio",
+                    derived_from=(SROI_SMALLEST_COUNT,),
+                    scales_with="value_eur",
+                    headline=True,
+                ),
+                Column(
+                    "sroi_ratio_low",
+                    "SROI-ratio (laag)",
+                    "Idem met de voorzichtige aannames (meer deadweight en attributie).",
+                    "ratio",
+                    derived_from=(SROI_SMALLEST_COUNT,),
+                    scales_with="value_eur",
+                ),
+                Column(
+                    "sroi_ratio_high",
+                    "SROI-ratio (hoog)",
+                    "Idem met de ruime aannames (minder deadweight en attributie).",
+                    "ratio",
+                    derived_from=(SROI_SMALLEST_COUNT,),
+                    scales_with="value_eur",
+                ),
+                Column(
+                    "cost_complete",
+                    "Kost volledig",
+                    "Ja als elke nodige kostenrij er is (voor Netwerk: van elke Leerwinkel met "
+                    "een lopend traject in dat jaar).",
+                    "flag",
+                ),
+                Column(
+                    "parameter_version",
+                    "Parameterversie",
+                    "De versie van het parameterbestand waarmee de rij berekend is.",
+                    "text",
+                ),
+                Column("assumptions", "Aannames", "Welke parameters aannames zijn.", "text"),
+                Column(
+                    SROI_SMALLEST_COUNT,
+                    SROI_SMALLEST_COUNT,
+                    "Hulpkolom: het kleinste niet-nul aantal van de uitkomsten van die rij "
+                    "(uit ind_sroi_inputs); niet gepubliceerd.",
+                    "count",
+                    published=False,
+                ),
+            ),
+        ),
+    ]
+}
+
+
+def _table(table_name: str) -> Table:
+    try:
+        return TABLES[table_name]
+    except KeyError:
+        raise KeyError(
+            f"no publication metadata for table {table_name!r}: declare it in "
+            "leerwinkels.publication.workbook.TABLES (counts and what each share derives from) "
+            "before it can be published"
+        ) from None
+
+
+def _check_columns(df: pl.DataFrame, table: Table) -> None:
+    """Every published column and every count a published share derives from must be
+    there: without the count, a share of 1 to 4 people could not be recognised."""
+    needed = [c.name for c in table.published]
+    needed += [s for c in table.published for s in c.derived_from if s not in needed]
+    missing = [name for name in needed if name not in df.columns]
+    if missing:
+        hint = {
+            "ind_outcomes": " (build_outcomes(..., answered_counts=True) adds the *_answered counts)",
+            "ind_sroi": f" (write_publication derives {SROI_SMALLEST_COUNT} from ind_sroi_inputs)",
+        }.get(table.name, "")
+        raise ValueError(f"{table.name}: columns missing for publication: {missing}{hint}")
+
+
+# --------------------------------------------------------------------------- suppression
+
+
+def suppress_small_cells(df: pl.DataFrame, table_name: str) -> pl.DataFrame:
+    """A new frame in which every count from 1 to 4 is null, and so is every share or mean
+    derived from such a count (as declared in :data:`TABLES`). 0 stays 0; ``df`` is not
+    changed. Raises ValueError when a column or a count it needs is missing."""
+    table = _table(table_name)
+    _check_columns(df, table)
+    present = set(df.columns)
+
+    def small(name: str) -> pl.Expr:
+        return pl.col(name).is_between(SMALL_MIN, SMALL_MAX).fill_null(False)
+
+    blanked = []
+    for col in table.columns:
+        if col.name not in present:
+            continue
+        if col.kind == "count":
+            condition = small(col.name)
+        elif col.derived_from:
+            condition = pl.any_horizontal(*[small(s) for s in col.derived_from])
+        else:
+            condition = None
+        if condition is not None:
+            blanked.append(pl.when(condition).then(None).otherwise(pl.col(col.name)).alias(col.name))
+    return df.with_columns(blanked)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _is_formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def _escape_csv_text(df: pl.DataFrame) -> pl.DataFrame:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    pattern = "^[" + "".join(FORMULA_PREFIXES).replace("-", r"\-") + "]"
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(pattern))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, dtype in df.schema.items()
+        if dtype == pl.String
+    )
+
+
+def _labelled(df: pl.DataFrame, table: Table) -> pl.DataFrame:
+    """Codes replaced by their Dutch labels (unknown codes are left as they are)."""
+    labels = code_labels()
+    by_list: dict[str, dict[str, str]] = {}
+    for code_list, code, label in labels.select("code_list", "code", "label_nl").iter_rows():
+        by_list.setdefault(code_list, {})[code] = label
+
+    exprs = []
+    for col in table.published:
+        if col.code_list:
+            exprs.append(pl.col(col.name).replace(by_list[col.code_list]))
+        elif col.code_list_by:
+            by_column, lists = col.code_list_by
+            expr = pl.col(col.name)
+            for value, code_list in lists.items():
+                expr = (
+                    pl.when(pl.col(by_column) == value)
+                    .then(pl.col(col.name).replace(by_list[code_list]))
+                    .otherwise(expr)
+                )
+            exprs.append(expr.alias(col.name))
+        elif col.value_labels:
+            exprs.append(pl.col(col.name).replace(col.value_labels))
+        elif col.kind == "flag":
+            flag = pl.col(col.name)
+            exprs.append(pl.when(flag).then(pl.lit("ja")).when(~flag).then(pl.lit("nee")).alias(col.name))
+    # with_columns evaluates every expression on the codes, before any label replaces them
+    return df.with_columns(exprs)
+
+
+def _write_file(path: Path, write: Callable[[io.BufferedWriter], None]) -> Path:
+    """Write ``path`` and flush it to disk. No temporary name: the folder is a release
+    being built (src/leerwinkels/publication/release.py), which readers only see once it is complete."""
+    with open(path, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return path
+
+
+def _write_csv(df: pl.DataFrame, table: Table, path: Path) -> Path:
+    out = _escape_csv_text(df.select(c.name for c in table.published))
+    # quote_style "necessary" (the default) quotes a field holding , " or a newline.
+    return _write_file(path, lambda fh: out.write_csv(fh, separator=","))
+
+
+_BOLD = Font(bold=True)
+
+
+class _Rows:
+    """Writes a sheet row by row (openpyxl's ``ws.max_row`` rescans every cell)."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.row = 0
+
+    def append(self, values: list[object] | tuple[object, ...], bold: bool = False) -> None:
+        """The next row; text that looks like a formula stays text (quote prefix)."""
+        self.row += 1
+        for j, value in enumerate(values, start=1):
+            cell = self.ws.cell(row=self.row, column=j, value=value)
+            if _is_formula_like(value):
+                cell.data_type = "s"  # openpyxl stores a str starting with "=" as a formula
+                cell.quotePrefix = True
+            if bold:
+                cell.font = _BOLD
+
+
+# Dutch explanation of the protection (src/leerwinkels/publication/disclosure.py, docs/indicators.md).
+PROTECTION_TEXT = [
+    "Bescherming: niemand mag herkenbaar zijn, ook niet door cijfers van elkaar af te trekken "
+    "(tussen tabellen, tussen de Leerwinkels en 'Netwerk', of tussen twee publicaties na "
+    "elkaar). Daarom is elk aantal groter dan 0 licht verstoord: er is een geheim maar vast "
+    "getal van -{n} tot en met +{n} bij opgeteld (nooit onder 0). Een aantal 0 blijft 0. "
+    "Dezelfde cel krijgt elke nacht dezelfde verstoring, zodat een nieuwe publicatie alleen "
+    "de echte wijziging toont.",
+    "Aandelen, gemiddelden, waarden in euro en de SROI-ratio zijn berekend op de verstoorde "
+    "aantallen (een aandeel = het gepubliceerde aantal gedeeld door de gepubliceerde noemer), "
+    "zodat de tabellen onderling kloppen. Zo staan de kerncijfers (nieuwe trajecten, "
+    "bereikte cliënten, de resultaataandelen en de SROI-ratio) er voor elke Leerwinkel en elk "
+    "jaar. Een leeg aandeel of een lege ratio betekent: niet te berekenen (een gepubliceerde "
+    "noemer 0, of geen kost); bij een noemer tot {n} kan dat ook door de verstoring zijn.",
+    "Let op: de rij 'Netwerk' is apart verstoord en is dus niet precies de som van de "
+    "Leerwinkels; ook de categorieën van een kenmerk en de partners tellen niet precies op "
+    "tot het totaal. Gebruik voor het netwerk de rij 'Netwerk'. Kleine aantallen zijn "
+    "onzeker: een gepubliceerde 0 kan 0 tot {n} zijn, een gepubliceerd aantal p ligt tussen "
+    "p-{n} en p+{n}. De databank van het netwerk bewaart de exacte cijfers.",
+    "Waarom zo: kleine aantallen weglaten beschermt niet, omdat een weggelaten cel uit de "
+    "andere cellen terug te rekenen is, en elke nacht opnieuw weglaten verraadt na een "
+    "nieuwe inschrijving de cel van gisteren. Ruis die elke nacht anders is, kan over "
+    "publicaties heen uitgemiddeld worden; vaste ruis per cel niet.",
+]
+LOSS_LABELS = {
+    "table": "Tabel",
+    "count_cells": "Aantallen",
+    "perturbed_cells": "Verstoorde aantallen (niet 0)",
+    "changed_cells": "Gewijzigd",
+    "max_abs_change": "Grootste verschil",
+    "mean_abs_change": "Gemiddeld verschil",
+    "headline_cells": "Kerncijfers te berekenen",
+    "headline_published": "Kerncijfers gepubliceerd",
+}
+
+
+def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame | None = None) -> None:
+    """The first sheet: what the workbook holds, the protection, its information loss,
+    every column."""
+    from leerwinkels.publication.disclosure import NOISE_MAX
+
+    ws.title = EXPLANATION_SHEET
+    rows = _Rows(ws)
+    rows.append(["Leerwinkels - indicatoren"], bold=True)
+    rows.append([f"Run: {run_id}" if run_id else "Run: (niet opgegeven)"])
+    rows.append([])
+    for text in [
+        "Elke tabel heeft een rij per Leerwinkel en voor het hele netwerk ('Netwerk'), per "
+        "kalenderjaar vanaf de eerste intake tot het jaar van de gegevens, ook waar een aantal "
+        "0 is. In 'Netwerk' telt een cliënt die bij twee Leerwinkels kwam één keer; trajecten "
+        "tellen op.",
+        *[t.format(n=NOISE_MAX) for t in PROTECTION_TEXT],
+        "In dit werkboek staan de Nederlandse benamingen; de CSV-bestanden (UTF-8, komma als "
+        "scheidingsteken) bevatten dezelfde cijfers met de codes en de kolomnamen van de "
+        "databank.",
+    ]:
+        rows.append([text])
+    if loss is not None:
+        rows.append([])
+        rows.append(["Informatieverlies door de verstoring (per tabel; verschil = |gepubliceerd - exact|)"], bold=True)
+        rows.append([LOSS_LABELS[c] for c in loss.columns], bold=True)
+        sheets = {t.name: t.sheet for t in tables}
+        for row in loss.with_columns(pl.col("table").replace(sheets), pl.col("mean_abs_change").round(2)).iter_rows():
+            rows.append(list(row))
+    for table in tables:
+        rows.append([])
+        rows.append([f"Tabblad '{table.sheet}': {table.title}"], bold=True)
+        rows.append([f"Bestand {table.name}.csv. {table.description}"])
+        rows.append(["Kolom", "Kolom in CSV", "Uitleg"], bold=True)
+        for col in table.published:
+            rows.append([col.label, col.name, col.description])
+    for letter, width in {"A": 32, "B": 26, "C": 100}.items():
+        ws.column_dimensions[letter].width = width
+    for (cell,) in ws.iter_rows(min_col=3, max_col=3):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _table_sheet(wb: Workbook, df: pl.DataFrame, table: Table) -> None:
+    """One sheet: Dutch headers, codes as labels, number formats, frozen header row."""
+    ws = wb.create_sheet(table.sheet)
+    columns = table.published
+    labelled = _labelled(df.select(c.name for c in columns), table)
+    rows = _Rows(ws)
+    rows.append([c.label for c in columns], bold=True)
+    for row in labelled.iter_rows():
+        rows.append(row)
+    for j, col in enumerate(columns, start=1):
+        values = labelled.get_column(col.name)
+        if values.dtype == pl.String:
+            longest = max((len(v) for v in values.drop_nulls()), default=0)
+        else:
+            longest = 12
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = NUMBER_FORMATS.get(col.kind, "General")
+        ws.column_dimensions[get_column_letter(j)].width = min(max(len(col.label), longest) + 2, 60)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def _with_sroi_smallest_count(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Adds :data:`SROI_SMALLEST_COUNT` to ind_sroi from ind_sroi_inputs (when both are
+    given and ind_sroi lacks it): per Leerwinkel and year the smallest outcome count
+    above 0, else 0."""
+    sroi, inputs = tables.get("ind_sroi"), tables.get("ind_sroi_inputs")
+    if sroi is None or inputs is None or SROI_SMALLEST_COUNT in sroi.columns:
+        return tables
+    keys = ["leerwinkel", "year"]
+    smallest = (
+        inputs.filter(pl.col("count") > 0)
+        .group_by(keys)
+        .agg(pl.col("count").min().cast(pl.Int64).alias(SROI_SMALLEST_COUNT))
+    )
+    enriched = sroi.join(
+        smallest.with_columns(pl.col("year").cast(sroi.schema["year"])), on=keys, how="left"
+    ).with_columns(pl.col(SROI_SMALLEST_COUNT).fill_null(0))
+    return {**tables, "ind_sroi": enriched}
+
+
+def write_publication(
+    tables: dict[str, pl.DataFrame], out_dir: Path, run_id: str | None = None, *, pseudonymiser: Pseudonymiser
+) -> list[Path]:
+    """Write ``<table>.csv`` for every table and the workbook :data:`WORKBOOK_NAME`
+    (explanation sheet first, then one sheet per table in :data:`TABLES` order), all
+    protected by :func:`leerwinkels.publication.disclosure.protect` under the network key of
+    ``pseudonymiser``, into ``out_dir``: a folder no reader uses yet -- the pipeline
+    publishes through :func:`leerwinkels.publication.release.publish_release`, which gives it a new
+    release folder and switches to it once complete. Returns the paths written (the CSV
+    files, then the workbook). A table without metadata in :data:`TABLES`, or without a
+    column its protection needs, is refused before anything is written."""
+    from leerwinkels.publication.disclosure import protect  # disclosure reads TABLES from this module
+
+    out_dir = Path(out_dir)
+    for name in tables:
+        _table(name)  # refuse undeclared tables (their counts would go out unprotected)
+    ordered = [TABLES[name] for name in TABLES if name in tables]
+    suppressed, loss = protect(tables, pseudonymiser)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [_write_csv(suppressed[t.name], t, out_dir / f"{t.name}.csv") for t in ordered]
+
+    wb = Workbook()
+    _explanation(wb.active, ordered, run_id, loss)
+    for table in ordered:
+        _table_sheet(wb, suppressed[table.name], table)
+    wb.properties.title = "Leerwinkels - indicatoren"
+    if run_id:
+        wb.properties.identifier = run_id
+    # Saved into memory first: openpyxl's zip writer, failing mid-file (disk full), leaves a
+    # ZipFile whose finaliser prints a traceback; in memory it cannot fail that way.
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    written.append(_write_file(out_dir / WORKBOOK_NAME, lambda fh: fh.write(buffer.getbuffer())))
+    return written
+
+
+__all__ = [
+    "EXPLANATION_SHEET",
+    "TABLES",
+    "WORKBOOK_NAME",
+    "Column",
+    "Table",
+    "suppress_small_cells",
+    "write_publication",
+]
