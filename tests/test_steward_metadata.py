@@ -9,7 +9,7 @@ import pytest
 
 from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
-from leerwinkels.ingest.staging import RULES
+from leerwinkels.ingest.staged_tables import RULES
 
 from .conftest import AS_OF, SAMPLES
 

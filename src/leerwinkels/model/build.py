@@ -9,7 +9,7 @@ import polars as pl
 
 from leerwinkels.ingest.delivery_guard import STAGE_INFO, STATE_ACCEPTED, STATE_CURRENT, STATE_MISSING
 from leerwinkels.ingest.source_specs import LEERWINKELS, NETWORK_FOLDER, all_specs
-from leerwinkels.ingest.staging import SCHEMAS, conform, empty
+from leerwinkels.ingest.staged_tables import SCHEMAS, conform, empty
 
 MODEL_TABLES = ("trajectories", "contacts", "referrals", "followups", "clients", "costs")
 INTERNAL_COLUMNS = ("link_key",)

@@ -14,7 +14,8 @@ from leerwinkels.ingest.delivery_guard import (
 from leerwinkels.ingest.readers import FileProblem
 from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.source_specs import all_specs
-from leerwinkels.ingest.staging import RULES, stage_source
+from leerwinkels.ingest.staged_tables import RULES
+from leerwinkels.ingest.staging import stage_source
 from leerwinkels.defs.assets.common import OWNERS, leerwinkel_partitions, markdown_table
 
 STAGED_KEY = dg.AssetKey("staged_leerwinkel")

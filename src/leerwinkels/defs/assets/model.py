@@ -12,7 +12,7 @@ from leerwinkels.model.build import build_model, build_quality
 from leerwinkels.ingest.delivery_guard import key_mismatches
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
-from leerwinkels.ingest.staging import RULES
+from leerwinkels.ingest.staged_tables import RULES
 from leerwinkels.defs.assets.common import OWNERS, markdown_table, table_metadata
 from leerwinkels.defs.assets.ingest import STAGED_KEY
 
