@@ -1,6 +1,7 @@
 # make run   : set up (installs uv if missing), then consolidate (demo data in data/demo/ when no landing folder is given)
 # make test  : the test suite (starts its own PostgreSQL)
 # make ui    : the Dagster UI on http://127.0.0.1:3000
+# make lint  : ruff (lint) and mypy (types), configured in pyproject.toml
 SHELL := /bin/bash
 # uv if it is on PATH, else the uv that `make setup` installs into this Python with pip
 UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
@@ -18,7 +19,7 @@ DEMO_ENV := LEERWINKELS_SOURCES=$(DEMO_DIR)/landing LEERWINKELS_STAGING_DIR=$(DE
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
 
-.PHONY: setup run test ui bench demo-data clean
+.PHONY: setup run test lint ui bench demo-data clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
@@ -35,6 +36,10 @@ endif
 
 test: setup
 	env -u DAGSTER_HOME $(UV) run pytest -q
+
+lint: setup
+	$(UV) run ruff check
+	$(UV) run mypy
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
