@@ -12,9 +12,9 @@ dropped after the test.
 Root: PostgreSQL refuses to run as root. As root, the server runs as the unprivileged
 system user ``pgserver`` -- the same user ``pgserver.get_server()`` uses -- created with
 ``useradd`` when missing, with its own uid, gid and no supplementary groups. The temp
-dir belongs to that user; nothing else on the machine changes unless the bundled
-binaries are not readable by it, in which case their folders get o+rx (what pgserver
-itself does). No sudo configuration is needed.
+dir belongs to that user. When that user cannot reach the bundled binaries (a clone inside
+a folder only root may enter), a world-readable copy of them in the temp folder is used;
+nothing of the clone changes. No sudo configuration is needed.
 
 If no server can be started the fixture FAILS with the reason: these tests are never
 skipped.
@@ -23,6 +23,7 @@ skipped.
 from __future__ import annotations
 
 import atexit
+import hashlib
 import os
 import pwd
 import secrets
@@ -137,25 +138,46 @@ def _ensure_server_user() -> str:
     return SERVER_USER_WHEN_ROOT
 
 
-def _make_binaries_reachable(bin_dir: Path, run_as: str) -> None:
-    """Let ``run_as`` execute the bundled binaries; change permissions only if needed."""
+def _can_execute(bin_dir: Path, run_as: str) -> bool:
     probe = subprocess.run(
         [str(bin_dir / "postgres"), "--version"],
         capture_output=True, cwd="/", **_drop_privileges_kwargs(run_as),
     )
-    if probe.returncode == 0:
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pgserver.utils as pgutils  # pgserver's own helpers for exactly this
+    return probe.returncode == 0
 
+
+def _binaries_reachable_by(bin_dir: Path, run_as: str) -> Path:
+    """The ``bin`` folder of a PostgreSQL install that ``run_as`` may execute.
+
+    The wheel's own install when ``run_as`` can reach it; otherwise (a clone inside a
+    folder only root may enter, such as a ``mktemp -d`` folder or root's home) a copy of
+    it in the temp folder, readable by everyone -- the binaries are relocatable. Nothing
+    of the clone's folders or their permissions is changed.
+    """
+    if _can_execute(bin_dir, run_as):
+        return bin_dir
     install = bin_dir.parent
-    pgutils.ensure_prefix_permissions(install)
-    read = stat.S_IRGRP | stat.S_IROTH
-    execute = stat.S_IXGRP | stat.S_IXOTH
-    pgutils.ensure_folder_permissions(install / "bin", read | execute)
-    pgutils.ensure_folder_permissions(install / "lib", read)
-    pgutils.ensure_folder_permissions(install / "share", read)
+    version = hashlib.sha256(f"{install.resolve()}:{(bin_dir / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()[:12]
+    copy = Path(tempfile.gettempdir()) / f"lwpg-install-{version}"
+    if not (copy / "bin" / "postgres").exists():
+        partial = Path(tempfile.mkdtemp(prefix="lwpg-install-partial-", dir=tempfile.gettempdir()))
+        for part in ("bin", "lib", "share"):
+            shutil.copytree(install / part, partial / part, symlinks=True)
+        for folder in [partial, *(p for p in partial.rglob("*") if p.is_dir() and not p.is_symlink())]:
+            folder.chmod(0o755)
+        for file in (p for p in partial.rglob("*") if p.is_file() and not p.is_symlink()):
+            file.chmod(file.stat().st_mode | stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        try:
+            partial.rename(copy)  # atomic: a concurrent session either sees all of it or none
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)  # another session was first
+    if _can_execute(copy / "bin", run_as):
+        return copy / "bin"
+    raise RuntimeError(
+        f"user {run_as!r} (PostgreSQL refuses to run as root) cannot execute pgserver's postgres binary, "
+        f"neither in {bin_dir} nor in a copy at {copy}; check that {tempfile.gettempdir()} is not mounted noexec, "
+        f"or set {TEST_URL_ENV} to a PostgreSQL server of your own"
+    )
 
 
 def _free_port() -> int:
@@ -181,7 +203,7 @@ def start_local_postgres(*, fsync: bool = False, parent: str | None = None) -> L
     run_as = None
     if os.geteuid() == 0:
         run_as = _ensure_server_user()
-        _make_binaries_reachable(bin_dir, run_as)
+        bin_dir = _binaries_reachable_by(bin_dir, run_as)
 
     # Short path: a unix socket path must stay under ~100 bytes.
     base = Path(tempfile.mkdtemp(prefix="lwpg-", dir=parent or "/tmp"))
