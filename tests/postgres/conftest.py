@@ -139,10 +139,13 @@ def _ensure_server_user() -> str:
 
 
 def _can_execute(bin_dir: Path, run_as: str) -> bool:
-    probe = subprocess.run(
-        [str(bin_dir / "postgres"), "--version"],
-        capture_output=True, cwd="/", **_drop_privileges_kwargs(run_as),
-    )
+    try:
+        probe = subprocess.run(
+            [str(bin_dir / "postgres"), "--version"],
+            capture_output=True, cwd="/", **_drop_privileges_kwargs(run_as),
+        )
+    except PermissionError:  # the exec itself is refused: a folder on the way is closed to run_as
+        return False
     return probe.returncode == 0
 
 
@@ -156,13 +159,19 @@ def _binaries_reachable_by(bin_dir: Path, run_as: str) -> Path:
     """
     if _can_execute(bin_dir, run_as):
         return bin_dir
+    # The binaries find their shared libraries through RPATH $ORIGIN/../../../pgserver.libs
+    # (site-packages/pgserver/pginstall/bin -> site-packages/pgserver.libs): the copy keeps
+    # that layout.
     install = bin_dir.parent
+    site = install.parent.parent
     version = hashlib.sha256(f"{install.resolve()}:{(bin_dir / 'postgres').stat().st_mtime_ns}".encode()).hexdigest()[:12]
     copy = Path(tempfile.gettempdir()) / f"lwpg-install-{version}"
-    if not (copy / "bin" / "postgres").exists():
+    copied_bin = copy / "pgserver" / "pginstall" / "bin"
+    if not (copied_bin / "postgres").exists():
         partial = Path(tempfile.mkdtemp(prefix="lwpg-install-partial-", dir=tempfile.gettempdir()))
-        for part in ("bin", "lib", "share"):
-            shutil.copytree(install / part, partial / part, symlinks=True)
+        for part in ("pgserver/pginstall/bin", "pgserver/pginstall/lib", "pgserver/pginstall/share", "pgserver.libs"):
+            if (site / part).is_dir():
+                shutil.copytree(site / part, partial / part, symlinks=True)
         for folder in [partial, *(p for p in partial.rglob("*") if p.is_dir() and not p.is_symlink())]:
             folder.chmod(0o755)
         for file in (p for p in partial.rglob("*") if p.is_file() and not p.is_symlink()):
@@ -171,8 +180,8 @@ def _binaries_reachable_by(bin_dir: Path, run_as: str) -> Path:
             partial.rename(copy)  # atomic: a concurrent session either sees all of it or none
         except OSError:
             shutil.rmtree(partial, ignore_errors=True)  # another session was first
-    if _can_execute(copy / "bin", run_as):
-        return copy / "bin"
+    if _can_execute(copied_bin, run_as):
+        return copied_bin
     raise RuntimeError(
         f"user {run_as!r} (PostgreSQL refuses to run as root) cannot execute pgserver's postgres binary, "
         f"neither in {bin_dir} nor in a copy at {copy}; check that {tempfile.gettempdir()} is not mounted noexec, "
