@@ -20,6 +20,7 @@ from leerwinkels.defs.assets import revisions
 from leerwinkels.defs.automation import SCHEDULES, SENSORS
 from leerwinkels.ingest.delivery_files import settle_seconds
 from leerwinkels.ingest.delivery_guard import ACCEPT_TAG, shrink_limit
+from leerwinkels.ingest.readers import read_delivery
 from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
 
 DEFAULT_DATABASE_URL = "sqlite:///data/warehouse.sqlite"
@@ -58,6 +59,8 @@ def build_resources(
         else Warehouse(url=DEFAULT_DATABASE_URL),
         "io_manager": StagingIOManager(base_dir=staging),
         "staging_store": StagingStore(base_dir=staging),
+        # how the ingest reads a delivered file; a CLI run puts its read-ahead here (run/runner.py)
+        "delivery_reader": read_delivery,
     }
 
 

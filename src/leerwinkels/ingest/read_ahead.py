@@ -7,8 +7,8 @@ overlaps with the staging (validation, pseudonymisation, Parquet) of partition k
 first partition is read while Python imports Dagster and the instance comes up.
 
 The thread does nothing but :func:`readers.read_delivery`: no Dagster, no logging, no
-writes. ``staging.stage_source`` takes a file from here (``staging.READ_DELIVERY``, set by
-the runner) only when it is the same file (path, size, modification time, inode) with the
+writes. ``staging.stage_source`` takes a file from here (the runner hands :meth:`ReadAhead.read`
+to the ingest asset as its ``delivery_reader`` resource) only when it is the same file (path, size, modification time, inode) with the
 same file description; otherwise, and whenever reading ahead raised, it reads the file
 itself, so a bad delivery fails in its own partition with its own message, exactly as
 without read-ahead. At most the partition being staged and the next one are in memory.

@@ -53,6 +53,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -832,6 +833,12 @@ def read_csv(path: Path, spec: FileSpec, data: bytes) -> list[tuple[SheetSpec, R
     if index is None:
         raise FileProblem(path.name, f"header lacks required column(s) {_quoted_list(missing)}")
     return [(sheet_spec, RawSheet(path.name, "", _frame_with_header(body, index, path.name, "", required), control_chars))]
+
+
+#: How a delivered file is read: :func:`read_delivery`, or in a CLI run the read-ahead's
+#: ``ReadAhead.read`` (same result), handed to ``staging.stage_source`` by the ingest asset's
+#: ``delivery_reader`` resource.
+ReadDelivery = Callable[[Path, FileSpec], tuple[bytes, list[tuple[SheetSpec, RawSheet]]]]
 
 
 def read_delivery(path: Path, spec: FileSpec) -> tuple[bytes, list[tuple[SheetSpec, RawSheet]]]:

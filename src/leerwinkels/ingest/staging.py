@@ -18,7 +18,7 @@ from leerwinkels.ingest import parsing as p
 from leerwinkels.privacy.shown_values import library_failure, mask_label, mask_label_expr, shown_name, shown_sheet_name
 from leerwinkels.privacy.pseudonymise import Pseudonymiser, national_number_digits, normalise_person_name, valid_national_number
 from leerwinkels.ingest.delivery_files import Delivery, find_deliveries, is_macro_workbook
-from leerwinkels.ingest.readers import ROW, FileProblem, RawSheet, normalise_header, read_delivery, sha256_of, workbook_sheet_names
+from leerwinkels.ingest.readers import ROW, FileProblem, RawSheet, ReadDelivery, normalise_header, read_delivery, sha256_of, workbook_sheet_names
 from leerwinkels.ingest.source_specs import FileSpec, SheetSpec, SourceSpec
 from leerwinkels.ingest.staged_tables import RULES, SCHEMAS, conform, empty
 
@@ -29,9 +29,6 @@ VULNERABLE = {
     "labour_status": ["jobseeker", "social_assistance", "sickness_invalidity"],
 }
 FILE, SHEET, FATE, RULE, COLUMN, MESSAGE = "_file", "_sheet", "_fate", "_rule", "_column", "_message"
-# Set by the runner while it reads the next partition's files ahead (read_ahead.ReadAhead.read):
-# same signature and result as readers.read_delivery.
-READ_DELIVERY = None
 
 @dataclass
 class Context:
@@ -716,7 +713,7 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
 
 
 def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None = None,
-                 deliveries: list[Delivery] | None = None) -> dict[str, pl.DataFrame]:
+                 deliveries: list[Delivery] | None = None, read: ReadDelivery = read_delivery) -> dict[str, pl.DataFrame]:
     """Stage one Leerwinkel (or the network folder). Raises :class:`FileProblem` for a delivery
     that cannot be used at all; row-level problems are quarantined instead.
 
@@ -727,7 +724,7 @@ def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymi
     becomes one that names the delivery's files and the step, without that text."""
     files: list[str] = []  # the delivery's files, as they are read
     try:
-        return _stage_source(spec, landing_root, pseudonymiser, as_of, run_id, files, deliveries)
+        return _stage_source(spec, landing_root, pseudonymiser, as_of, run_id, files, deliveries, read)
     except FileProblem:
         raise
     except Exception as exc:
@@ -753,7 +750,7 @@ def _refuse_month_first_dates(sheet_spec: SheetSpec, raw: RawSheet) -> None:
 
 
 def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None,
-                  files: list[str], deliveries: list[Delivery] | None) -> dict[str, pl.DataFrame]:
+                  files: list[str], deliveries: list[Delivery] | None, read: ReadDelivery) -> dict[str, pl.DataFrame]:
     ctx = Context(spec, pseudonymiser, as_of, run_id)
     folder = landing_root / spec.folder
     if deliveries is None:
@@ -768,7 +765,7 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
         if delivery.path is None:
             continue
         files.append(delivery.path.name)
-        data, sheets = (READ_DELIVERY or read_delivery)(delivery.path, file_spec)
+        data, sheets = read(delivery.path, file_spec)
         for sheet_spec, raw in sheets:
             _refuse_month_first_dates(sheet_spec, raw)
             extra_counts.setdefault((raw.file_name, raw.sheet), {})["control_chars_removed"] = raw.control_chars_removed

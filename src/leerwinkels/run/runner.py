@@ -15,12 +15,12 @@ import polars as pl
 
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from leerwinkels.defs.assets.ingest import STAGED_KEY
-from leerwinkels.ingest import staging
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.publication.release import current_release, remove_leftovers
-from leerwinkels.defs.resources.staging_store import StagingStore, clear_frame_memo, read_frames
+from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
+from leerwinkels.run.process import frame_memo_budget
 from leerwinkels.ingest.delivery_files import landing_holds_deliveries
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
@@ -126,6 +126,7 @@ def consolidate(
                 read_ahead.close()
             raise
         leftovers = [*(clear_staging_leftovers(staging_path) if staging_path else []), *remove_leftovers(publication)]
+        stack.enter_context(frame_memo(frame_memo_budget()))
         outcome = _consolidate_locked(
             resources, instance=instance, progress=progress, quiet=quiet, read_ahead=read_ahead,
             collect_timings=collect_timings,
@@ -190,8 +191,8 @@ def _consolidate_locked(
         # not thread-safe (shared instance storage gave "database table is locked", and a
         # logging-lock deadlock was seen). Parallel ingest is the daemon's job: one run each.
         # Only the reading of the next partition's files runs ahead, in a thread that does
-        # nothing but read (see ReadAhead).
-        staging.READ_DELIVERY = read_ahead.read if read_ahead else None
+        # nothing but read (see ReadAhead); the ingest asset reads through it.
+        ingest_resources = {**resources, "delivery_reader": read_ahead.read} if read_ahead else resources
         try:
             for step, code in enumerate(PARTITIONS, start=1):
                 if progress:
@@ -200,7 +201,7 @@ def _consolidate_locked(
                     read_ahead.partition_started(code)
                 result = dg.materialize(
                     ingest_assets, partition_key=code,
-                    resources=resources, instance=instance, raise_on_error=False, run_config=run_config,
+                    resources=ingest_resources, instance=instance, raise_on_error=False, run_config=run_config,
                 )
                 outcome.run_ids.append(result.run_id)
                 if not result.success:
@@ -208,7 +209,6 @@ def _consolidate_locked(
                 if progress:
                     progress(_partition_line(code, result, outcome.failed_partitions.get(code)), step, total)
         finally:
-            staging.READ_DELIVERY = None
             if read_ahead:
                 read_ahead.close()
         if progress:
@@ -236,7 +236,6 @@ def _consolidate_locked(
     finally:
         if read_ahead:
             read_ahead.close()
-        clear_frame_memo()
         if own_instance:
             instance.dispose()
     outcome.database = resources["warehouse"].describe()

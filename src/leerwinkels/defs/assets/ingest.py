@@ -11,7 +11,7 @@ from leerwinkels.ingest.delivery_guard import (
     ACCEPT_TAG, STAGE_INFO, STATE_HELD, STATE_UNREADABLE, DeliveryNotUsed, acceptance_of, held_reasons, read_last_good,
     record_acceptance, stage_info, unusable_before_reading,
 )
-from leerwinkels.ingest.readers import FileProblem
+from leerwinkels.ingest.readers import FileProblem, ReadDelivery
 from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staged_tables import RULES
@@ -39,6 +39,7 @@ def staged_leerwinkel(
     pseudonym_key: PseudonymKey,
     settings: RunSettings,
     staging_store: StagingStore,
+    delivery_reader: dg.ResourceParam[ReadDelivery],
 ) -> dg.Output[dict[str, pl.DataFrame]]:
     code = context.partition_key
     spec = all_specs()[code]
@@ -50,7 +51,8 @@ def staged_leerwinkel(
         if not_used is not None:
             raise not_used
         try:
-            staged = stage_source(spec, root, pseudonymiser, settings.as_of_date(), context.run.run_id, deliveries=deliveries)
+            staged = stage_source(spec, root, pseudonymiser, settings.as_of_date(), context.run.run_id, deliveries=deliveries,
+                                  read=delivery_reader)
         except FileProblem as problem:
             raise DeliveryNotUsed(STATE_UNREADABLE, str(problem), problem.file_name) from None
         accepted = _guard(context, code, staged, staging_store, settings)

@@ -12,6 +12,8 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -92,7 +94,7 @@ class StagingIOManager(dg.ConfigurableIOManager):
         return read_frames(self._path(key, None))
 
 
-class _FrameMemo:
+class FrameMemo:
     """Frames this process wrote or read, by folder, up to a memory budget (least recently
     used go first): a later step of the same in-process run gets what an earlier step wrote
     without reading the Parquet files again. An entry counts only while its folder is still
@@ -137,12 +139,23 @@ class _FrameMemo:
             self._entries.clear()
 
 
-_MEMO = _FrameMemo(int(float(os.environ.get("LEERWINKELS_FRAME_MEMO_MB", "768")) * 2**20))
+#: The memo of the consolidation running in this process, if it asked for one
+#: (:func:`frame_memo`); none otherwise (a run in the UI, a test): frames come from disk.
+_MEMO: FrameMemo | None = None
 
 
-def clear_frame_memo() -> None:
-    """Forget the frames kept in memory (the runner does so when a consolidation ends)."""
-    _MEMO.clear()
+@contextmanager
+def frame_memo(budget_bytes: int) -> Iterator[FrameMemo | None]:
+    """Keep the frames written and read in this process in memory while a consolidation runs
+    (the runner enters it around its runs); forgotten when it ends. A budget of 0 keeps none."""
+    global _MEMO
+    previous, _MEMO = _MEMO, (FrameMemo(budget_bytes) if budget_bytes > 0 else None)
+    try:
+        yield _MEMO
+    finally:
+        if _MEMO is not None:
+            _MEMO.clear()
+        _MEMO = previous
 
 
 #: Staged frames are local intermediates read back within hours: lz4 writes them about twice
@@ -171,13 +184,14 @@ def write_frames(target: Path, obj) -> None:
     tmp.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     # as read_frames returns it: a dict in file-name order
-    _MEMO.put(target, {name: obj[name] for name in sorted(obj)} if isinstance(obj, dict) else obj, identity)
+    if _MEMO is not None:
+        _MEMO.put(target, {name: obj[name] for name in sorted(obj)} if isinstance(obj, dict) else obj, identity)
 
 
 def read_frames(path: Path):
     if not path.exists():
         raise FileNotFoundError(f"no stored data at {path}: materialise the upstream asset first")
-    remembered = _MEMO.get(path)
+    remembered = _MEMO.get(path) if _MEMO is not None else None
     if remembered is not None:
         return remembered
     identity = file_identity(path)
@@ -186,5 +200,6 @@ def read_frames(path: Path):
         result = pl.read_parquet(files[0])
     else:
         result = {f.stem: pl.read_parquet(f) for f in files}
-    _MEMO.put(path, result, identity)
+    if _MEMO is not None:
+        _MEMO.put(path, result, identity)
     return result

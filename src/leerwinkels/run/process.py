@@ -1,0 +1,40 @@
+"""How a CLI consolidation uses its process: memory for frames between steps, the garbage
+collector, and leaving. Measured choices for one large batch run in a process of its own;
+the UI's runs and the tests use none of them."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import sys
+
+from leerwinkels.env_numbers import number_from_environment
+
+
+def frame_memo_budget() -> int:
+    """Bytes of frames a CLI run keeps in memory between its steps (they are on disk too):
+    the model step then gets what the ingest wrote without reading Parquet back
+    (``LEERWINKELS_FRAME_MEMO_MB``, default 768; 0 keeps none)."""
+    megabytes = number_from_environment("LEERWINKELS_FRAME_MEMO_MB", 768, what="a number of megabytes >= 0")
+    return int(megabytes * 2**20)
+
+
+def tune_gc_for_one_large_run() -> None:
+    """A run allocates millions of short-lived objects (HMAC digests, Dagster events); with
+    the default thresholds the cyclic GC keeps re-scanning every imported module's objects:
+    freezing those and collecting less often saved ~1 s of 23 s at 400,000 trajectories
+    (measured alternately, twice)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def exit_without_teardown(code: int) -> None:
+    """Leave without tearing the interpreter down object by object (freeing a large run's
+    frames and modules took ~0.6 s at 400,000 trajectories; the operating system frees the
+    memory at once). Only for the end of a command: everything it wrote is closed by then
+    (files, database connections, the Dagster instance); the logs and streams are flushed here."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
