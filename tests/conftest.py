@@ -1,5 +1,17 @@
 """Shared fixtures: the sample landing folder (a copy of shared/samples), its expected
-figures, a test pseudonymisation key, and one consolidation of the samples per session."""
+figures, a test pseudonymisation key, and one consolidation of the samples per session.
+
+The tests come in layers, one folder each, marked by the folder they are in (so that
+`uv run pytest -m unit` runs the fast ones):
+
+- unit/: one function or component against real files or a real SQLite file; no Dagster run;
+- definitions/: the Dagster definitions: assets and checks called directly, automation,
+  schedules, sensors, metadata;
+- e2e/: whole consolidations (runner, CLI, webserver, hostile deliveries);
+- postgres/: against a real PostgreSQL server the tests start themselves.
+
+Tests that take tens of seconds are also marked `slow` (`-m "not slow"` leaves them out).
+Frame builders and warehouse helpers shared by several modules are in tests/factories.py."""
 
 from __future__ import annotations
 
@@ -15,8 +27,25 @@ import pytest
 # a test sets one. Set for the whole session, also for module fixtures and subprocesses.
 os.environ["LEERWINKELS_SETTLE_SECONDS"] = "0"
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.factories import FIXTURES  # noqa: E402 - after the setting above, which imports must see
+
 SAMPLES = FIXTURES / "samples"
+LAYERS = ("unit", "definitions", "e2e", "postgres")
+# modules whose tests take tens of seconds each (measured with --durations)
+SLOW_MODULES = frozenset({"test_disclosure_attack.py", "test_webserver.py"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test gets the marker of its layer folder, and `slow` where its module is slow."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        layer = path.relative_to(tests_dir).parts[0] if path.is_relative_to(tests_dir) else None
+        if layer not in LAYERS:
+            raise pytest.UsageError(f"{path.name}: a test module belongs in one of the layer folders {', '.join(LAYERS)}")
+        item.add_marker(getattr(pytest.mark, layer))
+        if path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
 AS_OF = "2026-11-26"
 TEST_KEY = "test-only-key-0123456789abcdef0123456789"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,15 +15,14 @@ import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 from sqlalchemy.pool import NullPool
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_warehouse import (  # noqa: E402  (the SQLite suite's helpers)
+from tests.factories import (
     CrashingWarehouse,
     as_read_back,
     mixed_frame,
     run_concurrent_writers,
 )
 
-from leerwinkels.defs.resources.warehouse import (  # noqa: E402
+from leerwinkels.defs.resources.warehouse import (
     ADVISORY_LOCK_KEY,
     LOADS_TABLE,
     Warehouse,

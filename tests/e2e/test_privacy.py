@@ -91,7 +91,7 @@ def test_a_name_typed_into_a_code_column_is_hidden_in_the_unmapped_report(tmp_pa
     from leerwinkels.ingest.source_specs import all_specs
     from leerwinkels.ingest.staging import stage_source
 
-    from .conftest import AS_OF, SAMPLES, TEST_KEY
+    from tests.conftest import AS_OF, SAMPLES, TEST_KEY
 
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")

@@ -13,7 +13,7 @@ from leerwinkels.demo_data import generate_landing
 from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import all_specs
 
-from .conftest import read_warehouse
+from tests.conftest import read_warehouse
 
 AS_OF = "2026-11-26"
 

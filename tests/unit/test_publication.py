@@ -25,19 +25,15 @@ from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_pr
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.workbook import (
     EXPLANATION_SHEET,
-    SROI_SMALLEST_COUNT,
     TABLES,
     WORKBOOK_NAME,
     _with_sroi_smallest_count,
     suppress_small_cells,
     write_publication,
 )
-try:  # the frame builders of the indicator tests (tests/ may or may not be a package)
-    from tests.test_indicators import events, followup, followups, referrals, trajectories, trajectory
-except ImportError:  # pragma: no cover
-    from test_indicators import events, followup, followups, referrals, trajectories, trajectory
+from tests.factories import REPO_ROOT, events, followup, followups, referrals, sroi_tables, trajectories, trajectory
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
+DOCS = REPO_ROOT / "docs" / "indicators.md"
 KEY = Pseudonymiser(b"publication-test-key-0123456789")
 
 
@@ -80,40 +76,6 @@ def tables() -> dict[str, pl.DataFrame]:
     }
 
 
-SROI_OUTCOMES = ["early_school_leaving_prevented", "training_started", "work_from_invalidity", "work_from_other_status"]
-
-
-def sroi_tables(working: dict[str, int]) -> dict[str, pl.DataFrame]:
-    """Hand-made ind_sroi_inputs / ind_sroi for 2024: `working` responses per Leerwinkel
-    counted as work_from_other_status (proxy 19,805.30), every other count 0."""
-    leerwinkels = ["all", "brussel", "genk", "gent", "leuven", "mechelen", "west_vlaanderen"]
-    proxy = 19805.30
-    inputs = pl.DataFrame(
-        [
-            (lw, 2024, o, working.get(lw, 0) if o == "work_from_other_status" else 0,
-             proxy if o.startswith("work") else 0.0, 0.3, 0.5)
-            for lw in leerwinkels for o in SROI_OUTCOMES
-        ],
-        schema={"leerwinkel": pl.String, "year": pl.Int64, "outcome": pl.String, "count": pl.Int64,
-                "proxy_eur": pl.Float64, "deadweight": pl.Float64, "attribution": pl.Float64},
-        orient="row",
-    ).with_columns(
-        value_eur=pl.col("count") * pl.col("proxy_eur") * 0.35, parameter_version=pl.lit("2026.1")
-    )
-    sroi = (
-        inputs.group_by("leerwinkel", "year").agg(pl.col("value_eur").sum())
-        .with_columns(cost_eur=pl.when(pl.col("leerwinkel").is_in(["brussel", "genk", "all"])).then(50_000.0))
-        .with_columns(
-            sroi_ratio=pl.col("value_eur") / pl.col("cost_eur"),
-            sroi_ratio_low=pl.col("value_eur") * 0.15 / 0.35 / pl.col("cost_eur"),
-            sroi_ratio_high=pl.col("value_eur") * 0.63 / 0.35 / pl.col("cost_eur"),
-            cost_complete=pl.col("cost_eur").is_not_null(),
-            parameter_version=pl.lit("2026.1"),
-            assumptions=pl.lit("deadweight 0.30 and attribution 0.50 are assumptions"),
-        )
-        .sort("leerwinkel", "year")
-    )
-    return {"ind_sroi_inputs": inputs, "ind_sroi": sroi}
 
 
 # --------------------------------------------------------------------------- metadata

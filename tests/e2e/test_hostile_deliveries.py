@@ -26,13 +26,14 @@ import openpyxl
 import polars as pl
 import pytest
 
+from tests.factories import FIXTURES
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.ingest.readers import ROW, FileProblem, read_delivery
 from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staging import stage_source
 
-from .conftest import AS_OF, TEST_KEY, read_warehouse
+from tests.conftest import AS_OF, TEST_KEY, read_warehouse
 
 CLEAN = {"brussel": 27, "genk": 27, "mechelen": 28, "gent": 33, "west_vlaanderen": 29, "leuven": 25}
 BRUSSEL = "brussel/Leerwinkel_Brussel_2026-11-20.xlsx"
@@ -642,7 +643,7 @@ def test_pdf_renamed_xlsx_through_the_whole_run(tmp_path, sample_landing, expect
 
 def test_workbook_delivered_as_csv(sample_landing):
     path = _writable(sample_landing, GENK_CLIENTS)
-    path.write_bytes((Path(__file__).parent / "fixtures" / "samples" / "landing" / LEUVEN).read_bytes())
+    path.write_bytes((FIXTURES / "samples" / "landing" / LEUVEN).read_bytes())
     _assert_message(str(_problem(sample_landing, "genk")), path.name, "zip archive", "not a text (CSV) file")
 
 

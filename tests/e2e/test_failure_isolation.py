@@ -12,7 +12,7 @@ from leerwinkels.defs.assets.ingest import STAGED_KEY
 from leerwinkels.defs.resources.staging_store import FAILURE_MARKER
 from leerwinkels.run.runner import consolidate
 
-from .conftest import AS_OF, SAMPLES, read_warehouse
+from tests.conftest import AS_OF, SAMPLES, read_warehouse
 
 BRUSSEL_FILE = "Leerwinkel_Brussel_2026-11-20.xlsx"
 GENK_KLANTEN = "klanten_20261120.csv"

@@ -24,103 +24,13 @@ from leerwinkels.indicators.tables import (
     indicator_years,
 )
 
+from tests.factories import (
+    events, followup, followups, referrals,
+    trajectories, trajectory,
+)
+
 AS_OF = date(2025, 3, 31)
 YEARS = [2023, 2024, 2025]
-
-TRAJECTORY_SCHEMA = {
-    "trajectory_key": pl.String,
-    "client_key": pl.String,
-    "leerwinkel": pl.String,
-    "intake_date": pl.Date,
-    "closed_date": pl.Date,
-    "status": pl.String,
-    "inflow_channel": pl.String,
-    "learning_question": pl.String,
-    "gender": pl.String,
-    "birth_year": pl.Int32,
-    "age_at_intake": pl.Int32,
-    "age_band": pl.String,
-    "postcode": pl.String,
-    "education_level": pl.String,
-    "dutch_level": pl.String,
-    "labour_status": pl.String,
-    "vulnerable": pl.Boolean,
-    "contacts": pl.Int64,
-    "guidance_minutes": pl.Float64,
-}
-EVENT_SCHEMA = {
-    "leerwinkel": pl.String,
-    "trajectory_key": pl.String,
-    "event_date": pl.Date,
-    "contacts": pl.Int64,
-    "minutes": pl.Float64,
-}
-REFERRAL_SCHEMA = {"trajectory_key": pl.String, "referral_date": pl.Date, "destination": pl.String}
-FOLLOWUP_SCHEMA = {
-    "trajectory_key": pl.String,
-    "response_date": pl.Date,
-    "training_started": pl.String,
-    "situation": pl.String,
-    "qualification": pl.Boolean,
-    "insight_labour_market": pl.Int32,
-    "insight_strengths": pl.Int32,
-    "insight_barriers": pl.Int32,
-    "insight_learning": pl.Int32,
-    "satisfaction": pl.Int32,
-}
-
-
-def trajectory(key, client, leerwinkel, intake, closed=None, status=None, **fields):
-    row = {
-        "trajectory_key": key,
-        "client_key": client,
-        "leerwinkel": leerwinkel,
-        "intake_date": intake,
-        "closed_date": closed,
-        "status": status or ("completed" if closed else "open"),
-        "inflow_channel": "self",
-        "learning_question": "training",
-        "gender": "female",
-        "birth_year": 1990,
-        "age_at_intake": 33,
-        "age_band": "25-34",
-        "postcode": "1000",
-        "education_level": "upper_secondary",
-        "dutch_level": "native",
-        "labour_status": "employed",
-        "vulnerable": False,
-        "contacts": 1,
-        "guidance_minutes": None,
-    }
-    row.update(fields)
-    return row
-
-
-def frame(rows, schema):
-    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
-
-
-def trajectories(*rows):
-    return frame(list(rows), TRAJECTORY_SCHEMA)
-
-
-def events(*rows):
-    return frame([dict(zip(EVENT_SCHEMA, r)) for r in rows], EVENT_SCHEMA)
-
-
-def referrals(*rows):
-    return frame([dict(zip(REFERRAL_SCHEMA, r)) for r in rows], REFERRAL_SCHEMA)
-
-
-def followup(key, response_date, **fields):
-    row = dict.fromkeys(FOLLOWUP_SCHEMA)
-    row.update(trajectory_key=key, response_date=response_date, **fields)
-    return row
-
-
-def followups(*rows):
-    return frame(list(rows), FOLLOWUP_SCHEMA)
-
 
 def cell(df: pl.DataFrame, column: str, **keys):
     """The value of one column in the single row matching the keys."""

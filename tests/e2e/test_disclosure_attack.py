@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -32,7 +31,7 @@ from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.workbook import TABLES, _with_sroi_smallest_count, suppress_small_cells, write_publication
 from leerwinkels.run.runner import consolidate
 
-from .conftest import read_warehouse
+from tests.conftest import read_warehouse
 
 AS_OF = date(2026, 11, 26)
 KEY = "attack-test-key-0123456789abcdef"

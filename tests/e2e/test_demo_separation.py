@@ -17,7 +17,7 @@ import pytest
 from leerwinkels import cli
 from leerwinkels.privacy.pseudonymise import DEMO_KEY_PREFIX, DEMO_MARKER, KEY_ENV_VAR, DemoKeyRefused
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.factories import REPO_ROOT as ROOT
 DEMO_KEY = DEMO_KEY_PREFIX + "0000000000000000"
 
 

@@ -20,7 +20,7 @@ from leerwinkels.cli import main
 from leerwinkels.ingest.delivery_guard import accepted_files, held_reasons, read_last_good, LastGood
 from leerwinkels.demo_data import generate_landing
 
-from .conftest import AS_OF, read_warehouse
+from tests.conftest import AS_OF, read_warehouse
 
 OTHERS = ("brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven")
 

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 import yaml
 
+from tests.factories import REPO_ROOT
 from leerwinkels.sroi import calculate as sroi
 from leerwinkels.sroi.calculate import (
     LEERWINKELS,
@@ -24,7 +25,7 @@ from leerwinkels.sroi.calculate import (
     missing_cost_rows,
 )
 
-PARAMETERS = Path(__file__).resolve().parent.parent / "sroi" / "parameters.yaml"
+PARAMETERS = REPO_ROOT / "sroi" / "parameters.yaml"
 AS_OF = date(2026, 11, 26)
 
 TRAJECTORY_SCHEMA = {

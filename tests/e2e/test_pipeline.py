@@ -10,7 +10,6 @@ import time
 
 import dagster as dg
 import polars as pl
-import pytest
 from polars.testing import assert_frame_equal
 
 from leerwinkels.cli import main
@@ -19,7 +18,7 @@ from leerwinkels.defs.resources import Warehouse
 from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import PARTITIONS
 
-from .conftest import AS_OF, SAMPLES, read_warehouse
+from tests.conftest import AS_OF, SAMPLES, read_warehouse
 
 RUN_SPECIFIC = {"run_id", "loaded_at", "finished_at", "started_at", "duration_seconds", "data_staged_at"}
 

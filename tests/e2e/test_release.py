@@ -34,10 +34,10 @@ from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 
-from .conftest import TEST_KEY
-from .test_warehouse import write_lock_held_by_another_process
+from tests.conftest import TEST_KEY
+from tests.unit.test_warehouse import write_lock_held_by_another_process
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.factories import REPO_ROOT as ROOT
 AS_OF = "2026-11-26"
 OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME])
 SQLITE_FILES = {"w.sqlite", "w.sqlite-wal", "w.sqlite-shm", "w.sqlite-journal"}
@@ -463,7 +463,7 @@ def test_runs_at_once_wait_for_each_other_or_give_up(site: Path) -> None:
 def test_a_lock_wait_that_is_not_seconds_is_a_usage_error(tmp_path, monkeypatch, capsys):
     from leerwinkels.cli import main
 
-    from .conftest import SAMPLES
+    from tests.conftest import SAMPLES
 
     monkeypatch.setenv("LEERWINKELS_LOCK_WAIT_SECONDS", "ten minutes")
     code = main(["consolidate", "--sources", str(SAMPLES / "landing"), "--staging", str(tmp_path / "s")])

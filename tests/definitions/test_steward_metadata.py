@@ -11,14 +11,14 @@ from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
 from leerwinkels.ingest.staged_tables import RULES
 
-from .conftest import AS_OF, SAMPLES
+from tests.conftest import AS_OF, SAMPLES
 
 
 @pytest.fixture(scope="module")
 def materialisations(tmp_path_factory) -> dict[tuple[str, str | None], dict]:
     root = tmp_path_factory.mktemp("metadata_run")
     mp = pytest.MonkeyPatch()
-    from .conftest import TEST_KEY
+    from tests.conftest import TEST_KEY
 
     mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
     instance = dg.DagsterInstance.ephemeral()

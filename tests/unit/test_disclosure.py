@@ -13,12 +13,7 @@ from leerwinkels.indicators.tables import LEERWINKELS, build_outcomes, build_rea
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.workbook import TABLES
 
-try:
-    from tests.test_indicators import events, followup, followups, referrals, trajectories, trajectory
-    from tests.test_publication import sroi_tables
-except ImportError:  # pragma: no cover
-    from test_indicators import events, followup, followups, referrals, trajectories, trajectory
-    from test_publication import sroi_tables
+from tests.factories import events, followup, followups, referrals, sroi_tables, trajectories, trajectory
 
 KEY = Pseudonymiser(b"unit-test-key-for-the-protection")
 OTHER_KEY = Pseudonymiser(b"another-key-gives-other-noise-00")
@@ -212,10 +207,3 @@ def test_the_publication_check_passes_the_export_and_fails_a_tampered_one(networ
     assert problems and all(p.startswith("ind_reach.new_trajectories:") for p in problems)
     assert any(p.endswith("not the value the protection gives") for p in problems)
     assert "240" not in str(result.metadata)  # the exact figure is not in the check's metadata
-
-
-def test_a_run_reports_its_information_loss_and_the_check_passes(sample_run):
-    log = sample_run.log
-    for key in ("perturbed_cells", "max_abs_change", "mean_abs_change", "headline_cells_published", "information_loss"):
-        assert key in log, key
-    assert "Asset check 'publication_suppresses_small_cells' on 'publication_export' passed" in log

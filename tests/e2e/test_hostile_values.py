@@ -36,7 +36,7 @@ from leerwinkels.ingest.readers import FileProblem
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staging import stage_source
 
-from .conftest import AS_OF, SAMPLES, TEST_KEY, read_warehouse
+from tests.conftest import AS_OF, SAMPLES, TEST_KEY, read_warehouse
 
 FIRST9 = "850731123"
 NATIONAL_NUMBER = FIRST9 + f"{97 - int(FIRST9) % 97:02d}"  # a valid one (mod 97)

@@ -1,0 +1,342 @@
+"""Builders of small, hand-made frames shared by the tests: model frames for the indicator,
+publication and disclosure tests, and SROI tables. Landing-folder fixtures live in
+conftest.py."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import polars as pl
+
+from polars.testing import assert_frame_equal
+
+from leerwinkels.defs.resources.warehouse import LOADS_TABLE, Warehouse
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+TRAJECTORY_SCHEMA = {
+    "trajectory_key": pl.String,
+    "client_key": pl.String,
+    "leerwinkel": pl.String,
+    "intake_date": pl.Date,
+    "closed_date": pl.Date,
+    "status": pl.String,
+    "inflow_channel": pl.String,
+    "learning_question": pl.String,
+    "gender": pl.String,
+    "birth_year": pl.Int32,
+    "age_at_intake": pl.Int32,
+    "age_band": pl.String,
+    "postcode": pl.String,
+    "education_level": pl.String,
+    "dutch_level": pl.String,
+    "labour_status": pl.String,
+    "vulnerable": pl.Boolean,
+    "contacts": pl.Int64,
+    "guidance_minutes": pl.Float64,
+}
+EVENT_SCHEMA = {
+    "leerwinkel": pl.String,
+    "trajectory_key": pl.String,
+    "event_date": pl.Date,
+    "contacts": pl.Int64,
+    "minutes": pl.Float64,
+}
+REFERRAL_SCHEMA = {"trajectory_key": pl.String, "referral_date": pl.Date, "destination": pl.String}
+FOLLOWUP_SCHEMA = {
+    "trajectory_key": pl.String,
+    "response_date": pl.Date,
+    "training_started": pl.String,
+    "situation": pl.String,
+    "qualification": pl.Boolean,
+    "insight_labour_market": pl.Int32,
+    "insight_strengths": pl.Int32,
+    "insight_barriers": pl.Int32,
+    "insight_learning": pl.Int32,
+    "satisfaction": pl.Int32,
+}
+
+
+def trajectory(key, client, leerwinkel, intake, closed=None, status=None, **fields):
+    row = {
+        "trajectory_key": key,
+        "client_key": client,
+        "leerwinkel": leerwinkel,
+        "intake_date": intake,
+        "closed_date": closed,
+        "status": status or ("completed" if closed else "open"),
+        "inflow_channel": "self",
+        "learning_question": "training",
+        "gender": "female",
+        "birth_year": 1990,
+        "age_at_intake": 33,
+        "age_band": "25-34",
+        "postcode": "1000",
+        "education_level": "upper_secondary",
+        "dutch_level": "native",
+        "labour_status": "employed",
+        "vulnerable": False,
+        "contacts": 1,
+        "guidance_minutes": None,
+    }
+    row.update(fields)
+    return row
+
+
+def frame(rows, schema):
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+def trajectories(*rows):
+    return frame(list(rows), TRAJECTORY_SCHEMA)
+
+
+def events(*rows):
+    return frame([dict(zip(EVENT_SCHEMA, r)) for r in rows], EVENT_SCHEMA)
+
+
+def referrals(*rows):
+    return frame([dict(zip(REFERRAL_SCHEMA, r)) for r in rows], REFERRAL_SCHEMA)
+
+
+def followup(key, response_date, **fields):
+    row = dict.fromkeys(FOLLOWUP_SCHEMA)
+    row.update(trajectory_key=key, response_date=response_date, **fields)
+    return row
+
+
+def followups(*rows):
+    return frame(list(rows), FOLLOWUP_SCHEMA)
+
+
+SROI_OUTCOMES = ["early_school_leaving_prevented", "training_started", "work_from_invalidity", "work_from_other_status"]
+
+
+def sroi_tables(working: dict[str, int]) -> dict[str, pl.DataFrame]:
+    """Hand-made ind_sroi_inputs / ind_sroi for 2024: `working` responses per Leerwinkel
+    counted as work_from_other_status (proxy 19,805.30), every other count 0."""
+    leerwinkels = ["all", "brussel", "genk", "gent", "leuven", "mechelen", "west_vlaanderen"]
+    proxy = 19805.30
+    inputs = pl.DataFrame(
+        [
+            (lw, 2024, o, working.get(lw, 0) if o == "work_from_other_status" else 0,
+             proxy if o.startswith("work") else 0.0, 0.3, 0.5)
+            for lw in leerwinkels for o in SROI_OUTCOMES
+        ],
+        schema={"leerwinkel": pl.String, "year": pl.Int64, "outcome": pl.String, "count": pl.Int64,
+                "proxy_eur": pl.Float64, "deadweight": pl.Float64, "attribution": pl.Float64},
+        orient="row",
+    ).with_columns(
+        value_eur=pl.col("count") * pl.col("proxy_eur") * 0.35, parameter_version=pl.lit("2026.1")
+    )
+    sroi = (
+        inputs.group_by("leerwinkel", "year").agg(pl.col("value_eur").sum())
+        .with_columns(cost_eur=pl.when(pl.col("leerwinkel").is_in(["brussel", "genk", "all"])).then(50_000.0))
+        .with_columns(
+            sroi_ratio=pl.col("value_eur") / pl.col("cost_eur"),
+            sroi_ratio_low=pl.col("value_eur") * 0.15 / 0.35 / pl.col("cost_eur"),
+            sroi_ratio_high=pl.col("value_eur") * 0.63 / 0.35 / pl.col("cost_eur"),
+            cost_complete=pl.col("cost_eur").is_not_null(),
+            parameter_version=pl.lit("2026.1"),
+            assumptions=pl.lit("deadweight 0.30 and attribution 0.50 are assumptions"),
+        )
+        .sort("leerwinkel", "year")
+    )
+    return {"ind_sroi_inputs": inputs, "ind_sroi": sroi}
+
+
+# ---------------------------------------------------------------- warehouse writes
+# shared by tests/unit/test_warehouse.py (SQLite) and tests/postgres/test_warehouse_postgres.py
+
+WRITE_WINDOWS: list[tuple[str | None, float, float]] = []
+
+def mixed_frame(n: int = 6, tag: str = "x") -> pl.DataFrame:
+    """Every dtype the pipeline writes, with nulls, edge values and unicode."""
+    texts = ["", None, "é ë ç — ß ñ ø 漢字 😀", 'comma, "quote"\nnew line\ttab', "\\.", tag]
+    return pl.DataFrame(
+        {
+            "text": [texts[i % len(texts)] for i in range(n)],
+            "code": pl.Series([f"{tag}{i}" for i in range(n)], dtype=pl.Categorical),
+            "i8": pl.Series([None if i % 5 == 1 else (i % 100) - 50 for i in range(n)], dtype=pl.Int8),
+            "i32": pl.Series([None if i % 4 == 2 else i * 1000 for i in range(n)], dtype=pl.Int32),
+            "i64": pl.Series([(-1) ** i * (2**62 - i) if i % 3 else None for i in range(n)], dtype=pl.Int64),
+            "u16": pl.Series([i for i in range(n)], dtype=pl.UInt16),
+            "f32": pl.Series([i + 0.5 if i % 3 else None for i in range(n)], dtype=pl.Float32),
+            "f64": [
+                [0.1, None, -1e300, 5e-324, float("inf"), 1 / 3][i % 6] for i in range(n)
+            ],
+            "flag": [[True, False, None][i % 3] for i in range(n)],
+            "day": [
+                [dt.date(2024, 2, 29), None, dt.date(1, 1, 1), dt.date(9999, 12, 31)][i % 4]
+                for i in range(n)
+            ],
+            "ts": [
+                [dt.datetime(2024, 3, 31, 2, 30, 0, 123456), None, dt.datetime(1970, 1, 1)][i % 3]
+                for i in range(n)
+            ],
+            "nothing": pl.Series([None] * n, dtype=pl.Null),
+        }
+    )
+
+
+def as_read_back(df: pl.DataFrame) -> pl.DataFrame:
+    """The frame ``read_table`` should return for ``df``: the warehouse's storage types."""
+    casts = {}
+    for name, dtype in df.schema.items():
+        if dtype.is_integer():
+            casts[name] = pl.Int64
+        elif dtype.is_float():
+            casts[name] = pl.Float64
+        elif dtype in (pl.Categorical, pl.Null):
+            casts[name] = pl.String
+    return df.cast(casts)
+
+
+
+
+class CrashingWarehouse(Warehouse):
+    """Raises while loading the N-th table of a write (a crash mid-write)."""
+
+    crash_on: int = 3
+
+    def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
+        calls = conn.info.setdefault("test_inserts", 0) + 1
+        conn.info["test_inserts"] = calls
+        if calls == self.crash_on:
+            # Part of this table is already in, like a real crash halfway through.
+            super()._insert(conn, table, df.head(1))
+            raise RuntimeError(f"simulated crash while loading {table.name}")
+        return super()._insert(conn, table, df)
+
+
+
+
+class SlowWarehouse(Warehouse):
+    """Pauses after each table so that concurrent writes really overlap, and records
+    when it held the write lock."""
+
+    pause: float = 0.05
+
+    def _lock_for_write(self, conn):  # type: ignore[no-untyped-def]
+        super()._lock_for_write(conn)
+        conn.info["lock_acquired"] = time.perf_counter()
+
+    def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
+        n = super()._insert(conn, table, df)
+        time.sleep(self.pause)
+        return n
+
+    def _record_loads(self, conn, counts, run_id):  # type: ignore[no-untyped-def]
+        super()._record_loads(conn, counts, run_id)
+        WRITE_WINDOWS.append((run_id, conn.info["lock_acquired"], time.perf_counter()))
+
+
+def writer_tables(writer: str, n: int) -> dict[str, pl.DataFrame]:
+    return {
+        f"tab{i}": mixed_frame(n + i, writer).with_columns(writer=pl.lit(writer))
+        for i in range(5)
+    }
+
+
+def check_consistent_set(frames: dict[str, pl.DataFrame]) -> str:
+    writers = {w for name, df in frames.items() if name != LOADS_TABLE for w in df["writer"]}
+    assert len(writers) == 1, f"tables from different writers: {writers}"
+    (writer,) = writers
+    if LOADS_TABLE in frames:
+        assert set(frames[LOADS_TABLE]["run_id"]) == {writer}
+    return writer
+
+
+# A process that reads all tables as one set (read_tables) again and again until the
+# file argv[2] exists, printing per table the writers (for warehouse_loads the run ids)
+# it saw, as one JSON line per read; "ready" after the first read.
+CONSISTENT_READER = """
+import json, os, sys
+from leerwinkels.defs.resources.warehouse import LOADS_TABLE, Warehouse
+url, stop = sys.argv[1], sys.argv[2]
+reader = Warehouse(url=url)
+reads = 0
+while reads < 1 or not os.path.exists(stop):
+    frames = reader.read_tables()
+    print(json.dumps({
+        name: sorted(set(df["run_id" if name == LOADS_TABLE else "writer"].to_list()))
+        for name, df in frames.items()
+    }), flush=True)
+    reads += 1
+    if reads == 1:
+        print("ready", flush=True)
+"""
+
+
+def check_consistent_read(line: str) -> str:
+    """``check_consistent_set`` for one read of the CONSISTENT_READER process."""
+    sets = json.loads(line)
+    writers = {w for name, ws in sets.items() if name != LOADS_TABLE for w in ws}
+    assert len(writers) == 1, f"tables from different writers: {sets}"
+    (writer,) = writers
+    assert set(sets.get(LOADS_TABLE, [writer])) == {writer}, sets
+    return writer
+
+
+def run_concurrent_writers(url: str, rows: int, **options: object) -> None:
+    """Two writers start at the same moment while a reader (in another process, as
+    dashboards are) keeps reading all tables as one set; every set read, and the final
+    set, comes from a single writer."""
+    Warehouse(url=url, **options).write_tables(writer_tables("seed", 3), run_id="seed")
+    WRITE_WINDOWS.clear()
+    contents = {w: writer_tables(w, rows) for w in ("A", "B")}
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def write(writer: str) -> None:
+        try:
+            barrier.wait()
+            SlowWarehouse(url=url, **options).write_tables(contents[writer], run_id=writer)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    with contextlib.ExitStack() as stack:
+        stop = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lw-reader-"))) / "stop"
+        reader = subprocess.Popen(
+            [sys.executable, "-c", CONSISTENT_READER, url, str(stop)],
+            stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+        )
+        stack.callback(reader.kill)
+        assert reader.stdout is not None
+        lines = []
+        for line in reader.stdout:  # up to the reader's first read
+            lines.append(line)
+            if line.strip() == "ready":
+                break
+        assert lines and lines[-1].strip() == "ready", lines
+        threads = [threading.Thread(target=write, args=(w,)) for w in ("A", "B")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        stop.touch()
+        out, _ = reader.communicate(timeout=120)
+        assert reader.returncode == 0
+    seen = [check_consistent_read(line) for line in [*lines, *out.splitlines()] if line.strip() != "ready"]
+    assert not errors, errors
+    # The writers held the lock one after the other, never at the same time.
+    (_, start1, end1), (_, start2, end2) = sorted(WRITE_WINDOWS, key=lambda w: w[1])
+    assert end1 <= start2, WRITE_WINDOWS
+
+    final = Warehouse(url=url).read_tables()
+    winner = check_consistent_set(final)
+    assert winner in ("A", "B")
+    for name, df in contents[winner].items():
+        assert_frame_equal(final[name], as_read_back(df))
+    assert len(seen) >= 2 and set(seen) <= {"seed", "A", "B"}
+
+
