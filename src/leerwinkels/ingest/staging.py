@@ -7,7 +7,7 @@ HMAC keys, codes, dates, birth years and postcodes, plus row numbers for the qua
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -29,9 +29,9 @@ VULNERABLE = {
     "labour_status": ["jobseeker", "social_assistance", "sickness_invalidity"],
 }
 FILE, SHEET, FATE, RULE, COLUMN, MESSAGE = "_file", "_sheet", "_fate", "_rule", "_column", "_message"
-# Set by the runner while it reads the next partition's files ahead (read_ahead.ReadAhead.read):
-# same signature and result as readers.read_delivery.
-READ_DELIVERY = None
+#: How a delivered file is read: readers.read_delivery, or a read-ahead's ``read`` (same
+#: signature and result) that the caller passes to :func:`stage_source`.
+ReadDelivery = Callable[[Path, FileSpec], tuple[bytes, list[tuple[SheetSpec, RawSheet]]]]
 
 @dataclass
 class Context:
@@ -716,18 +716,20 @@ def _stage_costs(sheets, sheet_spec: SheetSpec, ctx: Context):
 
 
 def stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None = None,
-                 deliveries: list[Delivery] | None = None) -> dict[str, pl.DataFrame]:
+                 deliveries: list[Delivery] | None = None, read: ReadDelivery = read_delivery) -> dict[str, pl.DataFrame]:
     """Stage one Leerwinkel (or the network folder). Raises :class:`FileProblem` for a delivery
     that cannot be used at all; row-level problems are quarantined instead.
 
     ``deliveries``: the current files as the caller found them (:func:`find_deliveries`);
     found here (without a settle time) when not given.
 
+    ``read``: how each current file is read (a read-ahead passes its own, with the same result).
+
     Only a FileProblem ever leaves: any other error (a library's, whose text may quote a cell)
     becomes one that names the delivery's files and the step, without that text."""
     files: list[str] = []  # the delivery's files, as they are read
     try:
-        return _stage_source(spec, landing_root, pseudonymiser, as_of, run_id, files, deliveries)
+        return _stage_source(spec, landing_root, pseudonymiser, as_of, run_id, files, deliveries, read)
     except FileProblem:
         raise
     except Exception as exc:
@@ -753,7 +755,7 @@ def _refuse_month_first_dates(sheet_spec: SheetSpec, raw: RawSheet) -> None:
 
 
 def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonymiser, as_of: date, run_id: str | None,
-                  files: list[str], deliveries: list[Delivery] | None) -> dict[str, pl.DataFrame]:
+                  files: list[str], deliveries: list[Delivery] | None, read: ReadDelivery = read_delivery) -> dict[str, pl.DataFrame]:
     ctx = Context(spec, pseudonymiser, as_of, run_id)
     folder = landing_root / spec.folder
     if deliveries is None:
@@ -768,7 +770,7 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
         if delivery.path is None:
             continue
         files.append(delivery.path.name)
-        data, sheets = (READ_DELIVERY or read_delivery)(delivery.path, file_spec)
+        data, sheets = read(delivery.path, file_spec)
         for sheet_spec, raw in sheets:
             _refuse_month_first_dates(sheet_spec, raw)
             extra_counts.setdefault((raw.file_name, raw.sheet), {})["control_chars_removed"] = raw.control_chars_removed

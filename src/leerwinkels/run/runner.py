@@ -15,7 +15,6 @@ import polars as pl
 
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from leerwinkels.defs.assets.ingest import STAGED_KEY
-from leerwinkels.ingest import staging
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.ingest.read_ahead import ReadAhead
@@ -191,7 +190,7 @@ def _consolidate_locked(
         # logging-lock deadlock was seen). Parallel ingest is the daemon's job: one run each.
         # Only the reading of the next partition's files runs ahead, in a thread that does
         # nothing but read (see ReadAhead).
-        staging.READ_DELIVERY = read_ahead.read if read_ahead else None
+        # (the read-ahead reaches stage_source(read=...) through the ingest asset's resource: speed work)
         try:
             for step, code in enumerate(PARTITIONS, start=1):
                 if progress:
@@ -208,7 +207,6 @@ def _consolidate_locked(
                 if progress:
                     progress(_partition_line(code, result, outcome.failed_partitions.get(code)), step, total)
         finally:
-            staging.READ_DELIVERY = None
             if read_ahead:
                 read_ahead.close()
         if progress:
