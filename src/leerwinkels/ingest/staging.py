@@ -112,6 +112,7 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
 
     contacts_all = pl.concat([conform(c, "contacts") for c in out["contacts"]]) if out["contacts"] else empty("contacts")
     has_minutes = any("minutes" in e.sheet_spec.columns for e in by_role.get("contacts", []) + by_role.get("contact_rows", []))
+    # a trajectory sheet with contacts_from: count_column has its contacts (its contact_count column) already
     totals = [with_contact_totals(t, contacts_all, has_minutes) if "contact_count" not in t.columns else t for t in out["trajectories"]]
     out["trajectories"] = [conform(t.drop("contact_count", strict=False), "trajectories") for t in totals]
     if not out["contact_events"]:

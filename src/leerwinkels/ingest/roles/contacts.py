@@ -29,7 +29,10 @@ from leerwinkels.ingest.unmapped import status_unmapped_fields, unmapped_labels
 def stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Context):
     """Gent: one row per contact. A row with an empty id or unreadable contact date is
     quarantined; the trajectory is built from the rows that remain: intake = first contact,
-    the latest row holds the current value of every field, referrals dated by their contact."""
+    the latest row holds the current value of every field (``current_values: latest_contact``),
+    referrals dated by their contact."""
+    if sheet_spec.current_values != "latest_contact":  # the only way a contact_rows sheet is read so far
+        raise ValueError(f"current_values {sheet_spec.current_values!r}: only latest_contact is implemented")
     frame = combine_sheets(sheets, sheet_spec)
     frame = frame.with_columns(
         p.clean_text(pl.col("trajectory_id")).alias("_id"),

@@ -44,7 +44,7 @@ NAME = "_name"  # the normalised name, only until the client key is made
 
 
 def local_client_id(sheet_spec: SheetSpec) -> pl.Expr:
-    if sheet_spec.client_id == "name_and_birth_year":
+    if sheet_spec.client_by_name_and_birth_year:
         # MODEL.md: name lower-cased, accents removed, runs of spaces made one, trimmed: `jan peeters:1987`.
         name = pl.col(NAME)
         by_name = name + pl.lit(":") + pl.col("_birth_year").cast(pl.String).fill_null("")

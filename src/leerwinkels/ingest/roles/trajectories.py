@@ -73,11 +73,12 @@ def trajectory_model(frame: pl.DataFrame, sheet_spec: SheetSpec, ctx: Context, c
     ]
     frame = frame.with_columns(codes)
     vulnerable = pl.any_horizontal([pl.col(f).is_in(v) for f, v in VULNERABLE.items()])
-    if "postcode" in sheet_spec.columns:
+    # the mapped postcode; else the client sheet's (joined in); else the municipality's
+    if sheet_spec.postcode_from == "postcode" and "postcode" in sheet_spec.columns:
         postcode = postcode_of("postcode")
-    elif "postcode" in frame.columns:
+    elif "postcode" in frame.columns and "postcode" not in sheet_spec.columns:
         postcode = pl.col("postcode")
-    elif "municipality" in frame.columns:
+    elif sheet_spec.postcode_from == "municipality":
         postcode = code_of("municipality", spec, "municipality_postcode")
     else:
         postcode = pl.lit(None, pl.String)
@@ -139,7 +140,7 @@ def stage_trajectories(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: 
     frame = with_fate(frame, rules)
     loaded = frame.filter(pl.col(FATE) == "loaded").with_columns(status_expr(frame, sheet_spec, ctx.spec).alias("status"))
     client_id = None if clients is not None else local_client_id(sheet_spec)
-    if client_id is not None and sheet_spec.client_id == "name_and_birth_year":  # once, not in each branch of the expression
+    if client_id is not None and sheet_spec.client_by_name_and_birth_year:  # once, not in each branch of the expression
         loaded = loaded.with_columns(normalise_person_name(pl.col("client_name")).alias(NAME))
     return frame, trajectory_model(loaded, sheet_spec, ctx, client_id)
 
@@ -210,10 +211,10 @@ def stage(sheets: RoleSheets, ctx: Context, earlier: Earlier) -> RoleOutput:
         for raw in raws:
             out.count(raw, "values_ignored", ignored)
     coded = [(f, f) for f in CODE_FIELDS if f in sheet_spec.columns] + status_unmapped_fields(sheet_spec)
-    if "municipality" in sheet_spec.columns:
+    if sheet_spec.postcode_from == "municipality":
         coded.append(("municipality", "municipality_postcode"))
     out.unmapped += [unmapped_refs, unmapped_labels(frame, ctx.spec, coded, where=pl.col(FATE) == "loaded")]
-    if "contact_count" in sheet_spec.columns:
+    if sheet_spec.contacts_from == "count_column":  # that many contacts at the intake date, no durations
         counts = frame.lazy().filter(pl.col(FATE) == "loaded").select(int_of("contact_count").fill_null(0).alias("_n")).collect()
         out.add("contact_events", conform(model.select("leerwinkel", "trajectory_key", pl.col("intake_date").alias("event_date")).with_columns(counts.get_column("_n").alias("contacts")), "contact_events"))
         model = model.with_columns(counts.get_column("_n").alias("contacts"), pl.lit(None, pl.Float64).alias("guidance_minutes"))
