@@ -90,5 +90,6 @@ def stage(sheets: RoleSheets, ctx: Context, earlier: Earlier) -> RoleOutput:
     out = RoleOutput(fates=[fate_rows(frame)], tables={"trajectories": [trajectories], "contacts": [contacts], "referrals": [referrals]})
     coded = [(f, f) for f in CODE_FIELDS if f in sheets.sheet_spec.columns] + status_unmapped_fields(sheets.sheet_spec)
     out.unmapped += [unmapped, unmapped_labels(frame, ctx.spec, coded, where=pl.col(FATE) == "loaded")]
-    out.count(sheets.raws[0], "invalid_national_numbers", trajectories.filter(pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")).height)
+    if "_nn" in trajectories.columns:  # a contact_rows sheet without national numbers has none invalid
+        out.count(sheets.raws[0], "invalid_national_numbers", trajectories.filter(pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")).height)
     return out
