@@ -34,7 +34,7 @@ def quarantine_rows(frame: pl.DataFrame, leerwinkel: str) -> pl.DataFrame:
 
 def delivery_rows(spec: SourceSpec, deliveries: list[Delivery], folder: Path, ignored_sheets: dict[str, list[str]] | None = None) -> pl.DataFrame:
     """One row per pattern's current file (or its absence), per older file ignored and per file refused."""
-    rows = []
+    rows: list[dict[str, object]] = []
     lw = spec.leerwinkel
     for d in deliveries:
         for refused in d.refused:

@@ -3,6 +3,8 @@ rule it fails, the column, a message that never quotes a cell) or an exact dupli
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 FILE, SHEET, FATE, RULE, COLUMN, MESSAGE = "_file", "_sheet", "_fate", "_rule", "_column", "_message"
@@ -13,7 +15,9 @@ FILE, SHEET, FATE, RULE, COLUMN, MESSAGE = "_file", "_sheet", "_fate", "_rule", 
 
 def rule_chain(rules: list[tuple[str, pl.Expr, str, str]]) -> list[pl.Expr]:
     """First failing rule, its column and a message (never a cell value) per row."""
-    rule = column = message = None
+    rule: Any = None  # pl.when(...).then(...), chained once per rule
+    column: Any = None
+    message: Any = None
     for name, failed, col, text in rules:
         if rule is None:
             rule, column, message = pl.when(failed).then(pl.lit(name)), pl.when(failed).then(pl.lit(col)), pl.when(failed).then(pl.lit(text))

@@ -215,7 +215,7 @@ def _status_shape(raw: Any) -> str | None:
 
 
 StatusRule = Annotated[
-    Union[Annotated[StatusFromColumn, Tag("column")], Annotated[StatusDerived, Tag("derive")]],
+    Annotated[StatusFromColumn, Tag("column")] | Annotated[StatusDerived, Tag("derive")],
     Discriminator(
         _status_shape,
         custom_error_type="status_rule_shape",
@@ -505,7 +505,7 @@ def _strip(tp: Any) -> Any:
             tp = typing.get_args(tp)[0]
         elif typing.get_origin(tp) in (Union, types.UnionType) and type(None) in typing.get_args(tp):
             rest = [a for a in typing.get_args(tp) if a is not type(None)]
-            tp = rest[0] if len(rest) == 1 else Union[tuple(rest)]
+            tp = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007 - a Union built at run time
         else:
             return tp
 

@@ -80,7 +80,7 @@ def _stage_source(spec: SourceSpec, landing_root: Path, pseudonymiser: Pseudonym
     ignored_sheets: dict[str, list[str]] = {}
     sheets_read: list[tuple[str, str]] = []  # every sheet read, also one without data rows
     extra_counts: dict[tuple[str, str], dict[str, int]] = {}
-    for delivery, file_spec in zip(deliveries, spec.files):
+    for delivery, file_spec in zip(deliveries, spec.files, strict=False):
         if delivery.path is None:
             continue
         files.append(delivery.path.name)

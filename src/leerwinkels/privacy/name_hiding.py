@@ -78,7 +78,7 @@ def with_shown_names(staged: dict[str, pl.DataFrame], names: list[pl.Series], no
            for n in frame.get_column(c).drop_nulls().unique().to_list() if n}
     ordered = sorted(raw, key=len, reverse=True)  # longest first: one name may hold another
     named = has_name_word(pl.Series(ordered, dtype=pl.String), names, not_names).to_list()
-    changed = {n: mask_label(n) if hit else shown_name(n) for n, hit in zip(ordered, named)}
+    changed = {n: mask_label(n) if hit else shown_name(n) for n, hit in zip(ordered, named, strict=True)}
     changed = {n: s for n, s in changed.items() if n != s}
     if not changed:
         return staged

@@ -16,7 +16,7 @@ from leerwinkels.ingest.unmapped import unmapped_labels
 # ---------------------------------------------------------------- roles
 
 
-def stage_clients(sheets: list[RawSheet], sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame]:
+def stage_clients(sheets: list[RawSheet], sheet_spec: SheetSpec, file_spec: FileSpec, ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     frame = combine_sheets(sheets, sheet_spec)
     frame = frame.with_columns(p.clean_text(pl.col("client_id")).alias("_id"))
     frame = mark_duplicate_ids(frame)

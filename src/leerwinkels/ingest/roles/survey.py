@@ -31,9 +31,9 @@ def stage_survey(sheets, sheet_spec: SheetSpec, ctx: Context):
     frame = frame.with_columns(ctx.key(frame, "_link_msg").alias("link_key"))
     spec = ctx.spec
     scale = spec.code_map("agreement_scale")
-    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e, pl.Int32))  # noqa: E731
-    in_scale = lambda e: pl.when(scale_value(e).is_between(1, 5)).then(scale_value(e))  # noqa: E731
-    satisfaction = lambda e: pl.when(p.parse_int(e, pl.Int32).is_between(1, 10)).then(p.parse_int(e, pl.Int32))  # noqa: E731
+    scale_value = lambda e: pl.coalesce(p.map_code(e, scale, pl.Int32), p.parse_int(e, pl.Int32))
+    in_scale = lambda e: pl.when(scale_value(e).is_between(1, 5)).then(scale_value(e))
+    satisfaction = lambda e: pl.when(p.parse_int(e, pl.Int32).is_between(1, 10)).then(p.parse_int(e, pl.Int32))
     survey = frame.filter(pl.col(FATE) != "duplicate").select(
         pl.col(FILE).alias("file_name"), pl.col(SHEET).alias("sheet"), pl.col(ROW).alias("row_number"),
         "leerwinkel", "link_key",

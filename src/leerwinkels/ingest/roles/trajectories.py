@@ -47,7 +47,7 @@ def status_expr(frame: pl.DataFrame, sheet_spec: SheetSpec, spec: SourceSpec) ->
 
 
 def trajectory_rules(sheet_spec: SheetSpec, ctx: Context) -> list[tuple[str, pl.Expr, str, str]]:
-    h = lambda f: header_of(sheet_spec, f)  # noqa: E731
+    h = lambda f: header_of(sheet_spec, f)
     closed_text = pl.col("_closed_text")
     return [
         ("missing_id", pl.col("_id").is_null(), h("trajectory_id"), "trajectory id is empty"),
