@@ -25,14 +25,14 @@ def _location(frame: pl.DataFrame) -> pl.Expr:
     if ROW not in frame.columns or FILE not in frame.columns:
         return pl.lit(None, pl.String)
     sheet = pl.col(SHEET).fill_null("") if SHEET in frame.columns else pl.lit("")
-    # the raw names: _with_shown_names gives them their shown form with every other table's
+    # the raw names: name_hiding.with_shown_names gives them their shown form with every other table's
     return pl.when(sheet == "").then(pl.col(FILE) + pl.lit(" line ")).otherwise(sheet + pl.lit("!")) + pl.col(ROW).cast(pl.String)
 
 
 def unmapped_labels(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[str, str]], where: pl.Expr | None = None) -> pl.DataFrame:
     """Labels outside the mapping among loaded rows (``where``): (leerwinkel, column, value,
     rows, and AT: where the first of them are). The raw label stays in memory only:
-    :func:`_shown_unmapped` decides what of it the report shows.
+    :func:`shown_unmapped` decides what of it the report shows.
 
     Counted per distinct label first, then only the distinct labels are mapped."""
     fields = [(column, code_list) for column, code_list in fields if column in frame.columns]
@@ -53,7 +53,7 @@ def unmapped_labels(frame: pl.DataFrame, spec: SourceSpec, fields: list[tuple[st
             parts.append(found.join(at, on="value", how="left").with_columns(pl.lit(column).alias("column")))
     if not parts:
         return empty_unmapped()
-    # NFC on the (few) labels found only: _shown_unmapped adds up the forms of one label
+    # NFC on the (few) labels found only: shown_unmapped adds up the forms of one label
     return pl.concat(parts).select(pl.lit(spec.leerwinkel).alias("leerwinkel"), "column", pl.col("value").str.normalize("NFC"),
                                    pl.col("rows").cast(pl.Int64), pl.col(AT).cast(pl.List(pl.String)))
 
