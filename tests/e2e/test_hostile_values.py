@@ -287,7 +287,7 @@ def test_any_library_error_in_staging_becomes_a_file_problem_without_its_text(ge
     def broken(*args, **kwargs):
         raise pl.exceptions.InvalidOperationError(f"conversion failed for value {NATIONAL_NUMBER}")
 
-    monkeypatch.setattr(staging, "_stage_trajectories", broken)
+    monkeypatch.setitem(staging.STAGERS, "trajectories", broken)
     message = _problem(genk, "genk")
     assert _genk_clients(genk).name in message and "InvalidOperationError" in message
     assert NATIONAL_NUMBER not in message and "conversion failed" not in message

@@ -52,11 +52,20 @@ LEERWINKELS = ("brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven
 NETWORK_FOLDER = "netwerk"
 PARTITIONS = (*LEERWINKELS, NETWORK_FOLDER)
 ROLES = {"trajectories", "clients", "contacts", "referrals", "contact_rows", "survey", "costs"}
-# the roles whose rows carry a trajectory status (staging._status)
+# the roles whose rows carry a trajectory status (roles.trajectories.status_expr)
 STATUS_ROLES = ("trajectories", "contact_rows")
-# client_id values that are not a mapped field (staging._local_client_id)
+# client_id values that are not a mapped field (roles.persons.local_client_id)
 CLIENT_ID_RULES = ("trajectory_id", "name_and_birth_year")
-# The model fields a sheet of each role can map (keys of `columns`): what src/leerwinkels/ingest/staging.py
+# The typed options of a sheet that say how its rows are read (SOURCES.md, "Sheet options").
+# Each has a default that follows from the columns, so an older description keeps its meaning;
+# sources/*.yaml write them explicitly.
+#   postcode_from: where a trajectory's postcode comes from
+POSTCODE_FROM = ("postcode", "municipality")
+#   contacts_from: where a trajectory sheet's contacts come from
+CONTACTS_FROM = ("contact_sheets", "wide_columns", "count_column")
+#   current_values: which row of a contact_rows trajectory holds its current fields
+CURRENT_VALUES = ("latest_contact",)
+# The model fields a sheet of each role can map (keys of `columns`): what src/leerwinkels/ingest/roles/
 # reads for that role. A field outside these would be read by nothing: refused, so that a
 # misspelt `birth_dat` does not silently drop every birth date. A field that a status_rule
 # names (completed_flag, stopped_flag) is allowed besides. Extend these with staging.
@@ -106,6 +115,14 @@ class SheetSpec:
     wide_contacts: tuple[str, ...] = ()
     wide_referrals: tuple[str, ...] = ()
     minutes_per_unit: float = 1.0
+    postcode_from: str = "postcode"  # POSTCODE_FROM
+    contacts_from: str | None = None  # CONTACTS_FROM (trajectories sheets only)
+    current_values: str | None = None  # CURRENT_VALUES (contact_rows sheets only)
+
+    @property
+    def client_by_name_and_birth_year(self) -> bool:
+        """The client is recognised by normalised name and birth year (no client number)."""
+        return self.client_id == "name_and_birth_year"
 
     def matches(self, sheet_name: str) -> bool:
         if self.sheet is not None:
@@ -198,7 +215,7 @@ def _status_shape(raw: Any) -> str | None:
 
 
 StatusRule = Annotated[
-    Union[Annotated[StatusFromColumn, Tag("column")], Annotated[StatusDerived, Tag("derive")]],
+    Annotated[StatusFromColumn, Tag("column")] | Annotated[StatusDerived, Tag("derive")],
     Discriminator(
         _status_shape,
         custom_error_type="status_rule_shape",
@@ -222,7 +239,8 @@ class SheetModel(_Strict):
     header_row: Annotated[int, Field(strict=True, ge=1)] = Field(1, description="the row (1-based) holding the headers")
     personal: list[Text] = Field([], description="source headers of personal columns that are not mapped (dropped at ingest)")
     names: list[Text] = Field([], description="source headers (personal or mapped) holding people's names")
-    client_id: Text = Field("trajectory_id", description="trajectory_id, name_and_birth_year, or a mapped field")
+    client_id: Text = Field("trajectory_id", description="who the client is: trajectory_id (one client per trajectory), "
+                            "name_and_birth_year (normalised client_name and birth year: no client number), or a mapped field")
     status_rule: StatusRule = Field(None, description="how the trajectory status is found")
     referral_list_separator: Text = Field(None, description="separator of several destinations in one referrals cell")
     closed_date_open_values: list[Text] = Field([], description="closed_date labels that mean 'still open'")
@@ -230,6 +248,17 @@ class SheetModel(_Strict):
     wide_contacts: list[Text] = Field([], description="source headers of contact-date columns (one contact each)")
     wide_referrals: list[Text] = Field([], description="source headers of referral-destination columns")
     minutes_per_unit: Annotated[float, Field(strict=True, gt=0)] = Field(1.0, description="minutes in one unit of the minutes column")
+    postcode_from: Literal[POSTCODE_FROM] = Field(
+        None, description="where the postcode comes from: postcode (the mapped postcode column) or municipality (the mapped "
+                          "municipality name through codes.municipality_postcode); default: municipality when only it is mapped")
+    contacts_from: Literal[CONTACTS_FROM] = Field(
+        None, description="trajectories sheets: where the contacts come from: contact_sheets (a contacts sheet, one row per "
+                          "contact), wide_columns (the dates in wide_contacts) or count_column (the number in the mapped "
+                          "contact_count: that many contacts at the intake date, no durations); default as the columns say")
+    current_values: Literal[CURRENT_VALUES] = Field(
+        None, description="contact_rows sheets: the trajectory's fields (status, closing date, person fields) are those of "
+                          "its latest contact by contact date (latest_contact: on equal dates the later row); its intake "
+                          "date is the first contact's date")
 
     @field_validator("sheet_pattern")
     @classmethod
@@ -244,7 +273,7 @@ class SheetModel(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> SheetModel:
         problems = [*self._field_problems(), *self._status_rule_problems(), *self._skip_problems(),
-                    *self._client_id_problems(), *self._name_problems()]
+                    *self._client_id_problems(), *self._name_problems(), *self._option_problems()]
         if self.sheet is not None and self.sheet_pattern is not None:
             problems.append((("sheet_pattern",), "give sheet or sheet_pattern, not both"))
         if problems:
@@ -288,6 +317,42 @@ class SheetModel(_Strict):
         if self.client_id in CLIENT_ID_RULES or self.client_id in self.columns:
             return []
         return [(("client_id",), _not_a_field(self.client_id, [*CLIENT_ID_RULES, *self.columns]))]
+
+    def resolved_postcode_from(self) -> str:
+        if self.postcode_from is not None:
+            return self.postcode_from
+        return "municipality" if "municipality" in self.columns and "postcode" not in self.columns else "postcode"
+
+    def resolved_contacts_from(self) -> str | None:
+        if self.role != "trajectories":
+            return None
+        if self.contacts_from is not None:
+            return self.contacts_from
+        if "contact_count" in self.columns:
+            return "count_column"
+        return "wide_columns" if self.wide_contacts else "contact_sheets"
+
+    def _option_problems(self) -> list[Problem]:
+        """The typed options agree with the role and the columns: an option that would be read
+        by nothing, or that says other than the columns, is refused."""
+        problems: list[Problem] = []
+        if self.postcode_from is not None and self.postcode_from not in self.columns:
+            problems.append((("postcode_from",), f"{self.postcode_from} needs the field {self.postcode_from!r} in columns"))
+        if self.contacts_from is not None:
+            if self.role != "trajectories":
+                problems.append((("contacts_from",), f"only a sheet of role trajectories has contacts_from (this one is {self.role})"))
+            elif self.contacts_from == "count_column" and "contact_count" not in self.columns:
+                problems.append((("contacts_from",), "count_column needs the field 'contact_count' in columns"))
+            elif self.contacts_from == "wide_columns" and not self.wide_contacts:
+                problems.append((("contacts_from",), "wide_columns needs the contact-date headers in wide_contacts"))
+            elif self.contacts_from != "count_column" and "contact_count" in self.columns:
+                problems.append((("contacts_from",), f"{self.contacts_from} contradicts the mapped field 'contact_count' "
+                                                     "(a count column): give contacts_from: count_column, or drop contact_count"))
+            elif self.contacts_from != "wide_columns" and self.wide_contacts:
+                problems.append((("contacts_from",), f"{self.contacts_from} contradicts wide_contacts: give contacts_from: wide_columns"))
+        if self.current_values is not None and self.role != "contact_rows":
+            problems.append((("current_values",), f"only a sheet of role contact_rows has current_values (this one is {self.role})"))
+        return problems
 
     def _name_problems(self) -> list[Problem]:
         """``names`` lists headers whose values hide labels: a header that is neither personal
@@ -440,7 +505,7 @@ def _strip(tp: Any) -> Any:
             tp = typing.get_args(tp)[0]
         elif typing.get_origin(tp) in (Union, types.UnionType) and type(None) in typing.get_args(tp):
             rest = [a for a in typing.get_args(tp) if a is not type(None)]
-            tp = rest[0] if len(rest) == 1 else Union[tuple(rest)]
+            tp = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007 - a Union built at run time
         else:
             return tp
 
@@ -612,6 +677,8 @@ def _to_sheet(s: SheetModel) -> SheetSpec:
         referral_list_separator=s.referral_list_separator, closed_date_open_values=tuple(s.closed_date_open_values),
         skip_rows_where=s.skip_rows_where.model_dump() if s.skip_rows_where else None,
         wide_contacts=tuple(s.wide_contacts), wide_referrals=tuple(s.wide_referrals), minutes_per_unit=s.minutes_per_unit,
+        postcode_from=s.resolved_postcode_from(), contacts_from=s.resolved_contacts_from(),
+        current_values=(s.current_values or "latest_contact") if s.role == "contact_rows" else None,
     )
 
 
