@@ -146,3 +146,17 @@ def test_the_automation_conditions_import_alone_without_any_asset_module():
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_the_module_alone_loads_as_the_code_server_and_dagster_dev_load_it():
+    """`dagster code-server start -m leerwinkels.definitions` (docs/deploy.md) and [tool.dagster]
+    name no attribute: Dagster then looks for a @definitions function or Definitions object."""
+    from leerwinkels import definitions
+
+    assert definitions.load_definitions() is definitions.defs
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "leerwinkels.definitions"],
+        capture_output=True, text=True, timeout=300, cwd=PACKAGE.parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Validation successful" in done.stderr + done.stdout
