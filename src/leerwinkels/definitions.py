@@ -40,7 +40,11 @@ def _defs_folder() -> dg.Definitions:
     # What dg.load_from_defs_folder does, minus finding the project through pyproject.toml:
     # that would also name the code location after [tool.dg] (or the clone's folder) and warn
     # at every load where workspace.yaml or the code server name it otherwise.
-    loaded = dg.ComponentTree.from_module(defs_module=defs_folder, project_root=PROJECT_ROOT).build_defs()
+    with warnings.catch_warnings():
+        # Dagster's folder loader calls its own preview API for each plain module: its warning says
+        # nothing about this project
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        loaded = dg.ComponentTree.from_module(defs_module=defs_folder, project_root=PROJECT_ROOT).build_defs()
     return dg.Definitions(
         assets=_with_code_references(loaded.assets or []),
         asset_checks=loaded.asset_checks,
@@ -66,7 +70,10 @@ ALL_ASSETS = _with_code_references(dg.load_assets_from_package_module(defs_folde
 ALL_CHECKS = list(dg.load_asset_checks_from_package_module(defs_folder))
 
 
-def __getattr__(name: str):
+defs: dg.Definitions  # declared for readers and type checkers; made by __getattr__ on first use
+
+
+def __getattr__(name: str) -> dg.Definitions:
     if name == "defs":  # workspace.yaml, the tests: a Definitions object
         return _defs_folder()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ from leerwinkels.ingest.delivery_files import content_sha256, matches_pattern, s
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
 from leerwinkels.privacy.shown_values import shown_name
 
-
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "consolidation_automation",
     target=dg.AssetSelection.all() - dg.AssetSelection.assets(STAGED_KEY),
