@@ -1,119 +1,79 @@
-"""The Dagster definitions of the Leerwinkels consolidation (loaded by workspace.yaml)."""
+"""The Dagster definitions of the Leerwinkels consolidation: workspace.yaml loads ``defs``,
+a code server or [tool.dagster] given the module alone finds ``load_definitions``.
 
-from __future__ import annotations
+Everything is found in the ``defs/`` folder the way Dagster's ``dg`` projects load it (the
+component tree of ``dg.load_from_defs_folder``; [tool.dg] in pyproject.toml names the folder
+for the ``dg`` tools): assets, checks, jobs, schedules, sensors, resources and the executor,
+one concern per module. Every asset gets a reference to the code that makes it (in the UI).
 
-import os
+``defs`` is loaded on first use (PEP 562 ``__getattr__``): the folder loader also describes
+every installed component type (~0.2 s), which the webserver, the daemon and the tests want
+and a CLI run does not. The CLI runner takes ``ALL_ASSETS`` and ``ALL_CHECKS``, collected
+from the same folder by Dagster's plain package loader, and its own resources
+(``build_resources``); tests/definitions checks that both ways find the same assets and checks.
+"""
+
+import functools
+import warnings
 
 import dagster as dg
 
-from leerwinkels.defs import checks
+import leerwinkels.defs as defs_folder
+from leerwinkels.defs.environment import DEFAULT_DATABASE_URL, build_resources
+from leerwinkels.project_files import PROJECT_ROOT
 
-from leerwinkels.defs.assets import indicators
-
-from leerwinkels.defs.assets import ingest
-
-from leerwinkels.defs.assets import model
-
-from leerwinkels.defs.assets import publish
-
-from leerwinkels.defs.assets import revisions
-from leerwinkels.defs.automation import SCHEDULES, SENSORS
-from leerwinkels.ingest.delivery_files import settle_seconds
-from leerwinkels.ingest.delivery_guard import ACCEPT_TAG, shrink_limit
-from leerwinkels.ingest.readers import read_delivery
-from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingIOManager, StagingStore, Warehouse
-
-DEFAULT_DATABASE_URL = "sqlite:///data/warehouse.sqlite"
+__all__ = ["ALL_ASSETS", "ALL_CHECKS", "DEFAULT_DATABASE_URL", "build_resources", "defs", "load_definitions"]
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+def _with_code_references(assets):
+    with warnings.catch_warnings():
+        # code references are a beta API of Dagster; its warning would only repeat at every load
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        # Local references (file and line): a link to a hosted repository needs its URL and a
+        # branch, which a clone on the server need not have.
+        return list(dg.with_source_code_references(list(assets)))
 
 
-def build_resources(
-    *,
-    sources: str | None = None,
-    database_url: str | None = None,
-    as_of: str | None = None,
-    staging_dir: str | None = None,
-    publication_dir: str | None = None,
-) -> dict:
-    """The resources of a run, from arguments or else the LEERWINKELS_* environment variables."""
-    staging = staging_dir or _env("LEERWINKELS_STAGING_DIR", "data/staging")
-    landing = sources or _env("LEERWINKELS_SOURCES", "data/landing")
-    return {
-        "landing": LandingFolder(path=landing),
-        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY"), landing_path=landing),
-        "settings": RunSettings(
-            as_of=as_of if as_of is not None else _env("LEERWINKELS_AS_OF", ""),
-            freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),
-            quarantine_warn_share=float(_env("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05")),
-            revision_warn_share=float(_env("LEERWINKELS_REVISION_WARN_SHARE", "0.05")),
-            publication_dir=publication_dir or _env("LEERWINKELS_PUBLICATION_DIR", "data/publication"),
-            settle_seconds=settle_seconds(),
-            shrink_limit=shrink_limit(),
-        ),
-        # from the environment as an EnvVar: the UI then shows the variable's name, not a password
-        "warehouse": Warehouse(url=database_url) if database_url
-        else Warehouse(url=dg.EnvVar("LEERWINKELS_DATABASE_URL")) if "LEERWINKELS_DATABASE_URL" in os.environ
-        else Warehouse(url=DEFAULT_DATABASE_URL),
-        "io_manager": StagingIOManager(base_dir=staging),
-        "staging_store": StagingStore(base_dir=staging),
-        # how the ingest reads a delivered file; a CLI run puts its read-ahead here (run/runner.py)
-        "delivery_reader": read_delivery,
-    }
+@functools.cache
+def _defs_folder() -> dg.Definitions:
+    """The definitions of the ``defs/`` folder, every asset with its code reference (once per process)."""
+    # What dg.load_from_defs_folder does, minus finding the project through pyproject.toml:
+    # that would also name the code location after [tool.dg] (or the clone's folder) and warn
+    # at every load where workspace.yaml or the code server name it otherwise.
+    with warnings.catch_warnings():
+        # Dagster's folder loader calls its own preview API for each plain module: its warning says
+        # nothing about this project
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        loaded = dg.ComponentTree.from_module(defs_module=defs_folder, project_root=PROJECT_ROOT).build_defs()
+    return dg.Definitions(
+        assets=_with_code_references(loaded.assets or []),
+        asset_checks=loaded.asset_checks,
+        jobs=loaded.jobs,
+        schedules=loaded.schedules,
+        sensors=loaded.sensors,
+        resources=loaded.resources,
+        executor=loaded.executor,
+        loggers=loaded.loggers,
+        metadata=loaded.metadata,
+    )
 
 
-ALL_ASSETS = [
-    ingest.staged_leerwinkel,
-    model.network_model,
-    *dg.load_assets_from_modules([indicators]),
-    revisions.dq_revisions,
-    publish.warehouse_tables,
-    publish.publication_export,
-]
-ALL_CHECKS = [
-    checks.accounting_adds_up,
-    checks.quarantine_share_within_limit,
-    checks.deliveries_fresh,
-    checks.no_held_deliveries,
-    checks.no_unmapped_labels,
-    checks.sroi_costs_complete,
-    checks.publication_suppresses_small_cells,
-    *checks.personal_data_checks,
-    revisions.revisions_within_limit,
-    revisions.no_personal_data_in_revisions,
-]
+@dg.definitions
+def load_definitions() -> dg.Definitions:
+    """What `dagster dev` finds here when it is given the module alone ([tool.dagster] in
+    pyproject.toml): a @definitions function is loaded first and only when called."""
+    return _defs_folder()
 
-ingest_job = dg.define_asset_job(
-    "ingest_leerwinkel",
-    selection=dg.AssetSelection.assets(ingest.STAGED_KEY),
-    description="Read, check and pseudonymise one Leerwinkel's delivery (one partition).",
-)
-consolidate_job = dg.define_asset_job(
-    "consolidate_network",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(ingest.STAGED_KEY),
-    description="Build the model, indicators, warehouse tables and publication export from every Leerwinkel's latest good staged data.",
-)
 
-accept_job = dg.define_asset_job(
-    "accept_held_delivery",
-    selection=dg.AssetSelection.assets(ingest.STAGED_KEY),
-    tags={ACCEPT_TAG: "true"},
-    description=(
-        "A steward accepts one Leerwinkel's held delivery (launch it for that partition): its current files are recorded "
-        "as accepted by sha256 and staged although a guard held them. Same as `leerwinkels accept LEERWINKEL`."
-    ),
-)
+# What the CLI runner materialises (run/runner.py): every asset and check of the defs folder.
+ALL_ASSETS = _with_code_references(dg.load_assets_from_package_module(defs_folder))
+ALL_CHECKS = list(dg.load_asset_checks_from_package_module(defs_folder))
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    asset_checks=ALL_CHECKS,
-    jobs=[ingest_job, consolidate_job, accept_job],
-    schedules=SCHEDULES,
-    sensors=SENSORS,
-    resources=build_resources(),
-    # One process per run: the downstream run (model, 8 indicator tables, warehouse, publication
-    # and ~25 checks) takes seconds in-process, minutes when every step imports the code anew.
-    executor=dg.in_process_executor,
-)
+
+defs: dg.Definitions  # declared for readers and type checkers; made by __getattr__ on first use
+
+
+def __getattr__(name: str) -> dg.Definitions:
+    if name == "defs":  # workspace.yaml, the tests: a Definitions object
+        return _defs_folder()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,8 @@ import dagster as dg
 import pytest
 
 from leerwinkels.defs.assets.ingest import STAGED_KEY
-from leerwinkels.defs.automation import leerwinkel_deliveries, nightly_consolidation
+from leerwinkels.defs.schedules import nightly_consolidation
+from leerwinkels.defs.sensors import leerwinkel_deliveries
 from leerwinkels.ingest.delivery_files import DEFAULT_SETTLE_SECONDS
 from leerwinkels.definitions import defs
 from leerwinkels.defs.resources import LandingFolder
@@ -266,7 +267,7 @@ def test_delivery_sensor_a_restored_good_file_runs_again_and_a_touch_does_not(tm
 
 
 def test_delivery_sensor_hashes_a_file_only_when_its_name_size_or_mtime_changed(tmp_path, monkeypatch):
-    import leerwinkels.defs.automation as automation
+    import leerwinkels.defs.sensors as automation
     from leerwinkels.ingest.delivery_files import content_sha256
 
     hashed: list[str] = []

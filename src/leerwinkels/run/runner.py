@@ -15,6 +15,7 @@ import polars as pl
 
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from leerwinkels.defs.assets.ingest import STAGED_KEY
+from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.ingest.read_ahead import ReadAhead
@@ -139,9 +140,9 @@ def consolidate(
 def _what_changed(outcome: ConsolidationResult, result: dg.ExecuteInProcessResult) -> None:
     """Which parts of the release this run replaced, from the run's own events."""
     outcome.run_id = result.run_id
-    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    outcome.tables_written = "warehouse_tables" in materialized
-    outcome.published = "publication_export" in materialized
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    outcome.tables_written = bool(materialized & set(WAREHOUSE_TABLE_KEYS))  # one commit: all of them or none
+    outcome.published = dg.AssetKey("publication_export") in materialized
     failed = [e.step_key for e in result.all_events if e.is_step_failure]
     outcome.failed_step = failed[0] if failed else None
 

@@ -6,7 +6,7 @@ import polars as pl
 
 from leerwinkels.indicators import tables as ind
 from leerwinkels.sroi import calculate as sroi
-from leerwinkels.defs.automation import AFTER_INGEST
+from leerwinkels.defs.conditions import AFTER_INGEST, DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings
 from leerwinkels.defs.assets.common import OWNERS, latest_network_rows, table_metadata
 
@@ -17,25 +17,25 @@ def _output(frame: pl.DataFrame) -> dg.Output:
     return dg.Output(frame, metadata=table_metadata(frame, latest_network_rows(frame)))
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=dg.AutomationCondition.eager(),
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="Reach per Leerwinkel (and `all`) and year: new and active trajectories, clients reached, new and vulnerable clients, contacts, guidance hours.")
 def ind_reach(trajectories: pl.DataFrame, contact_events: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     return _output(ind.build_reach(trajectories, contact_events, settings.as_of_date()))
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=dg.AutomationCondition.eager(),
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="Distinct clients with a trajectory new in the year, by gender, age band, education, Dutch level, labour status, inflow channel and learning question.")
 def ind_reach_breakdown(trajectories: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     return _output(ind.build_reach_breakdown(trajectories, settings.as_of_date()))
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=dg.AutomationCondition.eager(),
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="Who refers clients in (inflow channel of new trajectories) and where they are referred out to (destinations, by referral date).")
 def ind_referrals(trajectories: pl.DataFrame, referrals: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     return _output(ind.build_referrals(trajectories, referrals, settings.as_of_date()))
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=dg.AutomationCondition.eager(),
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="What happens after the guidance: closed trajectories per closing year, survey responses, training, work, qualifications, insight and satisfaction.")
 def ind_outcomes(trajectories: pl.DataFrame, followups: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     return _output(ind.build_outcomes(trajectories, followups, settings.as_of_date()))
@@ -55,13 +55,13 @@ def _parameters() -> sroi.SroiParameters:
         raise dg.Failure(description=str(exc), allow_retries=False) from None
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=dg.AutomationCondition.eager(),
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="SROI outcome counts per Leerwinkel, closing year and outcome, with proxy, deadweight and attribution applied (parameters in sroi/parameters.yaml).")
 def ind_sroi_inputs(trajectories: pl.DataFrame, followups: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     return _output(sroi.build_sroi_inputs(trajectories, followups, _parameters(), settings.as_of_date()))
 
 
-@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=dg.AutomationCondition.eager(),
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="SROI ratio per Leerwinkel and year: social value over yearly cost, with a low/high sensitivity range. Null without a cost row.")
 def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, costs: pl.DataFrame, trajectories: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     frame = sroi.build_sroi(ind_sroi_inputs, costs, _parameters(), trajectories=trajectories)

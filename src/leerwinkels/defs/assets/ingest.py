@@ -16,9 +16,10 @@ from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings,
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staged_tables import RULES
 from leerwinkels.ingest.staging import stage_source
+from leerwinkels.defs.asset_keys import STAGED_KEY
 from leerwinkels.defs.assets.common import OWNERS, leerwinkel_partitions, markdown_table
 
-STAGED_KEY = dg.AssetKey("staged_leerwinkel")
+__all__ = ["STAGED_KEY", "staged_leerwinkel", "staged_metadata"]  # STAGED_KEY: still importable from here
 
 
 @dg.asset(

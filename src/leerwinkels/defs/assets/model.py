@@ -7,14 +7,14 @@ import polars as pl
 
 from leerwinkels.model.schemas import validate_model
 
-from leerwinkels.defs.automation import AFTER_INGEST
+from leerwinkels.defs.conditions import AFTER_INGEST
 from leerwinkels.model.build import build_model, build_quality
 from leerwinkels.ingest.delivery_guard import key_mismatches
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
 from leerwinkels.ingest.staged_tables import RULES
 from leerwinkels.defs.assets.common import OWNERS, markdown_table, table_metadata
-from leerwinkels.defs.assets.ingest import STAGED_KEY
+from leerwinkels.defs.asset_keys import STAGED_KEY
 
 MODEL_DESCRIPTIONS = {
     "trajectories": "One row per guidance trajectory of the whole network, pseudonymised (keys, codes, birth year, postcode).",

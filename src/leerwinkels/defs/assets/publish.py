@@ -1,4 +1,5 @@
-"""Publishing: the warehouse tables (one transaction) and the publication export."""
+"""Publishing: the warehouse tables (one asset each, written in one step and one transaction)
+and the publication export after them."""
 
 
 from pathlib import Path
@@ -14,7 +15,9 @@ from leerwinkels.publication.release import ReleaseError, publish_release
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, Warehouse
 from leerwinkels.defs.resources.warehouse import WarehouseBusy
 from leerwinkels.defs.checks import publication_is_clean, publication_problems
+from leerwinkels.defs.asset_keys import warehouse_key
 from leerwinkels.defs.assets.common import OWNERS
+from leerwinkels.defs.conditions import DOWNSTREAM
 
 WAREHOUSE_TABLES = (
     "trajectories", "contacts", "referrals", "followups", "clients", "costs",
@@ -33,15 +36,33 @@ TABLE_KEYS = {
 }
 
 
-@dg.asset(
-    ins={name: dg.AssetIn() for name in WAREHOUSE_TABLES},
-    group_name="publication",
-    owners=OWNERS,
-    automation_condition=dg.AutomationCondition.eager(),
-    kinds={"sqlalchemy", "sqlite", "postgres"},
+WAREHOUSE_TABLE_KEYS = tuple(warehouse_key(name) for name in WAREHOUSE_TABLES)
+
+
+def _warehouse_spec(table: str) -> dg.AssetSpec:
+    """One warehouse table: its own asset in the lineage, written by the one step below."""
+    return dg.AssetSpec(
+        warehouse_key(table),
+        deps=[table],
+        group_name="warehouse",
+        owners=OWNERS,
+        kinds={"sqlalchemy", "sqlite", "postgres"},
+        automation_condition=DOWNSTREAM,
+        description=f"The warehouse table `{table}`: the frame `{table}` as the database holds it "
+                    "(replaced with every other warehouse table in one transaction).",
+        metadata={"dagster/table_name": table},
+    )
+
+
+@dg.multi_asset(
+    name="warehouse_tables",
+    specs=[_warehouse_spec(name) for name in WAREHOUSE_TABLES],
+    ins={name: dg.AssetIn(key=name) for name in WAREHOUSE_TABLES},
+    # one step, one transaction: readers see the previous run's tables or this run's, never a mix
+    can_subset=False,
     description="Writes every model, indicator and quality table to the warehouse database in one transaction: readers see the previous run's tables or this run's, never a mix.",
 )
-def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, pseudonym_key: PseudonymKey, **tables: pl.DataFrame) -> dg.MaterializeResult:
+def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, pseudonym_key: PseudonymKey, **tables: pl.DataFrame):
     clean = {name: frame.drop([c for c in INTERNAL_COLUMNS if c in frame.columns]) for name, frame in tables.items()}
     # In key order: the primary-key index of the random HMAC keys is then built by appending
     # (SQLite: trajectories + clients ~0.4 s faster at 400,000 trajectories).
@@ -53,12 +74,14 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: Warehouse, ps
         raise dg.Failure(description=f"{exc}; the write was rolled back") from None
     except sa.exc.DBAPIError as exc:
         raise dg.Failure(description=warehouse_error_message(warehouse.describe(), exc)) from None
-    context.log.info(f"wrote {len(clean)} tables to {warehouse.describe()}")
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": dg.MetadataValue.int(sum(counts.values())),
-        "database": dg.MetadataValue.text(warehouse.describe()),
-        "tables": dg.MetadataValue.md("\n".join(f"| {n} | {c} |" for n, c in counts.items()).join(["| table | rows |\n|---|---|\n", ""])),
-    })
+    database = warehouse.describe()
+    context.log.info(f"wrote {len(clean)} tables to {database}")
+    # after the commit: each table's materialization says it is there (no table before the commit)
+    for name in WAREHOUSE_TABLES:
+        yield dg.MaterializeResult(asset_key=warehouse_key(name), metadata={
+            "dagster/row_count": dg.MetadataValue.int(counts.get(name, 0)),
+            "database": dg.MetadataValue.text(database),
+        })
 
 
 def warehouse_error_message(where: str, exc: sa.exc.DBAPIError) -> str:
@@ -90,10 +113,10 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
     ins={name: dg.AssetIn() for name in PUBLISHED_TABLES},
     # After the warehouse transaction has committed, never before or without it: the
     # tables and the export of a run are one release (DELIVERIES.md).
-    deps=[warehouse_tables],
+    deps=list(WAREHOUSE_TABLE_KEYS),
     group_name="publication",
     owners=OWNERS,
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=DOWNSTREAM,
     kinds={"csv", "excel"},
     description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), counts perturbed with stable key-derived noise (src/leerwinkels/publication/disclosure.py). The database keeps exact figures. Written as a complete release folder after the warehouse has committed, checked, then switched to atomically (the publication path is a symlink to the current release).",
 )

@@ -16,6 +16,7 @@ from leerwinkels.indicators import revisions as rev
 from leerwinkels.defs.resources import RunSettings, Warehouse
 from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.assets.common import OWNERS, markdown_table
+from leerwinkels.defs.conditions import DOWNSTREAM
 
 TABLE = "dq_revisions"
 REVISED_TABLES = tuple(rev.REVISION_KEYS)
@@ -41,7 +42,7 @@ def _previous_load(warehouse: Warehouse) -> dict[str, pl.DataFrame]:
     group_name="quality",
     owners=OWNERS,
     kinds={"polars"},
-    automation_condition=dg.AutomationCondition.eager(),
+    automation_condition=DOWNSTREAM,
     description=(
         "Revisions of published years: every indicator figure of a year before the as-of year that differs from "
         "the previous successful load (table, keys, column, previous and new value, run, load time). Keeps the "

@@ -1,25 +1,5 @@
-"""How the consolidation runs by itself: the nightly schedule, the delivery sensor and the
-automation conditions of everything downstream of the ingest.
-
-Design
-------
-A job cannot mix the partitioned ingest with the unpartitioned model, so the work is split:
-
-* the **nightly schedule** (02:00 Europe/Brussels) and the **delivery sensor** only start
-  runs of the job ``ingest_leerwinkel``, one run per Leerwinkel partition, so a bad delivery
-  fails only its own run;
-* everything downstream carries an **automation condition**: ``AFTER_INGEST`` on the model
-  (and on the two reference tables without inputs, so every consolidation rebuilds them too)
-  and ``eager()`` on the indicators, the warehouse tables and the publication. ``AFTER_INGEST``
-  waits while any Leerwinkel's ingest is queued or running, and then requests the model once;
-  the tables after it follow in the same run. The sensor ``consolidation_automation``
-  evaluates these conditions and is on by default.
-
-This module imports nothing from ``leerwinkels.definitions`` (which imports the asset modules,
-which import the conditions from here): the schedule and sensor name their job.
-"""
-
-from __future__ import annotations
+"""The sensors: new deliveries start a Leerwinkel's ingest run; the automation sensor then
+runs everything downstream once the ingest runs have finished (defs/conditions.py)."""
 
 import hashlib
 import json
@@ -28,45 +8,12 @@ from pathlib import Path
 
 import dagster as dg
 
-from leerwinkels.defs.assets.ingest import STAGED_KEY
-from leerwinkels.ingest.delivery_files import content_sha256, matches_pattern, settle_seconds
-from leerwinkels.privacy.shown_values import shown_name
+from leerwinkels.defs.asset_keys import STAGED_KEY
+from leerwinkels.defs.jobs import INGEST_JOB_NAME, TRIGGER_TAG
 from leerwinkels.defs.resources import LandingFolder
+from leerwinkels.ingest.delivery_files import content_sha256, matches_pattern, settle_seconds
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
-
-INGEST_JOB_NAME = "ingest_leerwinkel"
-NIGHTLY_CRON = "0 2 * * *"
-TIMEZONE = "Europe/Brussels"
-TRIGGER_TAG = "leerwinkels/trigger"
-
-
-# ------------------------------------------------------------------ automation conditions
-
-
-def _staged(condition: dg.AutomationCondition) -> dg.AutomationCondition:
-    """The condition holds for at least one Leerwinkel partition of ``staged_leerwinkel``."""
-    return dg.AutomationCondition.asset_matches(STAGED_KEY, condition)
-
-
-AFTER_INGEST = (
-    (
-        dg.AutomationCondition.newly_missing()
-        | _staged(dg.AutomationCondition.newly_updated()).with_label("a Leerwinkel was staged")
-        # a failed ingest also re-runs the model, so dq_deliveries marks that Leerwinkel stale now
-        | _staged(dg.AutomationCondition.execution_failed().newly_true()).with_label("a Leerwinkel's ingest failed")
-    ).since_last_handled()
-    # eager() would wait until every partition has been staged once; the model can do without
-    # a Leerwinkel that never delivered readable data (dq_deliveries reports it), so it only
-    # needs one
-    & _staged(~dg.AutomationCondition.missing()).with_label("some Leerwinkel has staged data")
-    & ~_staged(dg.AutomationCondition.in_progress()).with_label("a Leerwinkel's ingest is queued or running")
-    & ~dg.AutomationCondition.in_progress()
-).with_label("after_ingest")
-"""The model (and the reference tables without inputs): once after the ingest runs finish."""
-
-DOWNSTREAM = dg.AutomationCondition.eager()
-"""The indicators, warehouse tables and publication: after their inputs, in the same run."""
-
+from leerwinkels.privacy.shown_values import shown_name
 
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "consolidation_automation",
@@ -75,27 +22,6 @@ automation_sensor = dg.AutomationConditionSensorDefinition(
     minimum_interval_seconds=30,
     description="Runs the model, indicators, warehouse tables and publication once the Leerwinkels' ingest runs have finished.",
 )
-
-
-# ------------------------------------------------------------------------ nightly schedule
-
-
-@dg.schedule(
-    name="nightly_consolidation",
-    cron_schedule=NIGHTLY_CRON,
-    execution_timezone=TIMEZONE,
-    job_name=INGEST_JOB_NAME,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description=(
-        "Every night at 02:00 (Brussels time): one ingest run per Leerwinkel; the model, indicators, "
-        "warehouse tables and publication follow once they have all finished (consolidation_automation)."
-    ),
-)
-def nightly_consolidation(context: dg.ScheduleEvaluationContext):
-    tick = context.scheduled_execution_time
-    stamp = tick.isoformat() if tick else "manual"
-    for code in PARTITIONS:
-        yield dg.RunRequest(run_key=f"nightly:{stamp}:{code}", partition_key=code, tags={TRIGGER_TAG: "nightly"})
 
 
 # ------------------------------------------------------------------------- delivery sensor
@@ -218,7 +144,3 @@ def leerwinkel_deliveries(context: dg.SensorEvaluationContext, landing: LandingF
         cursor=json.dumps({"version": CURSOR_VERSION, "leerwinkels": cursor}, sort_keys=True),
         skip_reason=None if requests else "no new or changed delivery",
     )
-
-
-SCHEDULES = [nightly_consolidation]
-SENSORS = [leerwinkel_deliveries, automation_sensor]
