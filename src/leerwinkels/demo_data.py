@@ -62,6 +62,7 @@ from typing import Callable
 
 import numpy as np
 
+from leerwinkels.contract.code_lists import LEERWINKELS as CONTRACT_LEERWINKELS
 from leerwinkels.privacy.pseudonymise import DEMO_MARKER
 
 __all__ = ["generate_landing", "national_number_is_valid", "make_national_number", "AS_OF"]
@@ -69,7 +70,7 @@ __all__ = ["generate_landing", "national_number_is_valid", "make_national_number
 AS_OF = date(2026, 11, 26)
 XLSX_MAX_ROWS = 1_048_576
 
-LEERWINKELS = ("brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven")
+LEERWINKELS = tuple(CONTRACT_LEERWINKELS)  # the contract's list, in its order (SHARES follows it)
 SHARES = (0.20, 0.15, 0.15, 0.20, 0.15, 0.15)
 DISPLAY = {
     "brussel": "Leerwinkel Brussel",

@@ -7,13 +7,9 @@ import polars as pl
 from leerwinkels.privacy.personal_data import personal_data_hits
 from leerwinkels.defs.resources import PseudonymKey, RunSettings
 from leerwinkels.defs.assets.common import markdown_table
-from leerwinkels.defs.assets.model import MODEL_DESCRIPTIONS
+from leerwinkels.contract.tables import CATALOGUE, PUBLISHED_TABLES
 
-PERSONAL_SCAN_TABLES = [
-    *[t for t in MODEL_DESCRIPTIONS if t != "contact_events"],
-    "ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
-    "code_labels", "dq_quarantine", "dq_unmapped_values", "dq_source_files", "dq_deliveries",
-]
+PERSONAL_SCAN_TABLES = [t.name for t in CATALOGUE if t.scanned_for_personal_data]
 
 
 @dg.asset_check(asset="dq_source_files", blocking=True, description="Per file and sheet: rows read = loaded + quarantined + duplicate. Nothing is lost silently.")
@@ -130,7 +126,7 @@ def _published_csvs(folder) -> dict[str, pl.DataFrame]:
     return {name: pl.read_csv(folder / f"{name}.csv", infer_schema_length=0) for name in TABLES if (folder / f"{name}.csv").exists()}
 
 
-PUBLISHED_INDICATORS = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi")
+PUBLISHED_INDICATORS = PUBLISHED_TABLES
 
 
 def publication_problems(folder, exact: dict[str, pl.DataFrame], pseudonymiser) -> dict:

@@ -43,12 +43,13 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from leerwinkels.indicators.tables import CODE_LISTS, UNKNOWN
+from leerwinkels.contract.code_lists import CODE_LISTS, UNKNOWN
+from leerwinkels.contract.code_lists import LEERWINKELS as _LEERWINKEL_LIST
 from leerwinkels.ingest.parsing import label_key_py
 from leerwinkels.project_files import SOURCES_DIR
 
 SCHEMA_FILE = "schema.json"
-LEERWINKELS = ("brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven")
+LEERWINKELS = tuple(_LEERWINKEL_LIST)
 NETWORK_FOLDER = "netwerk"
 PARTITIONS = (*LEERWINKELS, NETWORK_FOLDER)
 ROLES = {"trajectories", "clients", "contacts", "referrals", "contact_rows", "survey", "costs"}

@@ -11,7 +11,7 @@ from leerwinkels.ingest.delivery_guard import STAGE_INFO, STATE_ACCEPTED, STATE_
 from leerwinkels.ingest.source_specs import LEERWINKELS, NETWORK_FOLDER, all_specs
 from leerwinkels.ingest.staged_tables import SCHEMAS, conform, empty
 
-MODEL_TABLES = ("trajectories", "contacts", "referrals", "followups", "clients", "costs")
+from leerwinkels.contract.tables import MODEL_TABLES  # noqa: E402 (the catalogue's list)
 INTERNAL_COLUMNS = ("link_key",)
 
 FOLLOWUP_COLUMNS = [

@@ -7,7 +7,7 @@ from typing import Optional
 import pandera.polars as pa
 import polars as pl
 
-from leerwinkels.indicators.tables import CODE_LISTS, LEERWINKELS
+from leerwinkels.contract.code_lists import AGE_AT_INTAKE_MAX, AGE_AT_INTAKE_MIN, CODE_LISTS, LEERWINKELS
 
 UNKNOWN = "unknown"
 
@@ -27,7 +27,7 @@ class Trajectories(pa.DataFrameModel):
     learning_question: str = pa.Field(isin=codes("learning_question"))
     gender: str = pa.Field(isin=codes("gender"))
     birth_year: Optional[pl.Int32] = pa.Field(nullable=True)
-    age_at_intake: Optional[pl.Int32] = pa.Field(nullable=True, in_range={"min_value": 16, "max_value": 100})
+    age_at_intake: Optional[pl.Int32] = pa.Field(nullable=True, in_range={"min_value": AGE_AT_INTAKE_MIN, "max_value": AGE_AT_INTAKE_MAX})
     age_band: str = pa.Field(isin=codes("age_band"))
     postcode: Optional[str] = pa.Field(nullable=True, str_matches=r"^\d{4}$")
     education_level: str = pa.Field(isin=codes("education_level"))

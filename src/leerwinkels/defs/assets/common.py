@@ -31,11 +31,31 @@ def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None, **extra) -> dict:
+def column_schema(frame: pl.DataFrame, table: str | None = None) -> dg.TableSchema:
+    """The frame's columns as Dagster shows them; the catalogue's key as a constraint."""
+    from leerwinkels.contract.tables import BY_NAME
+
+    facts = BY_NAME.get(table) if table else None
+    key = facts.key if facts else ()
+    columns = [
+        dg.TableColumn(name, str(dtype), constraints=dg.TableColumnConstraints(nullable=name not in key, unique=key == (name,)))
+        for name, dtype in frame.schema.items()
+    ]
+    constraints = dg.TableConstraints(other=[f"primary key ({', '.join(key)})"]) if key else None
+    return dg.TableSchema(columns=columns, constraints=constraints)
+
+
+def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None, table: str | None = None, **extra) -> dict:
+    """Row count, preview and column schema; with ``table`` also the warehouse table name."""
+    from leerwinkels.contract.tables import BY_NAME
+
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(frame.height),
+        "dagster/column_schema": column_schema(frame, table),
         "preview": dg.MetadataValue.md(markdown_table(preview if preview is not None else frame)),
     }
+    if table is not None and table in BY_NAME and BY_NAME[table].in_warehouse:
+        metadata["dagster/table_name"] = table
     metadata.update(extra)
     return metadata
 

@@ -62,7 +62,7 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
             for code in sorted({*LEERWINKELS, *counts}):  # a Leerwinkel without trajectories plots as 0, not as a gap
                 extra[f"trajectories_{code}"] = dg.MetadataValue.int(int(counts.get(code, 0)))
             preview = frame.group_by("leerwinkel").agg(pl.len().alias("trajectories"), pl.col("client_key").n_unique().alias("clients")).sort("leerwinkel")
-        yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, preview if name == "trajectories" else _safe_preview(frame), **extra))
+        yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, preview if name == "trajectories" else _safe_preview(frame), table=name, **extra))
     for name, frame in quality.items():
         extra = {}
         if name == "dq_source_files" and frame.height:
@@ -71,7 +71,7 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
         if name == "dq_deliveries":
             extra["stale_leerwinkels"] = dg.MetadataValue.text(", ".join(sorted(stale)) or "none")
         extra.update(_steward_metadata(name, frame))
-        yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, frame.head(50), **extra))
+        yield dg.Output(frame, output_name=name, metadata=table_metadata(frame, frame.head(50), table=name, **extra))
 
 
 def _steward_metadata(name: str, frame: pl.DataFrame) -> dict:

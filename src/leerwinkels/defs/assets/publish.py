@@ -18,22 +18,12 @@ from leerwinkels.defs.checks import publication_is_clean, publication_problems
 from leerwinkels.defs.asset_keys import warehouse_key
 from leerwinkels.defs.assets.common import OWNERS
 from leerwinkels.defs.conditions import DOWNSTREAM
+from leerwinkels.contract import tables as tables_catalogue
 
-WAREHOUSE_TABLES = (
-    "trajectories", "contacts", "referrals", "followups", "clients", "costs",
-    "ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
-    "sroi_case_studies", "code_labels",
-    "dq_source_files", "dq_quarantine", "dq_unmapped_values", "dq_deliveries",
-    "dq_revisions",
-)
-PUBLISHED_TABLES = ("ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi")
-TABLE_KEYS = {
-    "trajectories": ["trajectory_key"],
-    "clients": ["client_key"],
-    "ind_reach": ["leerwinkel", "year"],
-    "ind_outcomes": ["leerwinkel", "year"],
-    "ind_sroi": ["leerwinkel", "year"],
-}
+# the table lists and sort keys come from the contract catalogue
+WAREHOUSE_TABLES = tables_catalogue.WAREHOUSE_TABLES
+PUBLISHED_TABLES = tables_catalogue.PUBLISHED_TABLES
+TABLE_KEYS = tables_catalogue.KEYED_TABLES
 
 
 WAREHOUSE_TABLE_KEYS = tuple(warehouse_key(name) for name in WAREHOUSE_TABLES)

@@ -699,15 +699,14 @@ class Warehouse(dg.ConfigurableResource):
         df: pl.DataFrame,
         key: list[str] | None,
     ) -> sa.Table:
-        columns = [
-            sa.Column(col, sqlalchemy_type_for(dtype), nullable=not (key and col in key), quote=True)
-            for col, dtype in df.schema.items()
-        ]
-        table = sa.Table(name, metadata, *columns, quote=True)
-        if key and conn.dialect.name != "postgresql":
-            # SQLite cannot add a primary key later; PostgreSQL adds it after the load
-            # (one index build instead of index maintenance for every row).
-            table.append_constraint(sa.PrimaryKeyConstraint(*key, name=f"{name}_pkey"))
+        from leerwinkels.contract.ddl import sqlalchemy_table
+
+        # SQLite cannot add a primary key later; PostgreSQL adds it after the load
+        # (one index build instead of index maintenance for every row).
+        table = sqlalchemy_table(
+            name, metadata, {col: sqlalchemy_type_for(dtype) for col, dtype in df.schema.items()}, key or [],
+            primary_key=conn.dialect.name != "postgresql",
+        )
         # DDL constructs: both a SQLAlchemy Connection and an _AdbcSession execute them
         conn.execute(sa.schema.DropTable(table, if_exists=True))
         conn.execute(sa.schema.CreateTable(table))

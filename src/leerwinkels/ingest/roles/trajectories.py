@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from leerwinkels.contract.code_lists import AGE_AT_INTAKE_MAX, AGE_AT_INTAKE_MIN
 from leerwinkels.ingest import parsing as p
 from leerwinkels.ingest.fields import (
     CODE_FIELDS,
@@ -55,7 +56,7 @@ def trajectory_rules(sheet_spec: SheetSpec, ctx: Context) -> list[tuple[str, pl.
         ("bad_date", closed_text.is_not_null() & pl.col("closed_date_parsed").is_null(), h("closed_date"), "closing date is not a readable date"),
         ("date_order", pl.col("closed_date_parsed") < pl.col("intake_date_parsed"), h("closed_date"), "closing date lies before the intake date"),
         ("future_date", pl.col("intake_date_parsed") > pl.lit(ctx.as_of), h("intake_date"), f"intake date lies after the run's as-of date {ctx.as_of.isoformat()}"),
-        ("age_out_of_range", ~pl.col("_age").is_between(16, 100), h("birth_date") if "birth_date" in sheet_spec.columns else h("birth_year"), "age at intake is below 16 or above 100"),
+        ("age_out_of_range", ~pl.col("_age").is_between(AGE_AT_INTAKE_MIN, AGE_AT_INTAKE_MAX), h("birth_date") if "birth_date" in sheet_spec.columns else h("birth_year"), "age at intake is below 16 or above 100"),
     ]
 
 
