@@ -1,10 +1,9 @@
 """Warehouse resource on SQLite files (tests/postgres/ runs the same against PostgreSQL).
 
-Most tests run on both SQLite bulk paths (``sqlite_bulk``: the ADBC driver, the default,
-and the sqlite3 fallback). The ADBC driver has its own copy of the SQLite library, whose
-locks this process's ``sqlite3`` connections do not see (see the module docstring of
-src/leerwinkels/defs/resources/warehouse.py): whatever reads or locks the file *while* a write runs
-does it from another process, as in production.
+SQLite files are written through the ADBC driver (the one SQLite insert path), which has
+its own copy of the SQLite library, whose locks this process's ``sqlite3`` connections do
+not see (see the module docstring of src/leerwinkels/warehouse/sqlite.py): whatever reads
+or locks the file *while* a write runs does it from another process, as in production.
 """
 
 from __future__ import annotations
@@ -18,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import polars as pl
@@ -37,18 +37,11 @@ from leerwinkels.defs.resources.warehouse import (
     Warehouse,
     WarehouseBusy,
 )
-
-BULK_PATHS = ["adbc", "sqlite3"]
-
-
-@pytest.fixture(params=BULK_PATHS)
-def bulk(request: pytest.FixtureRequest) -> str:
-    return request.param
-
+from leerwinkels.warehouse.types import frame_for_sqlite
 
 @pytest.fixture
-def warehouse(tmp_path: Path, bulk: str) -> Warehouse:
-    return Warehouse(url=f"sqlite:///{tmp_path}/nested/dir/warehouse.sqlite", sqlite_bulk=bulk)
+def warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse(url=f"sqlite:///{tmp_path}/nested/dir/warehouse.sqlite")
 
 
 def test_creates_parent_folder_and_describes_itself(tmp_path: Path) -> None:
@@ -153,38 +146,38 @@ def stored(path: Path) -> tuple[list[tuple], dict[str, list[tuple]]]:
         con.close()
 
 
-def test_adbc_and_sqlite3_paths_store_the_same(tmp_path: Path) -> None:
-    """Same DDL, same storage classes, same values -- every dtype -- and the same frames
-    read back, whichever SQLite bulk path wrote them."""
+def test_adbc_stores_what_sqlite3_stores(tmp_path: Path) -> None:
+    """Same storage classes, same values -- every dtype -- as Python's sqlite3 module
+    stores the same prepared rows (the executemany path the warehouse had before):
+    the ADBC driver's bulk ingest changes no stored value."""
     df = every_dtype_frame()
-    paths = {bulk: tmp_path / f"{bulk}.sqlite" for bulk in BULK_PATHS}
-    back = {}
-    for bulk, path in paths.items():
-        w = Warehouse(url=f"sqlite:///{path}", sqlite_bulk=bulk)
-        w.write_tables(
-            {"plain": df, "keyed": df, "empty": df.clear()}, run_id="r",
-            keys={"keyed": ["key"]}, indexes={"keyed": [["ts", "i8"]], "plain": [["day"]]},
-        )
-        back[bulk] = w.read_tables()
-    adbc_master, adbc_values = stored(paths["adbc"])
-    sqlite3_master, sqlite3_values = stored(paths["sqlite3"])
+    tables = {"plain": df, "keyed": df, "empty": df.clear()}
+    options: dict[str, Any] = {"run_id": "r", "keys": {"keyed": ["key"]},
+                               "indexes": {"keyed": [["ts", "i8"]], "plain": [["day"]]}}
+    adbc_path, reference_path = tmp_path / "adbc.sqlite", tmp_path / "sqlite3.sqlite"
+    Warehouse(url=f"sqlite:///{adbc_path}").write_tables(tables, **options)
+    Warehouse(url=f"sqlite:///{reference_path}").write_tables(tables, **options)
+    con = sqlite3.connect(reference_path)  # the same DDL; the rows again, through sqlite3
+    try:
+        for name, frame in tables.items():
+            con.execute(f'DELETE FROM "{name}"')
+            marks = ", ".join("?" * frame.width)
+            con.executemany(f'INSERT INTO "{name}" VALUES ({marks})', frame_for_sqlite(frame).iter_rows())
+        con.commit()
+    finally:
+        con.close()
+    adbc_master, adbc_values = stored(adbc_path)
+    sqlite3_master, sqlite3_values = stored(reference_path)
     assert adbc_master == sqlite3_master
-    assert adbc_values.keys() == sqlite3_values.keys()
-    for name in adbc_values:
-        assert adbc_values[name] == sqlite3_values[name], name
+    assert adbc_values == sqlite3_values
     classes = {c for row in adbc_values["plain"] for c in row[0::2]}
     assert classes == {"text", "integer", "real", "blob", "null"}
-    for name, frame in back["adbc"].items():
-        if name == LOADS_TABLE:
-            frame, other = frame.drop("loaded_at"), back["sqlite3"][name].drop("loaded_at")
-        else:
-            other = back["sqlite3"][name]
-        assert_frame_equal(frame, other)
-    loaded_at = back["adbc"][LOADS_TABLE]["loaded_at"]
+    back = Warehouse(url=f"sqlite:///{adbc_path}").read_tables()
+    loaded_at = back[LOADS_TABLE]["loaded_at"]
     assert loaded_at.dtype == pl.Datetime("us") and loaded_at.null_count() == 0
 
 
-#: The kind of connection each RecordingWarehouse table was loaded through.
+#: The kind of session each RecordingWarehouse table was loaded through.
 LOADED_THROUGH: list[str] = []
 
 
@@ -194,35 +187,26 @@ class RecordingWarehouse(Warehouse):
         return super()._insert(conn, table, df)
 
 
-def test_bulk_path_choice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    def kinds(w: Warehouse) -> list[str]:
-        LOADED_THROUGH.clear()
-        w.write_tables({"t": pl.DataFrame({"a": [1, 2]})})
-        assert_frame_equal(w.read_table("t"), pl.DataFrame({"a": [1, 2]}))
-        return list(LOADED_THROUGH)
-
-    url = f"sqlite:///{tmp_path}/w.sqlite"
-    with caplog.at_level("INFO"):
-        assert kinds(RecordingWarehouse(url=url)) == ["_AdbcSession"]  # the default
-    assert "via ADBC" in caplog.text
-    assert kinds(RecordingWarehouse(url=url, sqlite_bulk="sqlite3")) == ["Connection"]
-    assert kinds(RecordingWarehouse(url="sqlite://")) == ["Connection"]  # in memory
-    # Without the driver: the sqlite3 path, and the log line says so.
-    monkeypatch.setitem(sys.modules, "adbc_driver_sqlite.dbapi", None)  # import fails
-    caplog.clear()
-    with caplog.at_level("INFO"):
-        assert kinds(RecordingWarehouse(url=url)) == ["Connection"]
-    assert "adbc_driver_sqlite not installed" in caplog.text
+def test_one_insert_path_per_backend(tmp_path: Path) -> None:
+    """SQLite files: the ADBC session; an in-memory database cannot be written (the ADBC
+    connection cannot share it) and says so before anything happens."""
+    w = RecordingWarehouse(url=f"sqlite:///{tmp_path}/w.sqlite")
+    LOADED_THROUGH.clear()
+    w.write_tables({"t": pl.DataFrame({"a": [1, 2]})})
+    assert LOADED_THROUGH == ["SqliteSession"]
+    assert_frame_equal(w.read_table("t"), pl.DataFrame({"a": [1, 2]}))
+    with pytest.raises(ValueError, match="must be a file path"):
+        Warehouse(url="sqlite://").write_tables({"t": pl.DataFrame({"a": [1]})})
+    with pytest.raises(ValueError, match="SQLite or PostgreSQL"):
+        Warehouse(url="mysql://u@h/db").write_tables({"t": pl.DataFrame({"a": [1]})})
 
 
-def test_awkward_file_names_and_rollback_journal(tmp_path: Path, bulk: str) -> None:
+def test_awkward_file_names_and_rollback_journal(tmp_path: Path) -> None:
     """The ADBC driver opens URIs: a path with URI syntax in it is still the same file
     SQLAlchemy's sqlite3 connections open. And WAL off (sqlite_wal=False) works."""
     folder = tmp_path / "a b#c%20d é"
     url = sa.engine.URL.create("sqlite", database=str(folder / "w.sqlite"))
-    w = Warehouse(url=url.render_as_string(), sqlite_bulk=bulk, sqlite_wal=False)
+    w = Warehouse(url=url.render_as_string(), sqlite_wal=False)
     df = mixed_frame(5)
     w.write_tables({"t": df})
     assert [p.name for p in folder.iterdir()] == ["w.sqlite"]  # no -wal, no stray files
@@ -288,18 +272,18 @@ def test_rows_read_back_in_the_frames_order(warehouse: Warehouse) -> None:
     assert_frame_equal(back["plain"], df)
 
 
-def test_failure_on_third_table_leaves_previous_tables_identical(tmp_path: Path, bulk: str) -> None:
+def test_failure_on_third_table_leaves_previous_tables_identical(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/w.sqlite"
     old = {f"t{i}": mixed_frame(20 + i, f"old{i}") for i in range(1, 5)}
-    Warehouse(url=url, sqlite_bulk=bulk).write_tables(old, run_id="old", keys={"t1": ["u16"]})
+    Warehouse(url=url).write_tables(old, run_id="old", keys={"t1": ["u16"]})
 
     new = {f"t{i}": mixed_frame(7, f"new{i}") for i in range(1, 5)}
     new["t2"] = pl.DataFrame({"changed": ["schema"]})
     new["brand_new"] = mixed_frame(2)
     with pytest.raises(RuntimeError, match="simulated crash while loading t3"):
-        CrashingWarehouse(url=url, sqlite_bulk=bulk).write_tables(new, run_id="new")
+        CrashingWarehouse(url=url).write_tables(new, run_id="new")
 
-    w = Warehouse(url=url, sqlite_bulk=bulk)
+    w = Warehouse(url=url)
     assert w.table_names() == ["t1", "t2", "t3", "t4", LOADS_TABLE]
     for name, df in old.items():
         back = w.read_table(name)
@@ -321,14 +305,14 @@ class DuplicatingWarehouse(Warehouse):
         return n
 
 
-def test_database_error_mid_write_rolls_back(tmp_path: Path, bulk: str) -> None:
+def test_database_error_mid_write_rolls_back(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/w.sqlite"
     old = {"t": pl.DataFrame({"k": [1]}), "u": pl.DataFrame({"k": [1]})}
     Warehouse(url=url).write_tables(old, run_id="old", keys={"u": ["k"]})
     new = {"t": pl.DataFrame({"k": [2, 3]}), "u": pl.DataFrame({"k": [2, 3]})}
-    # sqlite3 raises IntegrityError, the ADBC driver InternalError: both DBAPIErrors.
+    # the ADBC driver raises InternalError (a DBAPIError), not IntegrityError
     with pytest.raises(sa.exc.DBAPIError, match="UNIQUE constraint failed"):
-        DuplicatingWarehouse(url=url, sqlite_bulk=bulk).write_tables(new, keys={"u": ["k"]})
+        DuplicatingWarehouse(url=url).write_tables(new, keys={"u": ["k"]})
     after = Warehouse(url=url).read_tables()
     assert {name: f["k"].to_list() for name, f in after.items() if name != LOADS_TABLE} == {
         "t": [1], "u": [1]
@@ -336,16 +320,16 @@ def test_database_error_mid_write_rolls_back(tmp_path: Path, bulk: str) -> None:
     assert set(after[LOADS_TABLE]["run_id"]) == {"old"}
 
 
-def test_integers_beyond_int64_fail_and_change_nothing(tmp_path: Path, bulk: str) -> None:
+def test_integers_beyond_int64_fail_and_change_nothing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/w.sqlite"
-    w = Warehouse(url=url, sqlite_bulk=bulk)
+    w = Warehouse(url=url)
     w.write_tables({"t": pl.DataFrame({"a": [1]})})
     fits = pl.Series("a", [0, 2**63 - 1], dtype=pl.UInt64)
     w.write_tables({"u": fits.to_frame()})
     assert w.read_table("u")["a"].to_list() == [0, 2**63 - 1]
     too_big = pl.Series("a", [1, 2**64 - 1], dtype=pl.UInt64).to_frame()
-    # sqlite3 cannot bind it (OverflowError); the ADBC path refuses it when casting.
-    with pytest.raises((OverflowError, pl.exceptions.InvalidOperationError)):
+    # refused when the frame is prepared for the ADBC driver
+    with pytest.raises(pl.exceptions.InvalidOperationError):
         w.write_tables({"t": pl.DataFrame({"a": [2]}), "u": too_big})
     assert w.read_table("t")["a"].to_list() == [1]
     assert w.read_table("u")["a"].to_list() == [0, 2**63 - 1]
@@ -380,9 +364,9 @@ def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[
         assert proc.wait(timeout=30) == 0
 
 
-def test_busy_when_another_writer_holds_the_lock(tmp_path: Path, bulk: str) -> None:
+def test_busy_when_another_writer_holds_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "w.sqlite"
-    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=0.5, sqlite_bulk=bulk)
+    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=0.5)
     w.write_tables({"t": pl.DataFrame({"a": [1]})})
     with write_lock_held_by_another_process(path):
         started = time.perf_counter()
@@ -395,9 +379,9 @@ def test_busy_when_another_writer_holds_the_lock(tmp_path: Path, bulk: str) -> N
     assert w.read_table("t")["a"].to_list() == [2]
 
 
-def test_waiting_writer_proceeds_when_the_other_commits(tmp_path: Path, bulk: str) -> None:
+def test_waiting_writer_proceeds_when_the_other_commits(tmp_path: Path) -> None:
     path = tmp_path / "w.sqlite"
-    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=30, sqlite_bulk=bulk)
+    w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=30)
     w.write_tables({"t": pl.DataFrame({"a": [1]})})
     result: dict[str, object] = {}
 
@@ -420,8 +404,8 @@ def test_waiting_writer_proceeds_when_the_other_commits(tmp_path: Path, bulk: st
 #: (run_id, lock acquired, last statement done) of every SlowWarehouse write.
 
 
-def test_two_concurrent_writers_end_with_one_consistent_set(tmp_path: Path, bulk: str) -> None:
-    run_concurrent_writers(f"sqlite:///{tmp_path}/w.sqlite", rows=2_000, sqlite_bulk=bulk)
+def test_two_concurrent_writers_end_with_one_consistent_set(tmp_path: Path) -> None:
+    run_concurrent_writers(f"sqlite:///{tmp_path}/w.sqlite", rows=2_000)
 
 
 def test_rejects_what_it_cannot_store(warehouse: Warehouse) -> None:
