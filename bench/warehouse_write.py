@@ -11,12 +11,15 @@ Default: one synthetic frame, 400,000 rows x 20 mixed columns, on SQLite and Pos
 (--pg-url, else $LEERWINKELS_TEST_POSTGRES_URL, else a throw-away server from pgserver's
 binaries, fsync on, like production). Compared in the same run:
 
-  sqlite  fast    Warehouse: ADBC SQLite driver bulk ingest (sqlite_bulk="adbc")
-  sqlite  sqlite3 Warehouse: sqlite3 executemany over tuples (sqlite_bulk="sqlite3")
-  sqlite  core    SQLAlchemy Core insert with a list of dicts (the generic path)
+  sqlite  fast    Warehouse: ADBC SQLite driver bulk ingest (its one SQLite insert path)
+  sqlite  sqlite3 this file's writer: sqlite3 executemany over tuples (the path before ADBC)
+  sqlite  core    this file's writer: SQLAlchemy Core insert with a list of dicts
   pg      fast    Warehouse: psycopg 3 COPY FROM STDIN, CSV written by polars
-  pg      rows    psycopg 3 COPY FROM STDIN with copy.write_row() per row
-  pg      core    SQLAlchemy Core insert with a list of dicts (psycopg executemany)
+  pg      rows    this file's writer: psycopg 3 COPY FROM STDIN with copy.write_row() per row
+  pg      core    this file's writer: SQLAlchemy Core insert with a list of dicts
+
+The naive writers (sqlite3, core, rows) are this file's own, for comparison: each
+creates the table (DROP/CREATE) and loads it in one transaction.
 
 --tables STAGING_DIR: the pipeline's own warehouse write (SQLite only) -- every table of
 ``WAREHOUSE_TABLES`` read from a consolidation's staging folder (e.g. the Parquet files
@@ -24,8 +27,7 @@ under data/staging/), internal columns dropped, ``TABLE_KEYS`` as keys, all in o
 ``write_tables`` call as the ``warehouse_tables`` asset does it -- with the load time of
 every table (the ``_insert`` step) and the total:
 
-  sqlite3    sqlite_bulk="sqlite3": sqlite3 executemany (the path before ADBC)
-  adbc       sqlite_bulk="adbc": ADBC bulk ingest (the default)
+  adbc       the Warehouse: ADBC bulk ingest
   adbc_keyed ADBC, rows of keyed tables sorted by the key first (an experiment, not
              the Warehouse: appends to the key's index instead of random inserts, but
              the table then reads back in key order instead of the frame's order)
@@ -118,7 +120,7 @@ def pipeline_tables(staging: Path):
 
 def run_tables(method: str, url: str, staging: Path) -> dict:
     """One --tables measurement, in this (fresh) process."""
-    from leerwinkels.defs.resources.warehouse import Warehouse, _frame_for_adbc
+    from leerwinkels.defs.resources.warehouse import Warehouse
 
     frames, keys = pipeline_tables(staging)
     load_seconds: dict[str, float] = {}
@@ -131,15 +133,12 @@ def run_tables(method: str, url: str, staging: Path) -> dict:
             return n
 
     class KeySortedWarehouse(TimedWarehouse):
-        def _insert_adbc(self, conn, table, df):  # type: ignore[no-untyped-def]
-            prepared = _frame_for_adbc(df)
+        def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
             key = [c.name for c in table.primary_key.columns]
-            conn.ingest(table.name, prepared.sort(key) if key else prepared)
-            return df.height
+            return super()._insert(conn, table, df.sort(key) if key else df)
 
-    cls, bulk = {"adbc": (TimedWarehouse, "adbc"), "sqlite3": (TimedWarehouse, "sqlite3"),
-                 "adbc_keyed": (KeySortedWarehouse, "adbc")}[method]
-    w = cls(url=url, sqlite_bulk=bulk)
+    cls = {"adbc": TimedWarehouse, "adbc_keyed": KeySortedWarehouse}[method]
+    w = cls(url=url)
     w.write_tables({"warmup": frames["code_labels"]})
     started = time.perf_counter()
     counts = w.write_tables(frames, run_id="bench", keys=keys)
@@ -150,7 +149,7 @@ def run_tables(method: str, url: str, staging: Path) -> dict:
 
 
 def main_tables(staging: Path, repeats: int) -> None:
-    methods = ["sqlite3", "adbc", "adbc_keyed"]
+    methods = ["adbc", "adbc_keyed"]
     results: dict[str, list[dict]] = {m: [] for m in methods}
     with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
         for _ in range(repeats):
@@ -174,6 +173,38 @@ def main_tables(staging: Path, repeats: int) -> None:
     print("runs: " + "; ".join(f"{m} {[round(r['seconds'], 2) for r in results[m]]}" for m in methods))
 
 
+def _naive_write(method: str, url: str, df) -> None:  # type: ignore[no-untyped-def]
+    """This file's naive writers, for comparison: DROP/CREATE and load in one transaction."""
+    import sqlalchemy as sa
+
+    from leerwinkels.contract.ddl import sqlalchemy_table
+    from leerwinkels.warehouse.types import frame_for_sqlite, plain_dtypes, sqlalchemy_type_for
+
+    table = sqlalchemy_table("bench", sa.MetaData(), {c: sqlalchemy_type_for(t) for c, t in df.schema.items()}, [])
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.schema.DropTable(table, if_exists=True))
+        conn.execute(sa.schema.CreateTable(table))
+        if method == "sqlite3":
+            raw = conn.connection.driver_connection
+            marks = ", ".join("?" * df.width)
+            raw.executemany(f"INSERT INTO bench VALUES ({marks})", frame_for_sqlite(df).iter_rows())
+        elif method == "core":
+            for chunk in plain_dtypes(df).iter_slices(10_000):
+                conn.execute(table.insert(), chunk.to_dicts())
+        elif method == "rows":
+            from psycopg import sql
+
+            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier("bench"), sql.SQL(", ").join(map(sql.Identifier, df.columns))
+            )
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in df.iter_rows():
+                    copy.write_row(row)
+    engine.dispose()
+
+
 def run_one(method: str, url: str, rows: int) -> dict:
     """One measurement, in this (fresh) process."""
     import sqlalchemy as sa
@@ -181,34 +212,18 @@ def run_one(method: str, url: str, rows: int) -> dict:
     from leerwinkels.defs.resources.warehouse import Warehouse
 
     df = make_frame(rows)
-
-    class CoreWarehouse(Warehouse):
-        def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
-            return self._insert_generic(conn, table, df)
-
-    class RowCopyWarehouse(Warehouse):
-        def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
-            from psycopg import sql
-
-            statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, df.columns))
-            )
-            raw = conn.connection.driver_connection
-            with raw.cursor() as cursor, cursor.copy(statement) as copy:
-                for row in df.iter_rows():
-                    copy.write_row(row)
-            return df.height
-
-    cls = {"fast": Warehouse, "sqlite3": Warehouse, "core": CoreWarehouse,
-           "rows": RowCopyWarehouse}[method]
-    # The generic path needs SQLAlchemy's connection: sqlite3, not ADBC.
-    w = cls(url=url, sqlite_bulk="adbc" if method == "fast" else "sqlite3")
-    w.write_tables({"bench": df.head(10)})  # connect, create, warm up
+    w = Warehouse(url=url)
+    if method == "fast":
+        w.write_tables({"bench": df.head(10)})  # connect, create, warm up
+    else:
+        _naive_write(method, url, df.head(10))
     rss_before = _rss_mb()
     started = time.perf_counter()
-    counts = w.write_tables({"bench": df}, run_id="bench")
+    if method == "fast":
+        assert w.write_tables({"bench": df}, run_id="bench") == {"bench": rows}
+    else:
+        _naive_write(method, url, df)
     elapsed = time.perf_counter() - started
-    assert counts == {"bench": rows}
     with w.engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM bench")).scalar_one() == rows
     w.dispose()

@@ -17,20 +17,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from tests.factories import (
-    CrashingWarehouse,
-    as_read_back,
-    mixed_frame,
-    run_concurrent_writers,
-)
 from leerwinkels.defs.resources.warehouse import (
     DEFAULT_DATABASE_URL,
     LOADS_TABLE,
@@ -38,6 +32,13 @@ from leerwinkels.defs.resources.warehouse import (
     WarehouseBusy,
 )
 from leerwinkels.warehouse.types import frame_for_sqlite
+from tests.factories import (
+    CrashingWarehouse,
+    as_read_back,
+    mixed_frame,
+    run_concurrent_writers,
+)
+
 
 @pytest.fixture
 def warehouse(tmp_path: Path) -> Warehouse:
@@ -388,7 +389,7 @@ def test_waiting_writer_proceeds_when_the_other_commits(tmp_path: Path) -> None:
     def second() -> None:
         try:
             result["counts"] = w.write_tables({"t": pl.DataFrame({"a": [3]})})
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             result["error"] = exc
 
     with write_lock_held_by_another_process(path):
