@@ -30,15 +30,22 @@ from leerwinkels.defs.resources.warehouse import (
 )
 
 
-class CopyOnlyWarehouse(Warehouse):
-    def _insert_generic(self, conn, table, df):  # type: ignore[no-untyped-def]
-        raise AssertionError("PostgreSQL writes must go through COPY")
+#: The kind of session each RecordingWarehouse table was loaded through.
+LOADED_THROUGH: list[str] = []
+
+
+class RecordingWarehouse(Warehouse):
+    def _insert(self, conn, table, df):  # type: ignore[no-untyped-def]
+        LOADED_THROUGH.append(type(conn).__name__)
+        return super()._insert(conn, table, df)
 
 
 def test_uses_psycopg_copy_and_masks_password(pg_database_url: str) -> None:
-    w = CopyOnlyWarehouse(url=pg_database_url)
+    w = RecordingWarehouse(url=pg_database_url)
     assert w.engine.dialect.name == "postgresql" and w.engine.dialect.driver == "psycopg"
+    LOADED_THROUGH.clear()
     assert w.write_tables({"t": mixed_frame(10)}) == {"t": 10}
+    assert LOADED_THROUGH == ["PostgresSession"]  # its one insert path: COPY
     password = sa.make_url(pg_database_url).password
     if password:
         assert password not in w.describe() and "***" in w.describe()
