@@ -15,20 +15,18 @@ import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 from sqlalchemy.pool import NullPool
 
-from tests.factories import (
-    CrashingWarehouse,
-    as_read_back,
-    mixed_frame,
-    run_concurrent_writers,
-)
-
 from leerwinkels.defs.resources.warehouse import (
     ADVISORY_LOCK_KEY,
     LOADS_TABLE,
     Warehouse,
     WarehouseBusy,
 )
-
+from tests.factories import (
+    CrashingWarehouse,
+    as_read_back,
+    mixed_frame,
+    run_concurrent_writers,
+)
 
 #: The kind of session each RecordingWarehouse table was loaded through.
 LOADED_THROUGH: list[str] = []
@@ -212,3 +210,10 @@ def test_waiting_writer_proceeds_when_first_commits(pg_database_url: str) -> Non
 
 def test_two_concurrent_writers_end_with_one_consistent_set(pg_database_url: str) -> None:
     run_concurrent_writers(pg_database_url, rows=5_000)
+
+
+def test_catalogue_key_is_the_default_primary_key(pg_database_url: str) -> None:
+    w = Warehouse(url=pg_database_url)
+    frame = pl.DataFrame({"leerwinkel": ["gent", "genk"], "year": [2024, 2024], "clients": [3, 4]})
+    w.write_tables({"ind_reach": frame})
+    assert sa.inspect(w.engine).get_pk_constraint("ind_reach")["constrained_columns"] == ["leerwinkel", "year"]

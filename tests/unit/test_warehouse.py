@@ -418,3 +418,14 @@ def test_rejects_what_it_cannot_store(warehouse: Warehouse) -> None:
         warehouse.write_tables({LOADS_TABLE: pl.DataFrame({"a": [1]})})
     assert warehouse.write_tables({}) == {}
     assert warehouse.table_names() == []
+
+
+def test_catalogue_key_is_the_default_primary_key(warehouse: Warehouse) -> None:
+    """A catalogue table written without ``keys`` still gets the catalogue's key, checked
+    before anything is written."""
+    frame = pl.DataFrame({"leerwinkel": ["gent", "genk"], "year": [2024, 2024], "clients": [3, 4]})
+    warehouse.write_tables({"ind_reach": frame})
+    assert sa.inspect(warehouse.engine).get_pk_constraint("ind_reach")["constrained_columns"] == ["leerwinkel", "year"]
+    with pytest.raises(ValueError, match="duplicate"):
+        warehouse.write_tables({"ind_reach": pl.concat([frame, frame])})
+    assert_frame_equal(warehouse.read_table("ind_reach"), frame)
