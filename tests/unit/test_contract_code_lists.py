@@ -3,7 +3,7 @@
 from leerwinkels.contract import code_lists
 from leerwinkels.indicators import tables
 from leerwinkels.ingest import source_specs
-from leerwinkels.model.schemas import Trajectories
+from leerwinkels.model.schemas import MODEL_SCHEMAS
 
 
 def test_leerwinkels_live_once():
@@ -14,7 +14,7 @@ def test_leerwinkels_live_once():
 
 
 def test_age_range_in_model_schema_comes_from_the_contract():
-    checks = Trajectories.to_schema().columns["age_at_intake"].checks
+    checks = MODEL_SCHEMAS["trajectories"].columns["age_at_intake"].checks
     assert any(
         (c.statistics["min_value"], c.statistics["max_value"]) == (code_lists.AGE_AT_INTAKE_MIN, code_lists.AGE_AT_INTAKE_MAX)
         for c in checks
