@@ -13,39 +13,39 @@ from leerwinkels.defs.assets.common import OWNERS, latest_network_rows, table_me
 GROUP = "indicators"
 
 
-def _output(frame: pl.DataFrame) -> dg.Output:
-    return dg.Output(frame, metadata=table_metadata(frame, latest_network_rows(frame)))
+def _output(frame: pl.DataFrame, table: str) -> dg.Output:
+    return dg.Output(frame, metadata=table_metadata(frame, latest_network_rows(frame), table=table))
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="Reach per Leerwinkel (and `all`) and year: new and active trajectories, clients reached, new and vulnerable clients, contacts, guidance hours.")
 def ind_reach(trajectories: pl.DataFrame, contact_events: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
-    return _output(ind.build_reach(trajectories, contact_events, settings.as_of_date()))
+    return _output(ind.build_reach(trajectories, contact_events, settings.as_of_date()), "ind_reach")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="Distinct clients with a trajectory new in the year, by gender, age band, education, Dutch level, labour status, inflow channel and learning question.")
 def ind_reach_breakdown(trajectories: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
-    return _output(ind.build_reach_breakdown(trajectories, settings.as_of_date()))
+    return _output(ind.build_reach_breakdown(trajectories, settings.as_of_date()), "ind_reach_breakdown")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="Who refers clients in (inflow channel of new trajectories) and where they are referred out to (destinations, by referral date).")
 def ind_referrals(trajectories: pl.DataFrame, referrals: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
-    return _output(ind.build_referrals(trajectories, referrals, settings.as_of_date()))
+    return _output(ind.build_referrals(trajectories, referrals, settings.as_of_date()), "ind_referrals")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="What happens after the guidance: closed trajectories per closing year, survey responses, training, work, qualifications, insight and satisfaction.")
 def ind_outcomes(trajectories: pl.DataFrame, followups: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
-    return _output(ind.build_outcomes(trajectories, followups, settings.as_of_date()))
+    return _output(ind.build_outcomes(trajectories, followups, settings.as_of_date()), "ind_outcomes")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST,
           description="Dutch and French labels for every code, so a dashboard shows `Werkzoekend` instead of `jobseeker`.")
 def code_labels() -> dg.Output[pl.DataFrame]:
     frame = ind.code_labels()
-    return dg.Output(frame, metadata=table_metadata(frame, frame.group_by("code_list").len().sort("code_list")))
+    return dg.Output(frame, metadata=table_metadata(frame, frame.group_by("code_list").len().sort("code_list"), table="code_labels"))
 
 
 def _parameters() -> sroi.SroiParameters:
@@ -58,7 +58,7 @@ def _parameters() -> sroi.SroiParameters:
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
           description="SROI outcome counts per Leerwinkel, closing year and outcome, with proxy, deadweight and attribution applied (parameters in sroi/parameters.yaml).")
 def ind_sroi_inputs(trajectories: pl.DataFrame, followups: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
-    return _output(sroi.build_sroi_inputs(trajectories, followups, _parameters(), settings.as_of_date()))
+    return _output(sroi.build_sroi_inputs(trajectories, followups, _parameters(), settings.as_of_date()), "ind_sroi_inputs")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM,
@@ -68,7 +68,7 @@ def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, c
     missing = sroi.missing_cost_rows(costs, trajectories, settings.as_of_date())
     for row in missing.iter_rows(named=True):
         context.log.warning(f"no cost row for {row['leerwinkel']} {row['year']}: its SROI ratio is null")
-    metadata = table_metadata(frame, latest_network_rows(frame))
+    metadata = table_metadata(frame, latest_network_rows(frame), table="ind_sroi")
     metadata["missing_cost_rows"] = dg.MetadataValue.int(missing.height)
     return dg.Output(frame, metadata=metadata)
 
@@ -77,4 +77,4 @@ def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, c
           description="The impact study's MKBA case(s) reproduced from the parameter file: benefits, costs and the net effect for the government.")
 def sroi_case_studies() -> dg.Output[pl.DataFrame]:
     frame = sroi.case_study_table(_parameters())
-    return dg.Output(frame, metadata=table_metadata(frame))
+    return dg.Output(frame, metadata=table_metadata(frame, table="sroi_case_studies"))
