@@ -7,7 +7,6 @@ import re
 import polars as pl
 import pytest
 
-from tests.factories import REPO_ROOT, events, followup, followups, referrals, trajectories, trajectory
 from leerwinkels.contract import docs
 from leerwinkels.contract.code_lists import CODE_LISTS
 from leerwinkels.contract.tables import BY_NAME, CATALOGUE, MODEL_TABLES
@@ -16,6 +15,7 @@ from leerwinkels.ingest.staged_tables import FROM_CATALOGUE, SCHEMAS, conform
 from leerwinkels.model.build import build_model
 from leerwinkels.model.schemas import MODEL_SCHEMAS, validate_model
 from leerwinkels.sroi import calculate as sroi
+from tests.factories import REPO_ROOT, events, followup, followups, referrals, trajectories, trajectory
 
 AS_OF = dt.date(2025, 6, 30)
 

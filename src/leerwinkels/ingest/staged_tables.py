@@ -26,15 +26,15 @@ FROM_CATALOGUE = {
 # model step adds freshness (dq_deliveries).
 STAGE_ONLY: dict[str, dict[str, pl.DataType]] = {
     "survey": {
-        "file_name": pl.String, "sheet": pl.String, "row_number": pl.Int64, "leerwinkel": pl.String,
-        "link_key": pl.String, "response_date": pl.Datetime("us"), "training_started": pl.String,
-        "situation": pl.String, "qualification": pl.Boolean, "insight_labour_market": pl.Int32,
-        "insight_strengths": pl.Int32, "insight_barriers": pl.Int32, "insight_learning": pl.Int32,
-        "satisfaction": pl.Int32,
+        "file_name": pl.String(), "sheet": pl.String(), "row_number": pl.Int64(), "leerwinkel": pl.String(),
+        "link_key": pl.String(), "response_date": pl.Datetime("us"), "training_started": pl.String(),
+        "situation": pl.String(), "qualification": pl.Boolean(), "insight_labour_market": pl.Int32(),
+        "insight_strengths": pl.Int32(), "insight_barriers": pl.Int32(), "insight_learning": pl.Int32(),
+        "satisfaction": pl.Int32(),
     },
     "deliveries": {
-        "leerwinkel": pl.String, "pattern": pl.String, "file_name": pl.String, "modified_time": pl.Datetime("us"),
-        "status": pl.String, "message": pl.String, "ignored_sheets": pl.String,
+        "leerwinkel": pl.String(), "pattern": pl.String(), "file_name": pl.String(), "modified_time": pl.Datetime("us"),
+        "status": pl.String(), "message": pl.String(), "ignored_sheets": pl.String(),
     },
 }
 _ORDER = ("trajectories", "contacts", "contact_events", "referrals", "survey", "costs", "source_files", "quarantine", "unmapped", "deliveries")
