@@ -20,3 +20,11 @@ def test_age_range_in_model_schema_comes_from_the_contract():
         for c in checks
         if c.name == "in_range"
     )
+
+
+def test_vulnerable_codes_are_codes_of_their_lists():
+    from leerwinkels.ingest import fields
+
+    assert fields.VULNERABLE is code_lists.VULNERABLE
+    for field, codes in code_lists.VULNERABLE.items():
+        assert set(codes) <= set(code_lists.CODE_LISTS[field]), field
