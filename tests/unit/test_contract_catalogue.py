@@ -127,3 +127,19 @@ def test_doc_headings_name_the_catalogue_key():
     text = (REPO_ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
     for name, key in re.findall(r"^#+ `(\w+)` — key: (.+)$", text, flags=re.M):
         assert re.findall(r"`(\w+)`", key) == list(BY_NAME[name].key), name
+
+
+def test_publication_sheets_and_labels_come_from_the_catalogue():
+    from leerwinkels.publication.workbook import TABLES
+
+    for table in CATALOGUE:
+        if not table.published:
+            continue
+        sheet = TABLES[table.name]
+        assert (sheet.sheet, sheet.title, sheet.description, sheet.key) == (table.sheet, table.title_nl, table.description_nl, table.key)
+        assert 0 < len(table.sheet) <= 31
+        assert [c.name for c in sheet.published] == table.column_names
+        for column in sheet.published:
+            facts = table.column(column.name)
+            assert facts.label_nl and facts.explanation_nl, (table.name, column.name)
+            assert (column.label, column.description) == (facts.label_nl, facts.explanation_nl)
