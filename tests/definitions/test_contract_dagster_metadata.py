@@ -33,3 +33,14 @@ def test_internal_frame_has_no_table_name():
 def test_a_frame_outside_the_catalogue_shows_its_own_columns():
     schema = column_schema(pl.DataFrame({"a": [1]}), "not_a_table")
     assert [(c.name, c.type) for c in schema.columns] == [("a", "Int64")]
+
+
+def test_table_asset_definitions_carry_the_catalogue_schema():
+    from leerwinkels.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for table in CATALOGUE:
+        node = graph.get(dg.AssetKey(table.name))
+        schema = node.metadata["dagster/column_schema"]
+        assert [c.name for c in schema.columns] == table.column_names, table.name
+        assert node.metadata.get("dagster/table_name") == (table.name if table.in_warehouse else None)

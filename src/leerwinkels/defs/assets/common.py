@@ -68,6 +68,17 @@ def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None, tab
     return metadata
 
 
+def definition_metadata(table: str) -> dict:
+    """The catalogue's column schema and table name on the asset definition, so the UI shows
+    them before the first materialisation."""
+    from leerwinkels.contract.tables import BY_NAME
+
+    metadata: dict = {"dagster/column_schema": column_schema(pl.DataFrame(), table)}
+    if BY_NAME[table].in_warehouse:
+        metadata["dagster/table_name"] = table
+    return metadata
+
+
 def latest_network_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """The network rows (`all`) of the latest year: what a steward looks at first."""
     if frame.height == 0 or "year" not in frame.columns:
