@@ -72,3 +72,10 @@ CODE_LISTS: dict[str, list[str]] = {
 # Age at intake must lie in this closed range (MODEL.md); outside it the intake is a data-quality row.
 AGE_AT_INTAKE_MIN = 16
 AGE_AT_INTAKE_MAX = 100
+
+# A trajectory is vulnerable when any of these fields at intake has one of these codes (MODEL.md, `vulnerable`).
+VULNERABLE: dict[str, list[str]] = {
+    "education_level": ["none", "primary", "lower_secondary", "foreign_unrecognised"],
+    "dutch_level": ["A1", "A2"],
+    "labour_status": ["jobseeker", "social_assistance", "sickness_invalidity"],
+}

@@ -1,8 +1,12 @@
-"""The table catalogue: every table's name, layer, key, and whether it is published or scanned.
+"""The table catalogue: every table's name, layer, key, columns and publication facts, in ONE place.
 
-The name lists that Dagster wiring, the warehouse and the model builder need are derived here,
-once. Column facts still live in ingest/staged_tables.py, model/schemas.py and
-publication/workbook.py (to be folded in: see the restructure note). No Dagster import.
+A table's full description is its entry in :data:`CATALOGUE`: its columns in order (type,
+nullable, English description, code list, the checks the model schema makes), its key, and
+whether it is published, written to the warehouse and scanned for personal data. Everything
+else is derived from it: the pandera model schemas (model/schemas.py), the staged frame
+schemas (ingest/staged_tables.py), the warehouse DDL and its primary keys (contract/ddl.py),
+Dagster's ``dagster/column_schema`` and ``dagster/table_name`` (defs/assets/common.py) and the
+column tables of docs/indicators.md and docs/model-frames.md (contract/docs.py). No Dagster import.
 """
 
 from __future__ import annotations
@@ -10,41 +14,485 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import polars as pl
+
+from leerwinkels.contract.code_lists import AGE_AT_INTAKE_MAX, AGE_AT_INTAKE_MIN
+
 Layer = Literal["model", "internal", "indicator", "publication_support", "quality"]
+ColumnType = Literal["text", "date", "datetime", "datetime_utc", "int32", "int64", "float64", "boolean"]
+
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "text": pl.String(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+    "datetime_utc": pl.Datetime("us", "UTC"),
+    "int32": pl.Int32(),
+    "int64": pl.Int64(),
+    "float64": pl.Float64(),
+    "boolean": pl.Boolean(),
+}
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    name: str
+    type: ColumnType
+    description: str
+    nullable: bool = False
+    # the MODEL.md code list its values come from; ``with_unknown``: plus ``unknown`` (MODEL.md: an
+    # empty or unmapped value); a list of codes where it is a fixed set that is no code list
+    code_list: str | None = None
+    with_unknown: bool = True
+    # --- checks of the model schema (model/schemas.py builds pandera checks from these)
+    unique: bool = False
+    value_range: tuple[int, int] | None = None  # closed range
+    at_least: int | None = None
+    length: int | None = None  # exact text length (a 64-hex-digit HMAC key)
+    pattern: str | None = None  # regular expression the text matches
+    # a column the model needs between steps but never writes (dropped before the warehouse)
+    internal: bool = False
+    # --- publication (published tables): the Dutch header of the workbook and its explanation
+    # on the Toelichting sheet
+    label_nl: str = ""
+    explanation_nl: str = ""
+
+    @property
+    def dtype(self) -> pl.DataType:
+        return POLARS_TYPES[self.type]
 
 
 @dataclass(frozen=True)
 class TableFacts:
     name: str
     layer: Layer
-    # the documented key; the warehouse writes the table sorted on it (empty: written as built)
+    description: str
+    columns: tuple[ColumnFacts, ...]
+    # the documented key: unique and never null (checked before a load, the warehouse's PRIMARY KEY,
+    # and the order the warehouse writes the table in)
     key: tuple[str, ...] = ()
+    # why a table has no key (required when ``key`` is empty)
+    no_key_reason: str = ""
     published: bool = False  # a CSV/sheet of the publication export
     in_warehouse: bool = True
     scanned_for_personal_data: bool = True
+    # --- publication (published tables): workbook sheet (max. 31 characters), Dutch title and explanation
+    sheet: str = ""
+    title_nl: str = ""
+    description_nl: str = ""
 
+    def column(self, name: str) -> ColumnFacts:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        """The polars schema of the frame as built (internal columns included)."""
+        return {c.name: c.dtype for c in self.columns}
+
+    @property
+    def warehouse_columns(self) -> list[ColumnFacts]:
+        return [c for c in self.columns if not c.internal]
+
+
+C = ColumnFacts
+_HMAC = 64  # hex digits of an HMAC-SHA256 pseudonym
+
+# -- columns shared by several tables
+_LEERWINKEL_ROW = C("leerwinkel", "text", "Leerwinkel code, or `all` (the whole network)", code_list="leerwinkel", with_unknown=False,
+      label_nl='Leerwinkel', explanation_nl="De Leerwinkel; 'Netwerk' is het hele netwerk (een cliënt die bij twee Leerwinkels kwam, telt daar één keer; trajecten tellen op).")
+_YEAR = C("year", "int64", "calendar year",
+      label_nl='Jaar', explanation_nl='Het kalenderjaar.')
+_YEAR_CLOSED = C("year", "int64", "the year the trajectories were closed",
+      label_nl='Jaar van afsluiting', explanation_nl='Het kalenderjaar waarin de trajecten afgesloten werden.')
+_PARAMETER_VERSION = C("parameter_version", "text", "version of `sroi/parameters.yaml`",
+      label_nl="Parameterversie", explanation_nl="De versie van het parameterbestand waarmee de rij berekend is.")
+_FILE_NAME = C("file_name", "text", "the delivered file, as shown to a steward (a part shaped like personal data masked)")
+_SHEET = C("sheet", "text", "the sheet of a workbook; empty for a CSV file")
+_LEERWINKEL_DELIVERY = C("leerwinkel", "text", "the delivering Leerwinkel, or `netwerk` for the coordinator's files")
 
 CATALOGUE: tuple[TableFacts, ...] = (
-    TableFacts("trajectories", "model", key=("trajectory_key",)),
-    TableFacts("contacts", "model"),
-    TableFacts("referrals", "model"),
-    TableFacts("followups", "model"),
-    TableFacts("clients", "model", key=("client_key",)),
-    TableFacts("costs", "model"),
-    TableFacts("contact_events", "internal", in_warehouse=False, scanned_for_personal_data=False),
-    TableFacts("ind_reach", "indicator", key=("leerwinkel", "year"), published=True),
-    TableFacts("ind_reach_breakdown", "indicator", published=True),
-    TableFacts("ind_referrals", "indicator", published=True),
-    TableFacts("ind_outcomes", "indicator", key=("leerwinkel", "year"), published=True),
-    TableFacts("ind_sroi_inputs", "indicator", published=True),
-    TableFacts("ind_sroi", "indicator", key=("leerwinkel", "year"), published=True),
-    TableFacts("sroi_case_studies", "publication_support", scanned_for_personal_data=False),
-    TableFacts("code_labels", "publication_support"),
-    TableFacts("dq_source_files", "quality"),
-    TableFacts("dq_quarantine", "quality"),
-    TableFacts("dq_unmapped_values", "quality"),
-    TableFacts("dq_deliveries", "quality"),
-    TableFacts("dq_revisions", "quality", scanned_for_personal_data=False),
+    TableFacts(
+        "trajectories", "model", "One row per guidance trajectory of a Leerwinkel (MODEL.md).",
+        key=("trajectory_key",),
+        columns=(
+            C("trajectory_key", "text", "HMAC of `tr:<leerwinkel>:<trajectory id>`", unique=True, length=_HMAC),
+            C("client_key", "text", "HMAC of the national number (or of name and birth year where there is none)", length=_HMAC),
+            C("leerwinkel", "text", "the Leerwinkel of the trajectory", code_list="leerwinkel", with_unknown=False),
+            C("intake_date", "date", "date of the intake"),
+            C("closed_date", "date", "date the trajectory was closed; null while open", nullable=True),
+            C("status", "text", "open, completed or stopped", code_list="status", with_unknown=False),
+            C("inflow_channel", "text", "who referred the client to the Leerwinkel", code_list="inflow_channel"),
+            C("learning_question", "text", "the client's learning question", code_list="learning_question"),
+            C("gender", "text", "gender", code_list="gender"),
+            C("birth_year", "int32", "year of birth; null when unknown", nullable=True),
+            C("age_at_intake", "int32", "age at the intake date; null when unknown or out of range", nullable=True,
+              value_range=(AGE_AT_INTAKE_MIN, AGE_AT_INTAKE_MAX)),
+            C("age_band", "text", "age band at intake", code_list="age_band"),
+            C("postcode", "text", "Belgian postcode (4 digits); null when unknown", nullable=True, pattern=r"^\d{4}$"),
+            C("education_level", "text", "highest education level at intake", code_list="education_level"),
+            C("dutch_level", "text", "level of Dutch at intake", code_list="dutch_level"),
+            C("labour_status", "text", "labour status at intake", code_list="labour_status"),
+            C("vulnerable", "boolean", "low or unrecognised education, Dutch at A1/A2, or jobseeker / social assistance / "
+              "sickness-invalidity at intake (MODEL.md)"),
+            C("contacts", "int64", "number of contacts", at_least=0),
+            C("guidance_minutes", "float64", "sum of the contact durations; null where the source has no durations",
+              nullable=True, at_least=0),
+            C("link_key", "text", "HMAC that links a survey response to its trajectory (never written)", internal=True),
+        ),
+    ),
+    TableFacts(
+        "contacts", "model", "One row per logged contact of a trajectory.",
+        no_key_reason="the sources carry no contact id: two contacts of one type on one day are two rows",
+        columns=(
+            C("trajectory_key", "text", "the trajectory"),
+            C("contact_date", "date", "date of the contact"),
+            C("contact_type", "text", "kind of contact", code_list="contact_type"),
+            C("minutes", "float64", "duration; null where the source has none", nullable=True),
+        ),
+    ),
+    TableFacts(
+        "referrals", "model", "One row per referral of a trajectory to a partner.",
+        no_key_reason="the sources carry no referral id: two referrals to one destination on one date are two rows",
+        columns=(
+            C("trajectory_key", "text", "the trajectory"),
+            C("referral_date", "date", "date of the referral (the closing or intake date where the source has none)"),
+            C("destination", "text", "where the client was referred to", code_list="destination"),
+        ),
+    ),
+    TableFacts(
+        "followups", "model", "The latest follow-up survey response per trajectory, linked to a loaded trajectory.",
+        key=("trajectory_key",),
+        columns=(
+            C("trajectory_key", "text", "the trajectory", unique=True),
+            C("response_date", "date", "date of the response", nullable=True),
+            C("training_started", "text", "started a training since", code_list="training_started"),
+            C("situation", "text", "situation now", code_list="situation"),
+            C("qualification", "boolean", "obtained a diploma or certificate", nullable=True),
+            C("insight_labour_market", "int32", "agreement 1-5: better view of my chances on the labour market", nullable=True, value_range=(1, 5)),
+            C("insight_strengths", "int32", "agreement 1-5: ... of my strengths and ambitions", nullable=True, value_range=(1, 5)),
+            C("insight_barriers", "int32", "agreement 1-5: ... of what holds me back", nullable=True, value_range=(1, 5)),
+            C("insight_learning", "int32", "agreement 1-5: ... of my learning opportunities", nullable=True, value_range=(1, 5)),
+            C("satisfaction", "int32", "satisfaction with the guidance 1-10", nullable=True, value_range=(1, 10)),
+        ),
+    ),
+    TableFacts(
+        "clients", "model", "One row per distinct client of the network.",
+        key=("client_key",),
+        columns=(
+            C("client_key", "text", "the client", unique=True),
+            C("leerwinkels", "int64", "at how many Leerwinkels the client had a trajectory", value_range=(1, 6)),
+            C("first_intake_date", "date", "the first intake anywhere in the network"),
+            C("trajectories", "int64", "number of trajectories", at_least=1),
+        ),
+    ),
+    TableFacts(
+        "costs", "model", "The coordinator's yearly costs per Leerwinkel.",
+        key=("leerwinkel", "year"),
+        columns=(
+            C("leerwinkel", "text", "the Leerwinkel", code_list="leerwinkel", with_unknown=False),
+            C("year", "int32", "calendar year"),
+            C("staff_cost", "float64", "staff cost (Personeelskost), EUR", nullable=True),
+            C("operating_cost", "float64", "operating cost (Werkingskost), EUR", nullable=True),
+            C("fte", "float64", "full-time equivalents", nullable=True),
+        ),
+    ),
+    TableFacts(
+        "contact_events", "internal",
+        "For ind_reach.contacts/guidance_hours: one row per logged contact with contacts=1; for Mechelen, which has "
+        "only a conversation count, one row per trajectory dated at intake with contacts=<count>, minutes null.",
+        no_key_reason="an internal frame like contacts (no contact id); never written",
+        in_warehouse=False, scanned_for_personal_data=False,
+        columns=(
+            C("leerwinkel", "text", "the Leerwinkel", code_list="leerwinkel", with_unknown=False),
+            C("trajectory_key", "text", "the trajectory"),
+            C("event_date", "date", "date the contacts are counted at"),
+            C("contacts", "int64", "number of contacts"),
+            C("minutes", "float64", "duration; null where unknown", nullable=True),
+        ),
+    ),
+    TableFacts(
+        "ind_reach", "indicator", "Reach per Leerwinkel and year.",
+        key=("leerwinkel", "year"), published=True,
+        sheet='Bereik', title_nl='Bereik',
+        description_nl='Trajecten, bereikte cliënten, kwetsbare cliënten, contacten en begeleidingsuren per Leerwinkel en jaar.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR,
+            C("new_trajectories", "int64", "trajectories new in Y (intake in Y)",
+              label_nl='Nieuwe trajecten', explanation_nl='Trajecten met hun intake in het jaar.'),
+            C("active_trajectories", "int64", "trajectories active in Y",
+              label_nl='Lopende trajecten', explanation_nl='Trajecten die in het jaar liepen: intake uiterlijk op 31 december en nog open of afgesloten op of na 1 januari.'),
+            C("clients_reached", "int64", "distinct clients with a trajectory active in Y",
+              label_nl='Bereikte cliënten', explanation_nl='Verschillende cliënten met een traject dat in het jaar liep.'),
+            C("new_clients", "int64", "distinct clients whose first intake lies in Y: the first intake at that Leerwinkel; for `all` "
+              "the first intake anywhere in the network (a client new at Genk in 2024 who came to Brussel in 2023 is new in "
+              "`genk` 2024 but in `all` only in 2023)",
+              label_nl='Nieuwe cliënten', explanation_nl="Verschillende cliënten met hun eerste intake in het jaar (bij die Leerwinkel; voor 'Netwerk' de eerste intake in het netwerk)."),
+            C("vulnerable_clients", "int64", "distinct clients with a `vulnerable` trajectory active in Y (MODEL.md: low or "
+              "unrecognised education, Dutch at A1/A2, or jobseeker / social assistance / sickness-invalidity at intake)",
+              label_nl='Kwetsbare cliënten', explanation_nl='Bereikte cliënten met een traject als kwetsbaar aangemerkt: laag of niet-erkend diploma, Nederlands op niveau A1-A2, of werkzoekend, leefloon, ziekte-invaliditeit bij intake.'),
+            C("share_vulnerable", "float64", "`vulnerable_clients / clients_reached`; null when `clients_reached` is 0", nullable=True,
+              label_nl='Aandeel kwetsbaar', explanation_nl='Kwetsbare cliënten gedeeld door bereikte cliënten (leeg als er geen zijn).'),
+            C("contacts", "int64", "contacts dated in Y. Mechelen logs no contacts, only a conversation count per trajectory: "
+              "that count is dated at the intake",
+              label_nl='Contacten', explanation_nl='Contacten in het jaar (Mechelen: het aantal gesprekken van een traject, gedateerd op de intake).'),
+            C("guidance_hours", "float64", "the sum of the known contact durations (minutes) dated in Y, divided by 60. Contacts "
+              "without a duration add nothing: Leerwinkels whose source has no durations (Mechelen, Leuven) show 0 hours, not "
+              "null — read it together with `contacts`",
+              label_nl='Begeleidingsuren', explanation_nl='Som van de gekende duur van de contacten in het jaar, in uren (Leerwinkels zonder duur per contact tellen hier niet mee).'),
+        ),
+    ),
+    TableFacts(
+        "ind_reach_breakdown", "indicator", "The profile of new clients: who started a trajectory in Y.",
+        key=("leerwinkel", "year", "dimension", "category"), published=True,
+        sheet='Bereik naar profiel', title_nl='Nieuwe cliënten naar profiel',
+        description_nl='Verschillende cliënten met een nieuw traject in het jaar, naar een kenmerk van dat traject bij intake. Elke categorie staat er, ook met 0.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR,
+            C("dimension", "text", "one of `gender`, `age_band`, `education_level`, `dutch_level`, `labour_status`, "
+              "`inflow_channel`, `learning_question` (the trajectory column, which is also the name of its code list in "
+              "`code_labels`)",
+              label_nl='Kenmerk', explanation_nl='Het kenmerk: geslacht, leeftijd bij intake, opleidingsniveau, niveau nederlands, arbeidssituatie bij intake, verwezen door, leervraag.'),
+            C("category", "text", "a code of that list, or `unknown`; every code is present, with 0 where no client",
+              label_nl='Categorie', explanation_nl="De waarde van het kenmerk ('Onbekend' als de bron ze niet kent)."),
+            C("clients", "int64", "distinct clients with a trajectory new in Y whose value for the dimension is the category "
+              "(the value of that trajectory at its intake)",
+              label_nl='Cliënten', explanation_nl='Verschillende cliënten met een nieuw traject in het jaar in die categorie.'),
+        ),
+    ),
+    TableFacts(
+        "ind_referrals", "indicator", "Referrals to and from the Leerwinkels.",
+        key=("leerwinkel", "year", "direction", "partner"), published=True,
+        sheet='Doorverwijzingen', title_nl='Doorverwijzingen',
+        description_nl='Instroom: door wie nieuwe trajecten verwezen werden. Uitstroom: naar welke partners trajecten doorverwezen werden.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR,
+            C("direction", "text", "`in`: who referred the client to the Leerwinkel; `out`: where the Leerwinkel referred the client to",
+              label_nl='Richting', explanation_nl='Instroom (verwezen door) of uitstroom (doorverwezen naar).'),
+            C("partner", "text", "for `in` an `inflow_channel` code, for `out` a `destination` code (full code list plus "
+              "`unknown` for each direction)",
+              label_nl='Partner', explanation_nl='Instroom: wie het traject verwees. Uitstroom: waarheen doorverwezen werd.'),
+            C("trajectories", "int64", "`in`: trajectories new in Y with that inflow channel. `out`: distinct trajectories with a "
+              "referral to that destination dated in Y; a referral without its own date (Brussel, Genk, Mechelen, Leuven) is "
+              "dated at the trajectory's closing date, else, while open, at its intake date. Two referrals of one trajectory to "
+              "the same destination in one year count once",
+              label_nl='Trajecten', explanation_nl='Instroom: nieuwe trajecten in het jaar via die partner. Uitstroom: trajecten met een doorverwijzing naar die partner in het jaar (zonder eigen datum geldt de datum van afsluiting, anders die van de intake).'),
+        ),
+    ),
+    TableFacts(
+        "ind_outcomes", "indicator", "Outcomes of the trajectories closed in Y, from the follow-up survey.",
+        key=("leerwinkel", "year"), published=True,
+        sheet='Resultaten', title_nl='Resultaten (nazorgenquête)',
+        description_nl='Afgesloten trajecten per jaar van afsluiting en wat de cliënten in de nazorgenquête antwoordden (het laatste antwoord per traject).',
+        columns=(
+            _LEERWINKEL_ROW,
+            C("year", "int64", "year of closing",
+              label_nl='Jaar van afsluiting', explanation_nl='Het kalenderjaar waarin de trajecten afgesloten werden.'),
+            C("closed_trajectories", "int64", "trajectories completed or stopped in Y",
+              label_nl='Afgesloten trajecten', explanation_nl='Trajecten afgerond of stopgezet in het jaar.'),
+            C("responses", "int64", "of those, how many have a follow-up survey response",
+              label_nl='Antwoorden', explanation_nl='Afgesloten trajecten met een antwoord op de nazorgenquête.'),
+            C("response_rate", "float64", "`responses / closed_trajectories`; null when nothing was closed", nullable=True,
+              label_nl='Responsgraad', explanation_nl='Antwoorden gedeeld door afgesloten trajecten.'),
+            C("training_started", "int64", "responses answering that they started a training (`yes`)",
+              label_nl='Opleiding gestart', explanation_nl="Antwoorden: 'Ja, ik ben een opleiding gestart'."),
+            C("training_enrolled", "int64", "responses answering enrolled, not started yet (`enrolled`)",
+              label_nl='Ingeschreven voor opleiding', explanation_nl="Antwoorden: 'Ingeschreven, nog niet gestart'."),
+            C("working", "int64", "responses whose situation now is `working`",
+              label_nl='Werkt nu', explanation_nl="Antwoorden: 'Ik werk'."),
+            C("in_training", "int64", "responses whose situation now is `in_training`",
+              label_nl='Volgt nu opleiding', explanation_nl="Antwoorden: 'Ik volg een opleiding'."),
+            C("jobseeker", "int64", "responses whose situation now is `jobseeker`",
+              label_nl='Zoekt nu werk', explanation_nl="Antwoorden: 'Ik zoek werk'."),
+            C("qualification", "int64", "responses that obtained a diploma or certificate",
+              label_nl='Diploma of certificaat behaald', explanation_nl='Antwoorden: intussen een diploma of certificaat behaald.'),
+            C("insight_labour_market", "float64", "share answering 4 or 5 (agree, fully agree) to \"I now have a better view of "
+              "my chances on the labour market\", among the responses that answered that statement; null when none did", nullable=True,
+              label_nl='Inzicht arbeidsmarkt', explanation_nl="Aandeel (eens of helemaal eens) op 'Ik heb nu een beter zicht op mijn kansen op de arbeidsmarkt', onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde)."),
+            C("insight_strengths", "float64", "idem, \"... of my strengths and ambitions\"", nullable=True,
+              label_nl='Inzicht sterktes', explanation_nl="Aandeel (eens of helemaal eens) op 'Ik heb nu een beter zicht op mijn sterktes en ambities', onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde)."),
+            C("insight_barriers", "float64", "idem, \"... of what holds me back\"", nullable=True,
+              label_nl='Inzicht drempels', explanation_nl="Aandeel (eens of helemaal eens) op 'Ik heb nu een beter zicht op wat mij tegenhoudt', onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde)."),
+            C("insight_learning", "float64", "idem, \"... of my learning opportunities\"", nullable=True,
+              label_nl='Inzicht leermogelijkheden', explanation_nl="Aandeel (eens of helemaal eens) op 'Ik heb nu een beter zicht op mijn leermogelijkheden', onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde)."),
+            C("satisfaction_mean", "float64", "mean satisfaction with the guidance (1–10) among the responses that answered it; "
+              "null when none did", nullable=True,
+              label_nl='Tevredenheid (gemiddelde)', explanation_nl='Gemiddelde tevredenheid over de begeleiding (1-10), onder wie die vraag beantwoordde.'),
+            C("insight_labour_market_answered", "int64", "responses that answered the labour-market statement: the denominator of "
+              "`insight_labour_market`",
+              label_nl='Beantwoord: inzicht arbeidsmarkt', explanation_nl='Antwoorden die de vraag over mijn kansen op de arbeidsmarkt beantwoordden (de noemer van het aandeel hierboven).'),
+            C("insight_strengths_answered", "int64", "idem for `insight_strengths`",
+              label_nl='Beantwoord: inzicht sterktes', explanation_nl='Antwoorden die de vraag over mijn sterktes en ambities beantwoordden (de noemer van het aandeel hierboven).'),
+            C("insight_barriers_answered", "int64", "idem for `insight_barriers`",
+              label_nl='Beantwoord: inzicht drempels', explanation_nl='Antwoorden die de vraag over wat mij tegenhoudt beantwoordden (de noemer van het aandeel hierboven).'),
+            C("insight_learning_answered", "int64", "idem for `insight_learning`",
+              label_nl='Beantwoord: inzicht leermogelijkheden', explanation_nl='Antwoorden die de vraag over mijn leermogelijkheden beantwoordden (de noemer van het aandeel hierboven).'),
+            C("satisfaction_answered", "int64", "responses that gave a satisfaction score: the denominator of `satisfaction_mean`",
+              label_nl='Beantwoord: tevredenheid', explanation_nl='Antwoorden die de vraag over tevredenheid beantwoordden.'),
+        ),
+    ),
+    TableFacts(
+        "ind_sroi_inputs", "indicator", "SROI inputs: the counted outcomes with their proxies and rates (SROI.md).",
+        key=("leerwinkel", "year", "outcome"), published=True,
+        sheet='SROI-uitkomsten', title_nl='SROI: uitkomsten en hun waarde',
+        description_nl='Per Leerwinkel, jaar van afsluiting en uitkomst: hoeveel antwoorden op de nazorgenquête die uitkomst tonen, en hun maatschappelijke waarde volgens de parameters van de SROI-analyse (SROI.md). Deadweight en attributie zijn aannames zolang het onderzoeksteam ze niet vastlegt.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("outcome", "text", "one of the four outcomes (`work_from_invalidity`, `work_from_other_status`, "
+              "`early_school_leaving_prevented`, `training_started`)",
+              label_nl='Uitkomst', explanation_nl='De uitkomst; een antwoord telt voor de eerste uitkomst waarvan de regel klopt.'),
+            C("count", "int64", "responses counted for the outcome",
+              label_nl='Aantal', explanation_nl='Antwoorden met die uitkomst.'),
+            C("proxy_eur", "float64", "financial proxy per person per year",
+              label_nl='Financiële proxy (EUR)', explanation_nl='Waarde per persoon per jaar (0 waar de studie geen proxy geeft).'),
+            C("deadweight", "float64", "the central deadweight rate applied (0–1)",
+              label_nl='Deadweight', explanation_nl='Aandeel dat ook zonder de Leerwinkel gebeurd zou zijn (aanname).'),
+            C("attribution", "float64", "the central attribution rate applied (0–1)",
+              label_nl='Attributie', explanation_nl='Aandeel dat aan andere factoren toe te schrijven is (aanname).'),
+            C("value_eur", "float64", "`count × proxy × (1 − deadweight) × (1 − attribution)`, rounded to cents; one year, no "
+              "drop-off or discounting (as the study's MKBA). In `all` the formula is applied to the summed count, so it may "
+              "differ by a cent from the sum of the six rows",
+              label_nl='Waarde (EUR)', explanation_nl='Aantal x proxy x (1 - deadweight) x (1 - attributie).'),
+            _PARAMETER_VERSION,
+        ),
+    ),
+    TableFacts(
+        "ind_sroi", "indicator", "Social return on investment per Leerwinkel and closing year (SROI.md).",
+        key=("leerwinkel", "year"), published=True,
+        sheet='SROI', title_nl='SROI-ratio',
+        description_nl='Per Leerwinkel en jaar de maatschappelijke waarde van de uitkomsten tegenover de jaarlijkse kost van de Leerwinkel, met de centrale aannames en een lage en hoge variant.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("value_eur", "float64", "sum of `ind_sroi_inputs.value_eur` of that Leerwinkel and year",
+              label_nl='Waarde (EUR)', explanation_nl='Som van de waarde van de uitkomsten (centrale aannames).'),
+            C("cost_eur", "float64", "`Personeelskost + Werkingskost` of the coordinator's cost file (for `all`: the sum of the "
+              "Leerwinkels' costs present)", nullable=True,
+              label_nl='Kost (EUR)', explanation_nl='Personeelskost plus werkingskost van het jaar (kostenbestand van de coördinator); leeg zonder kostenrij.'),
+            C("sroi_ratio", "float64", "`value_eur / cost_eur`; **null** when there is no cost row (or cost 0)", nullable=True,
+              label_nl='SROI-ratio', explanation_nl='Waarde gedeeld door kost (centrale aannames); leeg zonder kost.'),
+            C("sroi_ratio_low", "float64", "the same with the low sensitivity rates: deadweight 0.50 and attribution 0.70", nullable=True,
+              label_nl='SROI-ratio (laag)', explanation_nl='Idem met de voorzichtige aannames (meer deadweight en attributie).'),
+            C("sroi_ratio_high", "float64", "the same with the high sensitivity rates: deadweight 0.10 and attribution 0.30", nullable=True,
+              label_nl='SROI-ratio (hoog)', explanation_nl='Idem met de ruime aannames (minder deadweight en attributie).'),
+            C("cost_complete", "boolean", "false when a Leerwinkel active in that year has no cost row (for `all`: when any such "
+              "Leerwinkel lacks one); the quality check `sroi_costs_complete` warns about it",
+              label_nl='Kost volledig', explanation_nl='Ja als elke nodige kostenrij er is (voor Netwerk: van elke Leerwinkel met een lopend traject in dat jaar).'),
+            _PARAMETER_VERSION,
+            C("assumptions", "text", "which parameters are assumptions, spelled out",
+              label_nl='Aannames', explanation_nl='Welke parameters aannames zijn.'),
+        ),
+    ),
+    TableFacts(
+        "sroi_case_studies", "publication_support", "The study's case 1 reproduced from the parameter file.",
+        key=("case", "item"), scanned_for_personal_data=False,
+        columns=(
+            C("case", "text", "the case of the study"),
+            C("item", "text", "a benefit or cost item, `total` or `net_effect_government`"),
+            C("benefits", "float64", "benefits for the government, EUR", nullable=True),
+            C("costs", "float64", "costs for the government, EUR", nullable=True),
+        ),
+    ),
+    TableFacts(
+        "code_labels", "publication_support", "Dutch and French labels of every code of every code list, `unknown` included.",
+        key=("code_list", "code"),
+        columns=(
+            C("code_list", "text", "the code list (MODEL.md), `leerwinkel` included"),
+            C("code", "text", "the code"),
+            C("label_nl", "text", "Dutch label"),
+            C("label_fr", "text", "French label"),
+        ),
+    ),
+    TableFacts(
+        "dq_source_files", "quality", "One row per file (and sheet) read in the run.",
+        key=("leerwinkel", "file_name", "sheet"),
+        columns=(
+            _LEERWINKEL_DELIVERY,
+            _FILE_NAME,
+            _SHEET,
+            C("sha256", "text", "SHA-256 of the file"),
+            C("modified_time", "datetime", "the file's modification time"),
+            C("rows_read", "int64", "rows read"),
+            C("rows_loaded", "int64", "rows loaded into the model"),
+            C("rows_quarantined", "int64", "rows quarantined (see `dq_quarantine`)"),
+            C("rows_duplicate", "int64", "duplicate rows dropped"),
+            C("invalid_national_numbers", "int64", "national numbers that failed their check digits"),
+            C("values_ignored", "int64", "non-empty cells not used because they hold no value of their kind"),
+            C("control_chars_removed", "int64", "control characters removed from the cells when read"),
+            C("run_id", "text", "the run that read the file"),
+        ),
+    ),
+    TableFacts(
+        "dq_quarantine", "quality", "One row per quarantined source row: the first rule it broke (MODEL.md's order).",
+        key=("leerwinkel", "file_name", "sheet", "row_number"),
+        columns=(
+            _LEERWINKEL_DELIVERY,
+            _FILE_NAME,
+            _SHEET,
+            C("row_number", "int64", "the row in the sheet or file"),
+            C("rule", "text", "the quarantine rule"),
+            C("column", "text", "the source column the rule is about"),
+            C("message", "text", "what is wrong, never a cell's value"),
+        ),
+    ),
+    TableFacts(
+        "dq_unmapped_values", "quality", "Labels outside the code mapping (the field became `unknown`).",
+        key=("leerwinkel", "column", "value"),
+        columns=(
+            _LEERWINKEL_DELIVERY,
+            C("column", "text", "the model column"),
+            C("value", "text", "the label, as it is or masked (DELIVERIES.md)"),
+            C("rows", "int64", "rows holding it"),
+            C("rows_at", "text", "up to 5 places as `Sheet!row` or `file line n`, then `and N more`"),
+        ),
+    ),
+    TableFacts(
+        "dq_deliveries", "quality", "What the delivery guard found per Leerwinkel and file pattern, and its state (DELIVERIES.md).",
+        # found on hostile deliveries: a delivery that fails as a whole gives a row without a pattern,
+        # and a pattern can have several rows (refused and used files): no column set identifies a row
+        no_key_reason="a log of the files found: a failed delivery has a row without a pattern, a pattern can have several files",
+        columns=(
+            _LEERWINKEL_DELIVERY,
+            C("pattern", "text", "the expected file name pattern; null on a row about the delivery as a whole", nullable=True),
+            C("file_name", "text", "the file chosen for the pattern; null when missing", nullable=True),
+            C("modified_time", "datetime", "its modification time", nullable=True),
+            C("status", "text", "the delivery guard's verdict"),
+            C("message", "text", "why, never a cell's value", nullable=True),
+            C("ignored_sheets", "text", "sheets present but not read", nullable=True),
+            C("state", "text", "the state of the delivery"),
+            C("missing", "boolean", "no file matches the pattern"),
+            C("older_than_limit", "boolean", "the file is older than the freshness limit"),
+            C("freshness_limit_days", "int64", "the freshness limit"),
+            C("stale", "boolean", "the staged data is stale"),
+            C("stale_reason", "text", "why it is stale", nullable=True),
+            C("state_reason", "text", "why the state", nullable=True),
+            C("data_staged_at", "datetime", "when the data used was staged", nullable=True),
+        ),
+    ),
+    TableFacts(
+        "dq_revisions", "quality", "Revisions of published years, with their history (one block of rows per load).",
+        key=("run_id", "table_name", "key", "column_name"), scanned_for_personal_data=False,
+        columns=(
+            C("table_name", "text", "the indicator table"),
+            C("leerwinkel", "text", "the row's Leerwinkel (always a year before the as-of year)"),
+            C("year", "int64", "the row's year"),
+            C("key", "text", "every key column of the row as text, e.g. `leerwinkel=genk, year=2024, dimension=gender, category=female`"),
+            C("column_name", "text", "the figure that changed"),
+            C("change", "text", "`changed`; `added` (the row is new in this load: `previous_value` null); `removed` (the row is "
+              "gone: `new_value` null)"),
+            C("previous_value", "float64", "the figure in the previous load (null where the row or the value is absent)", nullable=True),
+            C("new_value", "float64", "the figure in this load (null where the row or the value is absent)", nullable=True),
+            C("relative_change", "float64", "(new − previous) / \\|previous\\|; null when either is null or the previous value is 0", nullable=True),
+            C("run_id", "text", "the run that loaded the new value"),
+            C("loaded_at", "datetime_utc", "when it was loaded"),
+        ),
+    ),
 )
 BY_NAME = {t.name: t for t in CATALOGUE}
 

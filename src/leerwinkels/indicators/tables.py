@@ -24,6 +24,7 @@ from datetime import date
 import polars as pl
 
 from leerwinkels.contract.code_lists import CODE_LISTS, LEERWINKELS, NETWORK, UNKNOWN  # noqa: F401 (re-exported)
+from leerwinkels.contract.tables import BY_NAME
 
 # (label_nl, label_fr) per code list and code; the Dutch as the sources say it.
 _LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -267,18 +268,7 @@ def _trajectory_base(trajectories: pl.DataFrame, *, client_ids: bool = True) -> 
 
 # --------------------------------------------------------------------------- tables
 
-REACH_COLUMNS = [
-    "leerwinkel",
-    "year",
-    "new_trajectories",
-    "active_trajectories",
-    "clients_reached",
-    "new_clients",
-    "vulnerable_clients",
-    "share_vulnerable",
-    "contacts",
-    "guidance_hours",
-]
+REACH_COLUMNS = BY_NAME["ind_reach"].column_names  # the catalogue's columns, in its order
 
 
 def build_reach(
@@ -448,19 +438,12 @@ OUTCOME_COUNTS = [
     "jobseeker",
     "qualification",
 ]
-OUTCOME_COLUMNS = [
-    "leerwinkel",
-    "year",
-    *OUTCOME_COUNTS[:2],
-    "response_rate",
-    *OUTCOME_COUNTS[2:],
-    *_INSIGHTS,
-    "satisfaction_mean",
-]
 # How many responses answered each statement / the satisfaction question: the
 # denominators of the insight shares and of the mean, appended to ind_outcomes (an
 # addition to the INDICATORS.md columns; the export needs them for suppression).
 OUTCOME_ANSWERED_COLUMNS = [f"{c}_answered" for c in [*_INSIGHTS, "satisfaction"]]
+# The INDICATORS.md columns: the catalogue's, without the *_answered additions.
+OUTCOME_COLUMNS = [c for c in BY_NAME["ind_outcomes"].column_names if c not in OUTCOME_ANSWERED_COLUMNS]
 
 
 def build_outcomes(

@@ -8,6 +8,7 @@ from datetime import date
 
 import polars as pl
 
+from leerwinkels.contract import code_lists
 from leerwinkels.ingest import parsing as p
 from leerwinkels.ingest.readers import ROW, FileProblem, RawSheet, normalise_header
 from leerwinkels.ingest.rules import FATE, FILE, SHEET
@@ -17,11 +18,7 @@ from leerwinkels.privacy.pseudonymise import Pseudonymiser
 CODE_FIELDS = ("gender", "education_level", "dutch_level", "labour_status", "inflow_channel", "learning_question")
 
 
-VULNERABLE = {
-    "education_level": ["none", "primary", "lower_secondary", "foreign_unrecognised"],
-    "dutch_level": ["A1", "A2"],
-    "labour_status": ["jobseeker", "social_assistance", "sickness_invalidity"],
-}
+VULNERABLE = code_lists.VULNERABLE  # a contract fact (MODEL.md), defined in contract/code_lists.py
 
 
 @dataclass

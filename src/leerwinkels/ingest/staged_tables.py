@@ -5,44 +5,41 @@ from __future__ import annotations
 
 import polars as pl
 
+from leerwinkels.contract.tables import BY_NAME
+
 # Rules in MODEL.md's order: where several apply, the first is recorded.
 RULES = ("missing_id", "bad_date", "date_order", "future_date", "age_out_of_range", "duplicate_id", "orphan", "unlinked")
-SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "trajectories": {
-        "trajectory_key": pl.String, "client_key": pl.String, "leerwinkel": pl.String,
-        "intake_date": pl.Date, "closed_date": pl.Date, "status": pl.String,
-        "inflow_channel": pl.String, "learning_question": pl.String, "gender": pl.String,
-        "birth_year": pl.Int32, "age_at_intake": pl.Int32, "age_band": pl.String,
-        "postcode": pl.String, "education_level": pl.String, "dutch_level": pl.String,
-        "labour_status": pl.String, "vulnerable": pl.Boolean, "contacts": pl.Int64,
-        "guidance_minutes": pl.Float64, "link_key": pl.String,
-    },
-    "contacts": {"trajectory_key": pl.String, "contact_date": pl.Date, "contact_type": pl.String, "minutes": pl.Float64},
-    "contact_events": {"leerwinkel": pl.String, "trajectory_key": pl.String, "event_date": pl.Date, "contacts": pl.Int64, "minutes": pl.Float64},
-    "referrals": {"trajectory_key": pl.String, "referral_date": pl.Date, "destination": pl.String},
+# Staged frames that are catalogue tables (model tables, or the quality tables they become) take
+# their columns from the catalogue: staged frame name -> catalogue table.
+FROM_CATALOGUE = {
+    "trajectories": "trajectories",
+    "contacts": "contacts",
+    "contact_events": "contact_events",
+    "referrals": "referrals",
+    "costs": "costs",
+    "source_files": "dq_source_files",
+    "quarantine": "dq_quarantine",
+    "unmapped": "dq_unmapped_values",
+}
+# Frames that exist only between staging and the model step (no table of their own): the survey
+# rows before they are linked to trajectories, and the delivery guard's verdicts before the
+# model step adds freshness (dq_deliveries).
+STAGE_ONLY: dict[str, dict[str, pl.DataType]] = {
     "survey": {
-        "file_name": pl.String, "sheet": pl.String, "row_number": pl.Int64, "leerwinkel": pl.String,
-        "link_key": pl.String, "response_date": pl.Datetime("us"), "training_started": pl.String,
-        "situation": pl.String, "qualification": pl.Boolean, "insight_labour_market": pl.Int32,
-        "insight_strengths": pl.Int32, "insight_barriers": pl.Int32, "insight_learning": pl.Int32,
-        "satisfaction": pl.Int32,
+        "file_name": pl.String(), "sheet": pl.String(), "row_number": pl.Int64(), "leerwinkel": pl.String(),
+        "link_key": pl.String(), "response_date": pl.Datetime("us"), "training_started": pl.String(),
+        "situation": pl.String(), "qualification": pl.Boolean(), "insight_labour_market": pl.Int32(),
+        "insight_strengths": pl.Int32(), "insight_barriers": pl.Int32(), "insight_learning": pl.Int32(),
+        "satisfaction": pl.Int32(),
     },
-    "costs": {"leerwinkel": pl.String, "year": pl.Int32, "staff_cost": pl.Float64, "operating_cost": pl.Float64, "fte": pl.Float64},
-    "source_files": {
-        "leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "sha256": pl.String,
-        "modified_time": pl.Datetime("us"), "rows_read": pl.Int64, "rows_loaded": pl.Int64,
-        "rows_quarantined": pl.Int64, "rows_duplicate": pl.Int64, "invalid_national_numbers": pl.Int64,
-        "values_ignored": pl.Int64, "control_chars_removed": pl.Int64, "run_id": pl.String,
-    },
-    "quarantine": {
-        "leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "row_number": pl.Int64,
-        "rule": pl.String, "column": pl.String, "message": pl.String,
-    },
-    "unmapped": {"leerwinkel": pl.String, "column": pl.String, "value": pl.String, "rows": pl.Int64, "rows_at": pl.String},
     "deliveries": {
-        "leerwinkel": pl.String, "pattern": pl.String, "file_name": pl.String, "modified_time": pl.Datetime("us"),
-        "status": pl.String, "message": pl.String, "ignored_sheets": pl.String,
+        "leerwinkel": pl.String(), "pattern": pl.String(), "file_name": pl.String(), "modified_time": pl.Datetime("us"),
+        "status": pl.String(), "message": pl.String(), "ignored_sheets": pl.String(),
     },
+}
+_ORDER = ("trajectories", "contacts", "contact_events", "referrals", "survey", "costs", "source_files", "quarantine", "unmapped", "deliveries")
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    frame: dict(BY_NAME[FROM_CATALOGUE[frame]].schema) if frame in FROM_CATALOGUE else STAGE_ONLY[frame] for frame in _ORDER
 }
 
 

@@ -17,13 +17,14 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from leerwinkels.contract.tables import BY_NAME
 from leerwinkels.indicators.tables import BREAKDOWN_DIMENSIONS, code_labels
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 
@@ -96,18 +97,25 @@ class Table:
         return [c for c in self.columns if c.published]
 
 
-_LEERWINKEL = Column(
-    "leerwinkel",
-    "Leerwinkel",
-    "De Leerwinkel; 'Netwerk' is het hele netwerk (een cliënt die bij twee Leerwinkels kwam, "
-    "telt daar één keer; trajecten tellen op).",
-    "key",
+def _published(table: str, name: str, kind: Kind, **protection: Any) -> Column:
+    """A published column: its Dutch header and explanation are the catalogue's
+    (src/leerwinkels/contract/tables.py); its kind and how it is protected are said here."""
+    facts = BY_NAME[table].column(name)
+    return Column(name, facts.label_nl, facts.explanation_nl, kind, **protection)
+
+
+def _published_table(name: str, columns: tuple[Column, ...]) -> Table:
+    """A published table: sheet, Dutch title, explanation and key from the catalogue."""
+    facts = BY_NAME[name]
+    return Table(name, facts.sheet, facts.title_nl, facts.description_nl, facts.key, columns)
+
+
+_LEERWINKEL = _published(
+    "ind_reach", "leerwinkel", "key",
     code_list="leerwinkel",
 )
-_YEAR = Column("year", "Jaar", "Het kalenderjaar.", "key")
-_YEAR_CLOSED = Column(
-    "year", "Jaar van afsluiting", "Het kalenderjaar waarin de trajecten afgesloten werden.", "key"
-)
+_YEAR = _published("ind_reach", "year", "key")
+_YEAR_CLOSED = _published("ind_sroi", "year", "key")
 
 _DIMENSION_LABELS = {
     "gender": "Geslacht",
@@ -131,369 +139,163 @@ _SROI_OUTCOME_LABELS = {
     "training_started": "Opleiding gestart",
 }
 
-_INSIGHT_TEXT = {
-    "insight_labour_market": ("Inzicht arbeidsmarkt", "mijn kansen op de arbeidsmarkt"),
-    "insight_strengths": ("Inzicht sterktes", "mijn sterktes en ambities"),
-    "insight_barriers": ("Inzicht drempels", "wat mij tegenhoudt"),
-    "insight_learning": ("Inzicht leermogelijkheden", "mijn leermogelijkheden"),
-}
+_INSIGHTS = ("insight_labour_market", "insight_strengths", "insight_barriers", "insight_learning")
 
 TABLES: dict[str, Table] = {
     t.name: t
     for t in [
-        Table(
+        _published_table(
             "ind_reach",
-            "Bereik",
-            "Bereik",
-            "Trajecten, bereikte cliënten, kwetsbare cliënten, contacten en begeleidingsuren "
-            "per Leerwinkel en jaar.",
-            ("leerwinkel", "year"),
             (
                 _LEERWINKEL,
                 _YEAR,
-                Column(
-                    "new_trajectories",
-                    "Nieuwe trajecten",
-                    "Trajecten met hun intake in het jaar.",
-                    "count",
+                _published(
+                    "ind_reach", "new_trajectories", "count",
                     headline=True,
                 ),
-                Column(
-                    "active_trajectories",
-                    "Lopende trajecten",
-                    "Trajecten die in het jaar liepen: intake uiterlijk op 31 december en nog "
-                    "open of afgesloten op of na 1 januari.",
-                    "count",
-                ),
-                Column(
-                    "clients_reached",
-                    "Bereikte cliënten",
-                    "Verschillende cliënten met een traject dat in het jaar liep.",
-                    "count",
+                _published("ind_reach", "active_trajectories", "count"),
+                _published(
+                    "ind_reach", "clients_reached", "count",
                     headline=True,
                 ),
-                Column(
-                    "new_clients",
-                    "Nieuwe cliënten",
-                    "Verschillende cliënten met hun eerste intake in het jaar (bij die "
-                    "Leerwinkel; voor 'Netwerk' de eerste intake in het netwerk).",
-                    "count",
-                ),
-                Column(
-                    "vulnerable_clients",
-                    "Kwetsbare cliënten",
-                    "Bereikte cliënten met een traject als kwetsbaar aangemerkt: laag of "
-                    "niet-erkend diploma, Nederlands op niveau A1-A2, of werkzoekend, leefloon, "
-                    "ziekte-invaliditeit bij intake.",
-                    "count",
-                ),
-                Column(
-                    "share_vulnerable",
-                    "Aandeel kwetsbaar",
-                    "Kwetsbare cliënten gedeeld door bereikte cliënten (leeg als er geen zijn).",
-                    "share",
+                _published("ind_reach", "new_clients", "count"),
+                _published("ind_reach", "vulnerable_clients", "count"),
+                _published(
+                    "ind_reach", "share_vulnerable", "share",
                     derived_from=("vulnerable_clients", "clients_reached"),
                     ratio=("vulnerable_clients", "clients_reached"),
                     value_range=(0.0, 1.0),
                 ),
-                Column(
-                    "contacts",
-                    "Contacten",
-                    "Contacten in het jaar (Mechelen: het aantal gesprekken van een traject, "
-                    "gedateerd op de intake).",
-                    "count",
-                ),
-                Column(
-                    "guidance_hours",
-                    "Begeleidingsuren",
-                    "Som van de gekende duur van de contacten in het jaar, in uren (Leerwinkels "
-                    "zonder duur per contact tellen hier niet mee).",
-                    "hours",
-                ),
+                _published("ind_reach", "contacts", "count"),
+                _published("ind_reach", "guidance_hours", "hours"),
             ),
         ),
-        Table(
+        _published_table(
             "ind_reach_breakdown",
-            "Bereik naar profiel",
-            "Nieuwe cliënten naar profiel",
-            "Verschillende cliënten met een nieuw traject in het jaar, naar een kenmerk van "
-            "dat traject bij intake. Elke categorie staat er, ook met 0.",
-            ("leerwinkel", "year", "dimension", "category"),
             (
                 _LEERWINKEL,
                 _YEAR,
-                Column(
-                    "dimension",
-                    "Kenmerk",
-                    "Het kenmerk: " + ", ".join(_DIMENSION_LABELS.values()).lower() + ".",
-                    "key",
+                _published(
+                    "ind_reach_breakdown", "dimension", "key",
                     value_labels=_DIMENSION_LABELS,
                 ),
-                Column(
-                    "category",
-                    "Categorie",
-                    "De waarde van het kenmerk ('Onbekend' als de bron ze niet kent).",
-                    "key",
+                _published(
+                    "ind_reach_breakdown", "category", "key",
                     code_list_by=("dimension", {d: d for d in BREAKDOWN_DIMENSIONS}),
                 ),
-                Column(
-                    "clients",
-                    "Cliënten",
-                    "Verschillende cliënten met een nieuw traject in het jaar in die categorie.",
-                    "count",
-                ),
+                _published("ind_reach_breakdown", "clients", "count"),
             ),
         ),
-        Table(
+        _published_table(
             "ind_referrals",
-            "Doorverwijzingen",
-            "Doorverwijzingen",
-            "Instroom: door wie nieuwe trajecten verwezen werden. Uitstroom: naar welke "
-            "partners trajecten doorverwezen werden.",
-            ("leerwinkel", "year", "direction", "partner"),
             (
                 _LEERWINKEL,
                 _YEAR,
-                Column(
-                    "direction",
-                    "Richting",
-                    "Instroom (verwezen door) of uitstroom (doorverwezen naar).",
-                    "key",
+                _published(
+                    "ind_referrals", "direction", "key",
                     value_labels={"in": "Instroom", "out": "Uitstroom"},
                 ),
-                Column(
-                    "partner",
-                    "Partner",
-                    "Instroom: wie het traject verwees. Uitstroom: waarheen doorverwezen werd.",
-                    "key",
+                _published(
+                    "ind_referrals", "partner", "key",
                     code_list_by=("direction", {"in": "inflow_channel", "out": "destination"}),
                 ),
-                Column(
-                    "trajectories",
-                    "Trajecten",
-                    "Instroom: nieuwe trajecten in het jaar via die partner. Uitstroom: "
-                    "trajecten met een doorverwijzing naar die partner in het jaar (zonder eigen "
-                    "datum geldt de datum van afsluiting, anders die van de intake).",
-                    "count",
-                ),
+                _published("ind_referrals", "trajectories", "count"),
             ),
         ),
-        Table(
+        _published_table(
             "ind_outcomes",
-            "Resultaten",
-            "Resultaten (nazorgenquête)",
-            "Afgesloten trajecten per jaar van afsluiting en wat de cliënten in de "
-            "nazorgenquête antwoordden (het laatste antwoord per traject).",
-            ("leerwinkel", "year"),
             (
                 _LEERWINKEL,
                 _YEAR_CLOSED,
-                Column(
-                    "closed_trajectories",
-                    "Afgesloten trajecten",
-                    "Trajecten afgerond of stopgezet in het jaar.",
-                    "count",
-                ),
-                Column(
-                    "responses",
-                    "Antwoorden",
-                    "Afgesloten trajecten met een antwoord op de nazorgenquête.",
-                    "count",
-                ),
-                Column(
-                    "response_rate",
-                    "Responsgraad",
-                    "Antwoorden gedeeld door afgesloten trajecten.",
-                    "share",
+                _published("ind_outcomes", "closed_trajectories", "count"),
+                _published("ind_outcomes", "responses", "count"),
+                _published(
+                    "ind_outcomes", "response_rate", "share",
                     derived_from=("responses", "closed_trajectories"),
                     ratio=("responses", "closed_trajectories"),
                     value_range=(0.0, 1.0),
                     headline=True,
                 ),
-                Column(
-                    "training_started",
-                    "Opleiding gestart",
-                    "Antwoorden: 'Ja, ik ben een opleiding gestart'.",
-                    "count",
-                ),
-                Column(
-                    "training_enrolled",
-                    "Ingeschreven voor opleiding",
-                    "Antwoorden: 'Ingeschreven, nog niet gestart'.",
-                    "count",
-                ),
-                Column("working", "Werkt nu", "Antwoorden: 'Ik werk'.", "count"),
-                Column(
-                    "in_training", "Volgt nu opleiding", "Antwoorden: 'Ik volg een opleiding'.", "count"
-                ),
-                Column("jobseeker", "Zoekt nu werk", "Antwoorden: 'Ik zoek werk'.", "count"),
-                Column(
-                    "qualification",
-                    "Diploma of certificaat behaald",
-                    "Antwoorden: intussen een diploma of certificaat behaald.",
-                    "count",
-                ),
+                _published("ind_outcomes", "training_started", "count"),
+                _published("ind_outcomes", "training_enrolled", "count"),
+                _published("ind_outcomes", "working", "count"),
+                _published("ind_outcomes", "in_training", "count"),
+                _published("ind_outcomes", "jobseeker", "count"),
+                _published("ind_outcomes", "qualification", "count"),
                 *[
-                    Column(
-                        name,
-                        label,
-                        f"Aandeel (eens of helemaal eens) op 'Ik heb nu een beter zicht op {text}', "
-                        "onder wie die vraag beantwoordde (leeg als niemand ze beantwoordde).",
-                        "share",
+                    _published(
+                        "ind_outcomes", name, "share",
                         derived_from=("responses", f"{name}_answered"),
                         ratio=(f"{name}_agreeing", f"{name}_answered"),
                         value_range=(0.0, 1.0),
                         headline=True,
                     )
-                    for name, (label, text) in _INSIGHT_TEXT.items()
+                    for name in _INSIGHTS
                 ],
-                Column(
-                    "satisfaction_mean",
-                    "Tevredenheid (gemiddelde)",
-                    "Gemiddelde tevredenheid over de begeleiding (1-10), onder wie die vraag "
-                    "beantwoordde.",
-                    "mean",
+                _published(
+                    "ind_outcomes", "satisfaction_mean", "mean",
                     derived_from=("responses", "satisfaction_answered"),
                     ratio=("satisfaction_sum", "satisfaction_answered"),
                     value_range=(1.0, 10.0),
                 ),
                 *[
-                    Column(
-                        f"{name}_answered",
-                        f"Beantwoord: {label[0].lower()}{label[1:]}",
-                        f"Antwoorden die de vraag over {text} beantwoordden (de noemer van het "
-                        "aandeel hierboven).",
-                        "count",
-                    )
-                    for name, (label, text) in _INSIGHT_TEXT.items()
+                    _published("ind_outcomes", f"{name}_answered", "count")
+                    for name in _INSIGHTS
                 ],
-                Column(
-                    "satisfaction_answered",
-                    "Beantwoord: tevredenheid",
-                    "Antwoorden die de vraag over tevredenheid beantwoordden.",
-                    "count",
-                ),
+                _published("ind_outcomes", "satisfaction_answered", "count"),
             ),
         ),
-        Table(
+        _published_table(
             "ind_sroi_inputs",
-            "SROI-uitkomsten",
-            "SROI: uitkomsten en hun waarde",
-            "Per Leerwinkel, jaar van afsluiting en uitkomst: hoeveel antwoorden op de "
-            "nazorgenquête die uitkomst tonen, en hun maatschappelijke waarde volgens de "
-            "parameters van de SROI-analyse (SROI.md). Deadweight en attributie zijn aannames "
-            "zolang het onderzoeksteam ze niet vastlegt.",
-            ("leerwinkel", "year", "outcome"),
             (
                 _LEERWINKEL,
                 _YEAR_CLOSED,
-                Column(
-                    "outcome",
-                    "Uitkomst",
-                    "De uitkomst; een antwoord telt voor de eerste uitkomst waarvan de regel klopt.",
-                    "key",
+                _published(
+                    "ind_sroi_inputs", "outcome", "key",
                     value_labels=_SROI_OUTCOME_LABELS,
                 ),
-                Column("count", "Aantal", "Antwoorden met die uitkomst.", "count"),
-                Column(
-                    "proxy_eur",
-                    "Financiële proxy (EUR)",
-                    "Waarde per persoon per jaar (0 waar de studie geen proxy geeft).",
-                    "euro",
-                ),
-                Column(
-                    "deadweight",
-                    "Deadweight",
-                    "Aandeel dat ook zonder de Leerwinkel gebeurd zou zijn (aanname).",
-                    "rate",
-                ),
-                Column(
-                    "attribution",
-                    "Attributie",
-                    "Aandeel dat aan andere factoren toe te schrijven is (aanname).",
-                    "rate",
-                ),
-                Column(
-                    "value_eur",
-                    "Waarde (EUR)",
-                    "Aantal x proxy x (1 - deadweight) x (1 - attributie).",
-                    "euro",
+                _published("ind_sroi_inputs", "count", "count"),
+                _published("ind_sroi_inputs", "proxy_eur", "euro"),
+                _published("ind_sroi_inputs", "deadweight", "rate"),
+                _published("ind_sroi_inputs", "attribution", "rate"),
+                _published(
+                    "ind_sroi_inputs", "value_eur", "euro",
                     derived_from=("count",),
                     scales_with="count",
                 ),
-                Column(
-                    "parameter_version",
-                    "Parameterversie",
-                    "De versie van het parameterbestand waarmee de rij berekend is.",
-                    "text",
-                ),
+                _published("ind_sroi_inputs", "parameter_version", "text"),
             ),
         ),
-        Table(
+        _published_table(
             "ind_sroi",
-            "SROI",
-            "SROI-ratio",
-            "Per Leerwinkel en jaar de maatschappelijke waarde van de uitkomsten tegenover de "
-            "jaarlijkse kost van de Leerwinkel, met de centrale aannames en een lage en hoge "
-            "variant.",
-            ("leerwinkel", "year"),
             (
                 _LEERWINKEL,
                 _YEAR_CLOSED,
-                Column(
-                    "value_eur",
-                    "Waarde (EUR)",
-                    "Som van de waarde van de uitkomsten (centrale aannames).",
-                    "euro",
+                _published(
+                    "ind_sroi", "value_eur", "euro",
                     derived_from=(SROI_SMALLEST_COUNT,),
                     sum_of=("ind_sroi_inputs", "value_eur"),
                 ),
-                Column(
-                    "cost_eur",
-                    "Kost (EUR)",
-                    "Personeelskost plus werkingskost van het jaar (kostenbestand van de "
-                    "coördinator); leeg zonder kostenrij.",
-                    "euro",
-                ),
-                Column(
-                    "sroi_ratio",
-                    "SROI-ratio",
-                    "Waarde gedeeld door kost (centrale aannames); leeg zonder kost.",
-                    "ratio",
+                _published("ind_sroi", "cost_eur", "euro"),
+                _published(
+                    "ind_sroi", "sroi_ratio", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
                     scales_with="value_eur",
                     headline=True,
                 ),
-                Column(
-                    "sroi_ratio_low",
-                    "SROI-ratio (laag)",
-                    "Idem met de voorzichtige aannames (meer deadweight en attributie).",
-                    "ratio",
+                _published(
+                    "ind_sroi", "sroi_ratio_low", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
                     scales_with="value_eur",
                 ),
-                Column(
-                    "sroi_ratio_high",
-                    "SROI-ratio (hoog)",
-                    "Idem met de ruime aannames (minder deadweight en attributie).",
-                    "ratio",
+                _published(
+                    "ind_sroi", "sroi_ratio_high", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
                     scales_with="value_eur",
                 ),
-                Column(
-                    "cost_complete",
-                    "Kost volledig",
-                    "Ja als elke nodige kostenrij er is (voor Netwerk: van elke Leerwinkel met "
-                    "een lopend traject in dat jaar).",
-                    "flag",
-                ),
-                Column(
-                    "parameter_version",
-                    "Parameterversie",
-                    "De versie van het parameterbestand waarmee de rij berekend is.",
-                    "text",
-                ),
-                Column("assumptions", "Aannames", "Welke parameters aannames zijn.", "text"),
+                _published("ind_sroi", "cost_complete", "flag"),
+                _published("ind_sroi", "parameter_version", "text"),
+                _published("ind_sroi", "assumptions", "text"),
                 Column(
                     SROI_SMALLEST_COUNT,
                     SROI_SMALLEST_COUNT,

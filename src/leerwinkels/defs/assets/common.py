@@ -32,16 +32,24 @@ def markdown_table(frame: pl.DataFrame, limit: int = 20) -> str:
 
 
 def column_schema(frame: pl.DataFrame, table: str | None = None) -> dg.TableSchema:
-    """The frame's columns as Dagster shows them; the catalogue's key as a constraint."""
+    """The table's columns as Dagster shows them: for a catalogue table the catalogue's columns
+    (type, description, nullable, key), else the frame's columns and types."""
     from leerwinkels.contract.tables import BY_NAME
 
     facts = BY_NAME.get(table) if table else None
-    key = facts.key if facts else ()
+    if facts is None:
+        return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in frame.schema.items()])
+    key = facts.key
     columns = [
-        dg.TableColumn(name, str(dtype), constraints=dg.TableColumnConstraints(nullable=name not in key, unique=key == (name,)))
-        for name, dtype in frame.schema.items()
+        dg.TableColumn(
+            c.name,
+            str(c.dtype),
+            description=c.description + (f" (code list `{c.code_list}`)" if c.code_list else "") + (" [internal: never written]" if c.internal else ""),
+            constraints=dg.TableColumnConstraints(nullable=c.nullable and c.name not in key, unique=c.unique or key == (c.name,)),
+        )
+        for c in facts.columns
     ]
-    constraints = dg.TableConstraints(other=[f"primary key ({', '.join(key)})"]) if key else None
+    constraints = dg.TableConstraints(other=[f"primary key ({', '.join(key)})"] if key else [f"no key: {facts.no_key_reason}"])
     return dg.TableSchema(columns=columns, constraints=constraints)
 
 
@@ -57,6 +65,17 @@ def table_metadata(frame: pl.DataFrame, preview: pl.DataFrame | None = None, tab
     if table is not None and table in BY_NAME and BY_NAME[table].in_warehouse:
         metadata["dagster/table_name"] = table
     metadata.update(extra)
+    return metadata
+
+
+def definition_metadata(table: str) -> dict:
+    """The catalogue's column schema and table name on the asset definition, so the UI shows
+    them before the first materialisation."""
+    from leerwinkels.contract.tables import BY_NAME
+
+    metadata: dict = {"dagster/column_schema": column_schema(pl.DataFrame(), table)}
+    if BY_NAME[table].in_warehouse:
+        metadata["dagster/table_name"] = table
     return metadata
 
 

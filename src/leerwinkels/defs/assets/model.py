@@ -13,7 +13,7 @@ from leerwinkels.ingest.delivery_guard import key_mismatches
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
 from leerwinkels.ingest.staged_tables import RULES
-from leerwinkels.defs.assets.common import OWNERS, markdown_table, table_metadata
+from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table, table_metadata
 from leerwinkels.defs.asset_keys import STAGED_KEY
 
 MODEL_DESCRIPTIONS = {
@@ -32,8 +32,8 @@ QUALITY_DESCRIPTIONS = {
     "dq_deliveries": "Per Leerwinkel the current file per pattern, its age, and whether it is missing, too old or stale.",
 }
 
-_outs = {name: dg.AssetOut(group_name="model", description=text, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST) for name, text in MODEL_DESCRIPTIONS.items()}
-_outs |= {name: dg.AssetOut(group_name="quality", description=text, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST) for name, text in QUALITY_DESCRIPTIONS.items()}
+_outs = {name: dg.AssetOut(group_name="model", description=text, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST, metadata=definition_metadata(name)) for name, text in MODEL_DESCRIPTIONS.items()}
+_outs |= {name: dg.AssetOut(group_name="quality", description=text, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST, metadata=definition_metadata(name)) for name, text in QUALITY_DESCRIPTIONS.items()}
 
 
 @dg.multi_asset(outs=_outs, ins={"staged": dg.AssetIn(key=STAGED_KEY)}, can_subset=False)

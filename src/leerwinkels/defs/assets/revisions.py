@@ -15,7 +15,7 @@ import polars as pl
 from leerwinkels.indicators import revisions as rev
 from leerwinkels.defs.resources import RunSettings, Warehouse
 from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
-from leerwinkels.defs.assets.common import OWNERS, markdown_table
+from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table
 from leerwinkels.defs.conditions import DOWNSTREAM
 
 TABLE = "dq_revisions"
@@ -43,6 +43,7 @@ def _previous_load(warehouse: Warehouse) -> dict[str, pl.DataFrame]:
     owners=OWNERS,
     kinds={"polars"},
     automation_condition=DOWNSTREAM,
+    metadata=definition_metadata(TABLE),
     description=(
         "Revisions of published years: every indicator figure of a year before the as-of year that differs from "
         "the previous successful load (table, keys, column, previous and new value, run, load time). Keeps the "
