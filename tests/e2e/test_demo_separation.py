@@ -46,7 +46,7 @@ def test_demo_data_marks_its_folder_and_may_write_into_it_again(tmp_path):
     assert cli.main(["demo-data", str(landing), "--trajectories", "40", "--seed", "3"]) == 0
     marker = json.loads((landing / DEMO_MARKER).read_text())
     assert marker["seed"] == 3 and marker["trajectories"] == 40
-    assert "demo_data" in marker["generator"] and marker["created"]
+    assert "leerwinkels_demo" in marker["generator"] and marker["created"]
     assert cli.main(["demo-data", str(landing), "--trajectories", "40", "--seed", "4"]) == 0
     assert json.loads((landing / DEMO_MARKER).read_text())["seed"] == 4
     # an empty folder is fine too

@@ -1684,7 +1684,7 @@ def write_demo_marker(dest: Path, *, seed: int, trajectories: int) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     marker = dest / DEMO_MARKER
     marker.write_text(json.dumps({
-        "generator": "leerwinkels.demo_data (leerwinkels demo-data)",
+        "generator": "leerwinkels_demo (leerwinkels demo-data)",
         "seed": seed,
         "trajectories": trajectories,
         "created": datetime.now().astimezone().isoformat(timespec="seconds"),
