@@ -64,6 +64,7 @@ import numpy as np
 
 from leerwinkels.contract.code_lists import LEERWINKELS as CONTRACT_LEERWINKELS
 from leerwinkels.privacy.pseudonymise import DEMO_MARKER
+from leerwinkels_demo.labels import Label, has_code_list, label_table, labels_by_code, source_specs, unknown_label
 
 __all__ = ["generate_landing", "national_number_is_valid", "make_national_number", "AS_OF"]
 
@@ -72,14 +73,7 @@ XLSX_MAX_ROWS = 1_048_576
 
 LEERWINKELS = tuple(CONTRACT_LEERWINKELS)  # the contract's list, in its order (SHARES follows it)
 SHARES = (0.20, 0.15, 0.15, 0.20, 0.15, 0.15)
-DISPLAY = {
-    "brussel": "Leerwinkel Brussel",
-    "genk": "Leerwinkel Genk",
-    "mechelen": "Leerwinkel Regio Mechelen",
-    "gent": "Leerwinkel De Stap",
-    "west_vlaanderen": "Huis van het Leren West-Vlaanderen",
-    "leuven": "Leerwinkel Leuven",
-}
+DISPLAY = {code: spec.display_name for code, spec in source_specs().items()}  # the names the survey writes
 LW_INDEX = {lw: i for i, lw in enumerate(LEERWINKELS)}
 BR, GK, ME, GE, WV, LV = range(6)
 NN_LWS = (BR, GK, GE, WV, LV)  # Leerwinkels that register national numbers
@@ -159,105 +153,46 @@ def _punctuate(nn: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# code lists: canonical code order -> the labels each Leerwinkel uses (SOURCES.md)
+# code lists: canonical code order -> the labels each Leerwinkel uses, read from sources/*.yaml
 # a tuple of labels = several labels for one code (picked at random); None = no label
 # --------------------------------------------------------------------------------------
+
+
+def _tables(code_list: str) -> dict[int, tuple[Label, ...]]:
+    """Every Leerwinkel's labels for ``code_list`` (only those whose source has that list)."""
+    return {li: label_table(lw, code_list) for li, lw in enumerate(LEERWINKELS) if has_code_list(lw, code_list)}
+
+
 EDU_W = (0.10, 0.12, 0.18, 0.30, 0.15, 0.15)  # none primary lower_sec upper_sec higher foreign
-EDU = {
-    BR: ("Geen / Aucun", "Lager / Primaire", "Lager secundair / Secondaire inférieur",
-         "Hoger secundair / Secondaire supérieur", "Hoger onderwijs / Supérieur",
-         "Buitenlands diploma (niet erkend) / Diplôme étranger (non reconnu)"),
-    GK: ("geen", "LO", "LSO", "HSO", "HO", "buitenland"),
-    ME: ("geen diploma", "basisschool", "getuigschrift 2de graad", "diploma secundair",
-         ("bachelor", "master"), "diploma buitenland"),
-    GE: ("0", "1", "2", ("3", "4"), ("5", "6", "7", "8"), "buitenlands"),
-    WV: ("geen", "lager onderwijs", "lager secundair", "hoger secundair", "hoger onderwijs",
-         "buitenlands niet erkend"),
-    LV: ("geen", "lager", "lager secundair", "hoger secundair", "hoger", "buitenlands"),
-}
-EDU_UNKNOWN = {GE: "onbekend"}
+EDU = _tables("education_level")
+EDU_UNKNOWN = {li: unknown_label(lw, "education_level") for li, lw in enumerate(LEERWINKELS)}
 DUTCH_W = (0.40, 0.10, 0.12, 0.14, 0.12, 0.08, 0.04)  # native A1 A2 B1 B2 C1 C2
-LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-DUTCH = {
-    BR: ("moedertaal",) + LEVELS,
-    GK: ("NL",) + LEVELS,
-    ME: ("NL moedertaal",) + tuple("NT2 " + x for x in LEVELS),
-    GE: ("moedertaal",) + LEVELS,
-    WV: ("moedertaal",) + LEVELS,
-    LV: ("moedertaal",) + LEVELS,
-}
-DUTCH_UNKNOWN = {GE: "onbekend"}
+DUTCH = _tables("dutch_level")
+DUTCH_UNKNOWN = {li: unknown_label(lw, "dutch_level") for li, lw in enumerate(LEERWINKELS)}
 LAB_W = (0.22, 0.40, 0.14, 0.09, 0.07, 0.08)  # employed jobseeker social_assist sick student other
-LABOUR = {
-    BR: ("Werkend / Travailleur", "Werkzoekend / Demandeur d'emploi", "OCMW-leefloon / CPAS-RIS",
-         "Ziekte-invaliditeit / Maladie-invalidité", "Student / Étudiant", "Andere / Autre"),
-    GK: ("W", "WZ", "OCMW", "ZIEK", "STUD", "ANDER"),
-    ME: ("werkend", "werkzoekend", "leefloon", "ziek/invalide", "student", "andere"),
-    GE: ("werkend", "werkzoekend", "leefloon", "ziekte", "student", "andere"),
-    WV: ("werkend", "werkzoekend", "leefloon", "ziekte/invaliditeit", "student", "andere"),
-    LV: ("werkend", "werkzoekend", "leefloon", "ziekte", "student", "andere"),
-}
+LABOUR = _tables("labour_status")
 # the unmapped label injected on purpose (reported in dq_unmapped_values, not an error)
 UNMAPPED = {BR: ("labour_status", "Zelfstandige / Indépendant"), LV: ("labour_status", "zelfstandige")}
 INFLOW_W = (0.30, 0.14, 0.12, 0.06, 0.08, 0.07, 0.18, 0.05)
 # employment_service public_social_welfare integration_agency local_government welfare
 # education self outreach
-INFLOW = {
-    BR: (("VDAB", "Actiris"), "OCMW/CPAS", ("bon", "Huis van het Nederlands"), None,
-         "Vzw/welzijn", "School", "Eigen initiatief / Initiative propre", "Outreach"),
-    GK: ("VDAB", "OCMW Genk", "Agii", "Stad Genk", "CAW", "school", "zelf", "outreach"),
-    ME: ("VDAB", "OCMW", "Agii", "gemeente", "CAW", "school", "zelf", "outreach"),
-    GE: ("VDAB", "OCMW", "IN-Gent", "stad", "CAW", "onderwijs", "eigen initiatief", "outreach"),
-    WV: ("VDAB", "OCMW", "Agii", "gemeente", "CAW", "onderwijs", "zelf", "outreach"),
-    LV: ("VDAB", "OCMW", "Agii", "Stad Leuven", "CAW", "school", "zelf", "outreach"),
-}
+INFLOW = _tables("inflow_channel")
 QUESTION_W = (0.35, 0.15, 0.15, 0.15, 0.12, 0.08)
-_Q_GENT = ("opleiding", "diploma", "heroriëntatie", "werk", "Nederlands", "erkenning")
-QUESTION = {
-    BR: ("Opleiding", "Diploma", "Heroriëntatie", "Werk", "Nederlands leren", "Erkenning diploma"),
-    GK: ("opleiding", "diploma", "heroriëntering", "werk", "Nederlands", "gelijkwaardigheid diploma"),
-    ME: _Q_GENT,
-    GE: _Q_GENT,
-    WV: _Q_GENT,
-    LV: _Q_GENT,
-}
-GENDER = {  # female male x
-    BR: (("V", "F"), ("M", "H"), "X"),
-    GK: ("Vrouw", "Man", "X"),
-    ME: ("V", "M", "X"),
-    GE: ("V", "M", "X"),
-    WV: ("vrouw", "man", "x"),
-    LV: ("V", "M", "X"),
-}
+QUESTION = _tables("learning_question")
+GENDER = _tables("gender")
 DEST_W = (0.20, 0.08, 0.16, 0.08, 0.07, 0.10, 0.10, 0.08, 0.07, 0.06)
 # adult_education basic_education vdab_training higher_education second_chance dutch_course
 # job_mediation welfare competence_recognition other
-_DEST_BR = ("CVO", "Basiseducatie", "VDAB-opleiding", "Hoger onderwijs", "Tweedekansonderwijs",
-            "NT2-cursus", "Actiris/VDAB bemiddeling", "CAW/OCMW", "EVC", "Andere")
-DEST = {
-    BR: _DEST_BR,
-    GK: ("CVO", "Basiseducatie", "VDAB opleiding", "Hogeschool", "Tweedekansonderwijs",
-         "Huis van het Nederlands", "VDAB bemiddeling", "CAW", "EVC", None),
-    ME: ("CVO", "CBE", "VDAB", "hogeschool", "2de kans", "NT2", "VDAB job", "CAW", "EVC", "andere"),
-    GE: ("CVO", "CBE", "VDAB-opleiding", "hoger onderwijs", "TKO", "NT2", "VDAB-bemiddeling",
-         ("CAW", "OCMW"), "EVC", None),
-    WV: ("CVO", "Basiseducatie", "VDAB opleiding", "hoger onderwijs", "tweedekansonderwijs", "NT2",
-         "VDAB trajectbegeleiding", ("CAW", "OCMW"), "EVC", "andere"),
-    LV: _DEST_BR,
-}
+DEST = _tables("destination")
 CTYPE_W = (0.45, 0.25, 0.20, 0.10)  # conversation phone online group (contact 1 = intake)
-CTYPE = {  # intake conversation phone online group
-    BR: ("Intake", "Gesprek", "Telefoon", "Mail/online", "Groep"),
-    GK: ("intake", "gesprek", "telefoon", "mail", "groep"),
-    GE: ("intake", "gesprek", "telefonisch", "digitaal", "groep"),
-    WV: ("intake", "gesprek", "telefoon", "online", "groep"),
-}
+CTYPE = _tables("contact_type")
 MINUTES_INTAKE = (45, 60, 60, 90)
 MINUTES_OTHER = (15, 30, 30, 45, 60, 60, 90, 120)
-BR_STATUS = ("Lopend / En cours", "Afgerond / Clôturé", "Stopgezet / Arrêté")  # open completed stopped
-GE_STATUS = ("open", "afgesloten", "stopgezet")
-GK_REASON_COMPLETED = ("doel bereikt", "doorverwezen")
-GK_REASON_STOPPED = ("geen contact meer", "verhuisd")
+BR_STATUS = label_table("brussel", "status")  # open completed stopped
+GE_STATUS = label_table("gent", "status")
+_GK_STATUS = labels_by_code("genk", "status")  # Genk writes a closing reason, read as completed or stopped
+GK_REASON_COMPLETED, GK_REASON_STOPPED = _GK_STATUS["completed"], _GK_STATUS["stopped"]
+GK_REFERRED = "doorverwezen"  # the completed reason of a trajectory with referrals
 
 POSTCODES = {
     BR: ((1000, None), (1020, None), (1030, None), (1040, None), (1050, None), (1060, None),
@@ -295,7 +230,10 @@ SURVEY_HEADER = (
     "Hoe tevreden ben je over de begeleiding? (1-10)",
     "Wil je nog iets kwijt?",
 )
-SCALE = ("Helemaal oneens", "Oneens", "Neutraal", "Eens", "Helemaal eens")
+SCALE = label_table("netwerk", "agreement_scale")
+TRAINING_STARTED = label_table("netwerk", "training_started")  # yes no enrolled
+SITUATION = label_table("netwerk", "situation")  # working in_training jobseeker sick other
+QUALIFICATION = label_table("netwerk", "qualification")  # yes no
 
 # unreadable date values (bad_date)
 BAD_DATE_TEXT = ("dinsdag", "onbekend", "31/02/2023", "??", "2023-13-45", "zie map")
@@ -1231,7 +1169,7 @@ def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
             if st == 0:
                 reason = None
             elif st == 1:
-                reason = "doorverwezen" if (ref and r.random() < 0.6) else GK_REASON_COMPLETED[r.randrange(2)]
+                reason = GK_REFERRED if (ref and r.random() < 0.6) else GK_REASON_COMPLETED[r.randrange(2)]
             else:
                 reason = GK_REASON_STOPPED[r.randrange(2)]
             pc, gem = POSTCODES[GK][p.postcode[t]]
@@ -1361,8 +1299,8 @@ def _w_gent(dest: Path, rel: str) -> dict:
     pv = _PV(p)
     lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
     L_g = lab(GENDER[GE])
-    L_e = lab(EDU[GE], unknown="onbekend", empty_rate=EMPTY_RATE)
-    L_d = lab(DUTCH[GE], unknown="onbekend", empty_rate=0.05)
+    L_e = lab(EDU[GE], unknown=EDU_UNKNOWN[GE], empty_rate=EMPTY_RATE)
+    L_d = lab(DUTCH[GE], unknown=DUTCH_UNKNOWN[GE], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[GE], empty_rate=EMPTY_RATE), lab(INFLOW[GE], empty_rate=EMPTY_RATE), lab(QUESTION[GE])
     L_s, L_r, L_c = lab(GE_STATUS, variant_rate=0.01), lab(DEST[GE]), lab(CTYPE[GE])
     extras = defaultdict(list)
@@ -1604,10 +1542,9 @@ def _w_survey(dest: Path, rel: str) -> dict:
         note = None if u < 0.6 else ("Bedankt!" if u < 0.8 else (
             f"Groeten van {FIRST_NAMES[ps.first[pe]]}" if u < 0.92 else "Het ging soms wat traag."))
         ws.append([i, begin, done, email, name, DISPLAY[LEERWINKELS[li]], _dossier_variant(r, dossier),
-                   ("Ja", "Nee", "Ingeschreven, nog niet gestart")[r.choices((0, 1, 2), (0.45, 0.4, 0.15))[0]],
-                   ("Ik werk", "Ik volg een opleiding", "Ik zoek werk", "Ik ben ziek of arbeidsongeschikt",
-                    "Andere")[r.choices(range(5), (0.3, 0.3, 0.25, 0.07, 0.08))[0]],
-                   "Ja" if r.random() < 0.3 else "Nee"] + sc + [sat, note])
+                   TRAINING_STARTED[r.choices((0, 1, 2), (0.45, 0.4, 0.15))[0]],
+                   SITUATION[r.choices(range(5), (0.3, 0.3, 0.25, 0.07, 0.08))[0]],
+                   QUALIFICATION[0] if r.random() < 0.3 else QUALIFICATION[1]] + sc + [sat, note])
         n += 1
     wb.save(dest / rel)
     return {"rows": {rel + "|Form1": n}, "pv": pv.result()}
