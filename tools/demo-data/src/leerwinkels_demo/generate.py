@@ -54,11 +54,12 @@ import os
 import random
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import numpy as np
 
@@ -299,6 +300,9 @@ class _Labeller:
 # --------------------------------------------------------------------------------------
 # dates
 # --------------------------------------------------------------------------------------
+#: A value written into a cell: a real date, an Excel serial number, text or nothing.
+Cell = date | datetime | int | float | str | None
+
 _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _DATE_CACHE: dict[int, date] = {}
 
@@ -336,7 +340,7 @@ def _age(birth: int, at: int) -> int:
     return a.year - b.year - ((a.month, a.day) < (b.month, b.day))
 
 
-def _mixed_date(r: random.Random, o: int):
+def _mixed_date(r: random.Random, o: int) -> Cell:
     """West-Vlaanderen: a real date, an Excel serial number, or dd/mm/yyyy text."""
     u = r.random()
     if u < 0.6:
@@ -350,7 +354,52 @@ def _mixed_date(r: random.Random, o: int):
 # the plan
 # --------------------------------------------------------------------------------------
 class _Plan:
-    pass
+    """What the writers write, drawn once (seeded) before any file is written. Per trajectory
+    (global index t, grouped by Leerwinkel) the arrays hold codes and day ordinals."""
+
+    seed: int
+    defects: bool
+    as_of: date
+    export: date  # delivery date of the exports
+    start_year: int
+    counts: list[int]  # trajectories per Leerwinkel
+    lw: np.ndarray  # Leerwinkel index per trajectory
+    lw_start: np.ndarray  # first trajectory of each Leerwinkel (and the total last)
+    intake: np.ndarray
+    closed: np.ndarray  # -1 = open
+    status: np.ndarray
+    edu: np.ndarray
+    dutch: np.ndarray
+    labour: np.ndarray
+    question: np.ndarray
+    inflow: np.ndarray
+    postcode: np.ndarray
+    persons: _Persons
+    person: np.ndarray  # person per trajectory
+    ncon: np.ndarray  # contacts per trajectory
+    nref: np.ndarray  # referrals per trajectory
+    dest: np.ndarray
+    ref_date: np.ndarray
+    ref_row: np.ndarray
+    reg_intake: np.ndarray  # the intake as registered (before a future_date typo)
+    reg_year: np.ndarray
+    defect: np.ndarray
+    flag_invalid_nn: np.ndarray
+    flag_unmapped: np.ndarray
+    extras: dict[int, list]  # (kind, src global index, after global index)
+    loaded: np.ndarray
+    c_start: np.ndarray
+    c_date: np.ndarray
+    c_type: np.ndarray
+    c_min: np.ndarray
+    order: dict[int, np.ndarray]  # row order per Leerwinkel
+    tid: list[str | None]  # trajectory id as written
+    fake: dict
+    survey: list[list]
+    cost_rows: list
+    cost_missing: tuple[int, int] | None
+    note: np.ndarray
+    wv_clients: tuple[list[int], dict[int, int]] | None = None
 
 
 def _split(total: int) -> list[int]:
@@ -504,7 +553,8 @@ class _Persons:
         self.first = list(first.tolist())
         self.last = list(last.tolist())
         self.gender = list(gender.tolist())
-        self.birth = np.asarray(birth, dtype=np.int64)
+        # birth and nn_kind: numpy arrays while the plan is drawn, lists after freeze()
+        self.birth: Any = np.asarray(birth, dtype=np.int64)
         n = len(self.first)
         self.email_n = rng.integers(0, 100, n).tolist()
         self.phone = (rng.integers(70, 100, n) * 1_000_000 + rng.integers(0, 1_000_000, n)).tolist()
@@ -513,7 +563,7 @@ class _Persons:
         seq = np.where(g == 1, seq - 1, seq)
         seq = np.where(g == 2, rng.integers(1, 998, n), seq)
         bis = np.where(rng.random(n) < 0.02, np.where(rng.random(n) < 0.5, 20, 40), 0)
-        self.nn_kind = np.where(has_nn, 1, 0).astype(np.int8)  # 0 none, 1 valid, 2 invalid
+        self.nn_kind: Any = np.where(has_nn, 1, 0).astype(np.int8)  # 0 none, 1 valid, 2 invalid
         self.nn: list[str | None] = [None] * n
         self.frozen = False
         births = self.birth.tolist()
@@ -593,7 +643,7 @@ def _plan_defects(p: _Plan, rng, lw_idx) -> None:
         perm = rng.permutation(idx)
         pos = 0
 
-        def take(m: int) -> np.ndarray:
+        def take(m: int, perm: np.ndarray = perm) -> np.ndarray:
             nonlocal pos
             out = perm[pos:pos + m]
             pos += m
@@ -612,8 +662,8 @@ def _plan_defects(p: _Plan, rng, lw_idx) -> None:
             p.flag_unmapped[take(k)] = True
         srcs = take(2 * k if li != GE else 3 * k)
         xkinds = [X_DUP] * k + ([X_DUPID] * k if li != GE else [X_GMISSING] * k + [X_GBAD] * k)
-        for kind, s in zip(xkinds, srcs.tolist()):
-            p.extras[li].append([kind, s, None])
+        for xkind, src in zip(xkinds, srcs.tolist(), strict=True):
+            p.extras[li].append([xkind, src, None])
 
     # apply the trajectory-level defects
     persons.freeze()
@@ -697,7 +747,7 @@ def _plan_contacts(p: _Plan, rng, n: int) -> None:
 
 def _plan_ids(p: _Plan, rng, lw_idx) -> None:
     """Ids and the writing order per Leerwinkel."""
-    p.tid: list[str | None] = [None] * len(p.lw)
+    p.tid = [None] * len(p.lw)
     p.order = {}
     for li in range(6):
         idx = lw_idx[li]
@@ -705,11 +755,9 @@ def _plan_ids(p: _Plan, rng, lw_idx) -> None:
         if li == ME:
             order = order[np.argsort(p.reg_year[order], kind="stable")]
         p.order[li] = order
-        seq = 0
         per_year: dict[int, int] = defaultdict(int)
         ry = p.reg_year
-        for t in order.tolist():
-            seq += 1
+        for seq, t in enumerate(order.tolist(), 1):
             y = int(ry[t])
             if li == BR:
                 s = f"BXL-{y}-{seq:04d}"
@@ -783,7 +831,7 @@ def _plan_survey(p: _Plan, rng, lw_idx) -> None:
     pick = cand[rng.random(len(cand)) < 0.40]
     resp = []  # [ordinal, minutes-of-day, lw, target, person]
     lag = rng.integers(7, 150, len(pick))
-    for t, lg in zip(pick.tolist(), lag.tolist()):
+    for t, lg in zip(pick.tolist(), lag.tolist(), strict=True):
         o = min(int(p.closed[t]) + lg, exp_o)
         resp.append([o, int(rng.integers(7 * 60, 23 * 60)), int(p.lw[t]), t, int(p.person[t])])
     # some people answer twice (only for trajectories that are loaded)
@@ -850,8 +898,8 @@ def _file_names(p: _Plan) -> dict[str, str]:
     }
 
 
-def _entry(read: int, dup: int, q: Counter) -> dict:
-    q = {r: int(q[r]) for r in RULE_ORDER if q.get(r)}
+def _entry(read: int, dup: int, by_rule: Counter) -> dict:
+    q = {r: int(by_rule[r]) for r in RULE_ORDER if by_rule.get(r)}
     nq = sum(q.values())
     return {"rows_read": int(read), "rows_loaded": int(read - dup - nq), "rows_quarantined": nq,
             "rows_duplicate": int(dup), "quarantine": q}
@@ -891,8 +939,8 @@ def _manifest(p: _Plan) -> dict:
         files[f"{F['mechelen']}|{y}"] = traj_sheet(ME, o[ME][yrs == y], ex_y[y])
     # Gent: rows are contacts
     ts = o[GE]
-    q = Counter()
-    for k, c in zip(p.defect[ts].tolist(), p.ncon[ts].tolist()):
+    q: Counter[str] = Counter()
+    for k, c in zip(p.defect[ts].tolist(), p.ncon[ts].tolist(), strict=True):
         if k:
             q[RULE[k]] += c
     nd = sum(1 for e in p.extras[GE] if e[0] == X_DUP)
@@ -954,8 +1002,8 @@ def _mechelen_years(p: _Plan) -> list[int]:
 
 def _wv_clients(p: _Plan):
     """West-Vlaanderen clients: one per distinct person, in order of first trajectory."""
-    if hasattr(p, "_wv_cache"):
-        return p._wv_cache
+    if p.wv_clients is not None:
+        return p.wv_clients
     client_of_person: dict[int, int] = {}
     clients: list[int] = []  # first trajectory of each client
     tclient: dict[int, int] = {}
@@ -966,8 +1014,8 @@ def _wv_clients(p: _Plan):
             c = client_of_person[pe] = len(clients)
             clients.append(t)
         tclient[t] = c
-    p._wv_cache = (clients, tclient)
-    return p._wv_cache
+    p.wv_clients = (clients, tclient)
+    return p.wv_clients
 
 
 # --------------------------------------------------------------------------------------
@@ -975,6 +1023,13 @@ def _wv_clients(p: _Plan):
 # values written)
 # --------------------------------------------------------------------------------------
 _PLAN: _Plan | None = None  # set before forking workers
+
+
+def _plan() -> _Plan:
+    """The plan the writers of this process work from (set before forking workers)."""
+    if _PLAN is None:
+        raise RuntimeError("no plan drawn: writers run from generate_landing only")
+    return _PLAN
 
 
 class _PV:
@@ -999,11 +1054,11 @@ class _PV:
 
     def result(self) -> set[str]:
         out = set(self.s)
-        for f, l in self.names:
-            if f < 0:
-                fs, ls = FIRST_CP1252[-1 - f], LAST_CP1252[-1 - l]
+        for first, last in self.names:
+            if first < 0:
+                fs, ls = FIRST_CP1252[-1 - first], LAST_CP1252[-1 - last]
             else:
-                fs, ls = FIRST_NAMES[f], LAST_NAMES[l]
+                fs, ls = FIRST_NAMES[first], LAST_NAMES[last]
             for v in (fs, ls):
                 if len(v) >= MIN_PERSONAL_NAME_LEN:
                     out.add(v)
@@ -1027,8 +1082,8 @@ class _Extras:
     """Schedules the extra (duplicate) rows after the row of a later trajectory."""
 
     def __init__(self, extras):
-        self.after = defaultdict(list)
-        self.src = {}
+        self.after: defaultdict[int | None, list] = defaultdict(list)
+        self.src: dict[int, Any] = {}  # source row index -> that row as written (filled by the writer)
         for ex in extras:
             self.after[ex[2]].append(ex)
             self.src[ex[1]] = None
@@ -1046,11 +1101,11 @@ def _traj_row_common(p: _Plan, t: int):
 
 
 def _w_brussel(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:brussel")
     ps = p.persons
     pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
+    lab = lambda table, **kw: _Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[BR]), lab(EDU[BR], empty_rate=EMPTY_RATE), lab(DUTCH[BR], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[BR], empty_rate=EMPTY_RATE), lab(INFLOW[BR], empty_rate=EMPTY_RATE), lab(QUESTION[BR])
     L_s, L_r, L_c = lab(BR_STATUS, variant_rate=0.01), lab(DEST[BR]), lab(CTYPE[BR])
@@ -1070,8 +1125,8 @@ def _w_brussel(dest: Path, rel: str) -> dict:
         refs = [L_r(int(c)) for c in p.dest[t, :p.nref[t]].tolist()]
         refs = [x for x in refs if x]
         sep = "; " if r.random() < 0.85 else ";"
-        intake = _d(io)
-        closed = _d(co) if co >= 0 else None
+        intake: Cell = _d(io)
+        closed: Cell = _d(co) if co >= 0 else None
         if df == BAD_INTAKE:
             intake = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         elif df == BAD_CLOSING:
@@ -1142,11 +1197,11 @@ def _hours(minutes: int) -> str:
 
 
 def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:genk")
     ps = p.persons
     pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
+    lab = lambda table, **kw: _Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[GK]), lab(EDU[GK], empty_rate=EMPTY_RATE), lab(DUTCH[GK], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[GK], empty_rate=EMPTY_RATE), lab(INFLOW[GK], empty_rate=EMPTY_RATE), lab(QUESTION[GK])
     L_r, L_c = lab(DEST[GK]), lab(CTYPE[GK])
@@ -1160,8 +1215,8 @@ def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
         for t in p.order[GK].tolist():
             pe, io, co, st, df = _traj_row_common(p, t)
             ref = L_r(int(p.dest[t, 0])) if p.nref[t] else None
-            intake = _dmy(io)
-            closed = _dmy(co) if co >= 0 else None
+            intake: Cell = _dmy(io)
+            closed: Cell = _dmy(co) if co >= 0 else None
             if df == BAD_INTAKE:
                 intake = None if r.random() < 0.5 else BAD_DATE_CSV[r.randrange(len(BAD_DATE_CSV))]
             elif df == BAD_CLOSING:
@@ -1235,11 +1290,11 @@ def _note(r: random.Random, p: _Plan, pv: _PV, t: int, pe: int, style: str):
 
 
 def _w_mechelen(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:mechelen")
     ps = p.persons
     pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
+    lab = lambda table, **kw: _Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[ME]), lab(EDU[ME], empty_rate=EMPTY_RATE), lab(DUTCH[ME], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[ME], empty_rate=EMPTY_RATE), lab(INFLOW[ME], empty_rate=EMPTY_RATE), lab(QUESTION[ME])
     L_r = lab(DEST[ME])
@@ -1260,8 +1315,8 @@ def _w_mechelen(dest: Path, rel: str) -> dict:
         total = 0
         for t in order[yrs == y].tolist():
             pe, io, co, st, df = _traj_row_common(p, t)
-            intake = _d(io)
-            closed = _d(co) if co >= 0 else "nog lopend"
+            intake: Cell = _d(io)
+            closed: Cell = _d(co) if co >= 0 else "nog lopend"
             if df == BAD_INTAKE:
                 intake = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
             elif df == BAD_CLOSING:
@@ -1293,11 +1348,11 @@ def _w_mechelen(dest: Path, rel: str) -> dict:
 
 
 def _w_gent(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:gent")
     ps = p.persons
     pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
+    lab = lambda table, **kw: _Labeller(r, table, **kw)
     L_g = lab(GENDER[GE])
     L_e = lab(EDU[GE], unknown=EDU_UNKNOWN[GE], empty_rate=EMPTY_RATE)
     L_d = lab(DUTCH[GE], unknown=DUTCH_UNKNOWN[GE], empty_rate=0.05)
@@ -1372,11 +1427,11 @@ def _w_gent(dest: Path, rel: str) -> dict:
 
 
 def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:west_vlaanderen")
     ps = p.persons
     pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
+    lab = lambda table, **kw: _Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[WV]), lab(EDU[WV], empty_rate=EMPTY_RATE), lab(DUTCH[WV], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[WV], empty_rate=EMPTY_RATE), lab(INFLOW[WV], empty_rate=EMPTY_RATE), lab(QUESTION[WV])
     L_r, L_c = lab(DEST[WV]), lab(CTYPE[WV])
@@ -1386,8 +1441,8 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
     wb = _write_only_wb()
     clients, tclient = _wv_clients(p)
     ws = wb.create_sheet("Cliënten")
-    for row in (title, stamp, []):
-        ws.append(row)
+    for heading in (title, stamp, []):
+        ws.append(heading)
     ws.append(["cliëntnr", "INSZ", "naam", "geboortedatum", "geslacht", "postcode", "woonplaats",
                "diploma", "NT2", "statuut"])
     for c, t in enumerate(clients):
@@ -1400,24 +1455,25 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
         pv.name(pe), pv.nn(pe)
     n_cl = len(clients)
     ws = wb.create_sheet("Trajecten")
-    for row in (title, stamp, []):
-        ws.append(row)
+    for heading in (title, stamp, []):
+        ws.append(heading)
     ws.append(["trajectnr", "cliëntnr", "startdatum", "einddatum", "aanmelding_via", "leervraag", "afgerond"])
     ex = _Extras(p.extras[WV])
     n_tr = 0
     for t in p.order[WV].tolist():
         pe, io, co, st, df = _traj_row_common(p, t)
-        start = _mixed_date(r, io)
-        end = _mixed_date(r, co) if co >= 0 else None
+        start: Cell = _mixed_date(r, io)
+        end: Cell = _mixed_date(r, co) if co >= 0 else None
         if df == BAD_INTAKE:
             start = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         elif df == BAD_CLOSING:
             end = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
+        flag: str | None
         if st == 1:
             flag = "ja" if r.random() < 0.6 else "x"
         else:
             flag = "nee" if r.random() < 0.3 else None
-        row = [p.tid[t], f"C-{tclient[t] + 1:04d}", start, end, L_i(int(p.inflow[t])),
+        row: list[Cell] = [p.tid[t], f"C-{tclient[t] + 1:04d}", start, end, L_i(int(p.inflow[t])),
                L_q(int(p.question[t])), flag]
         ws.append(row)
         n_tr += 1
@@ -1430,15 +1486,15 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
             ws.append(src)
             n_tr += 1
     ws = wb.create_sheet("Contacten")
-    for row in (title, stamp, []):
-        ws.append(row)
+    for heading in (title, stamp, []):
+        ws.append(heading)
     ws.append(["trajectnr", "datum", "soort", "minuten"])
     n_co = _contacts_rows(p, WV, ws.append,
                           lambda tid, o, ty, mi: [tid, _mixed_date(r, o), L_c(ty), mi],
                           lambda fid, o: [fid, _mixed_date(r, o), L_c(1 + r.randrange(4)), MINUTES_OTHER[r.randrange(8)]])
     ws = wb.create_sheet("Doorverwijzingen")
-    for row in (title, stamp, []):
-        ws.append(row)
+    for heading in (title, stamp, []):
+        ws.append(heading)
     ws.append(["trajectnr", "datum", "naar"])
     fakes = defaultdict(list)
     for after, fid, o in p.fake.get((WV, "referrals"), []):
@@ -1457,11 +1513,11 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
 
 
 def _w_leuven(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:leuven")
     ps = p.persons
     pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)  # noqa: E731
+    lab = lambda table, **kw: _Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[LV]), lab(EDU[LV], empty_rate=EMPTY_RATE), lab(DUTCH[LV], empty_rate=0.03)
     L_l, L_i, L_q = lab(LABOUR[LV], empty_rate=EMPTY_RATE), lab(INFLOW[LV], empty_rate=EMPTY_RATE), lab(QUESTION[LV])
     L_r = lab(DEST[LV])
@@ -1475,14 +1531,14 @@ def _w_leuven(dest: Path, rel: str) -> dict:
     cs, cd = p.c_start, p.c_date
     for t in p.order[LV].tolist():
         pe, io, co, st, df = _traj_row_common(p, t)
-        start = _d(io)
-        end = _d(co) if co >= 0 else None
+        start: Cell = _d(io)
+        end: Cell = _d(co) if co >= 0 else None
         if df == BAD_INTAKE:
             start = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         elif df == BAD_CLOSING:
             end = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         s = int(cs[t])
-        contacts = [_d(int(cd[s + j])) for j in range(int(p.ncon[t]))]
+        contacts: list[Cell] = [_d(int(cd[s + j])) for j in range(int(p.ncon[t]))]
         contacts += [None] * (8 - len(contacts))
         refs = [L_r(int(c)) for c in p.dest[t, :p.nref[t]].tolist()] + [None, None]
         labour = UNMAPPED[LV][1] if p.flag_unmapped[t] else L_l(int(p.labour[t]))
@@ -1520,7 +1576,7 @@ def _dossier_variant(r: random.Random, s: str) -> str:
 
 
 def _w_survey(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:survey")
     ps = p.persons
     pv = _PV(p)
@@ -1551,7 +1607,7 @@ def _w_survey(dest: Path, rel: str) -> dict:
 
 
 def _w_costs(dest: Path, rel: str) -> dict:
-    p = _PLAN
+    p = _plan()
     r = random.Random(f"{p.seed}:costs")
     wb = _write_only_wb()
     ws = wb.create_sheet("Kosten")
@@ -1571,7 +1627,7 @@ def _w_costs(dest: Path, rel: str) -> dict:
 
 
 def _run_task(name: str, dest: str) -> tuple[str, dict]:
-    p = _PLAN
+    p = _plan()
     F = _file_names(p)
     d = Path(dest)
     if name == "brussel":
