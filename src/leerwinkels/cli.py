@@ -214,7 +214,9 @@ def cmd_accept(args) -> int:
 def cmd_demo_data(args) -> int:
     try:  # a dev tool of this repo (tools/demo-data), not part of the production package
         from leerwinkels_demo import demo_folder_refusal, generate_landing
-    except ImportError:
+    except ModuleNotFoundError as missing:
+        if missing.name != "leerwinkels_demo":  # a broken installation, not a missing one
+            raise
         print("error: the demo-data generator (package leerwinkels-demo, tools/demo-data in the repo) is not installed: "
               "run `uv sync` in a clone of the repo (it installs the dev group)", file=sys.stderr)
         return EXIT_USAGE

@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from leerwinkels_demo import generate_landing
-from leerwinkels_demo.generate import LAST_NAMES
+from leerwinkels_demo.people import LAST_NAMES
 
 AS_OF = dt.date(2026, 11, 26)
 N = 300

@@ -17,7 +17,8 @@ from leerwinkels.contract.code_lists import CODE_LISTS, LEERWINKELS, UNKNOWN
 from leerwinkels.ingest import parsing
 from leerwinkels.ingest.source_specs import SourceSpec, load_source_spec
 from leerwinkels.project_files import SOURCES_DIR
-from leerwinkels_demo import generate as g
+from leerwinkels_demo import code_tables as g
+from leerwinkels_demo import sources
 
 SPECS: dict[str, SourceSpec] = {path.stem: load_source_spec(path) for path in sorted(Path(SOURCES_DIR).glob("*.yaml"))}
 
@@ -83,10 +84,10 @@ def test_every_label_the_generator_writes_maps_to_the_code_it_meant(source, code
 
 def test_gent_writes_its_unknown_label_and_the_others_leave_the_cell_empty():
     for table in (g.EDU_UNKNOWN, g.DUTCH_UNKNOWN):
-        assert table[g.GE] == "onbekend"
-        assert all(label is None for li, label in table.items() if li != g.GE)
-    assert _mapped("gent", "education_level", [g.EDU_UNKNOWN[g.GE]]) == [UNKNOWN]
-    assert _mapped("gent", "dutch_level", [g.DUTCH_UNKNOWN[g.GE]]) == [UNKNOWN]
+        assert table[sources.GE] == "onbekend"
+        assert all(label is None for li, label in table.items() if li != sources.GE)
+    assert _mapped("gent", "education_level", [g.EDU_UNKNOWN[sources.GE]]) == [UNKNOWN]
+    assert _mapped("gent", "dutch_level", [g.DUTCH_UNKNOWN[sources.GE]]) == [UNKNOWN]
 
 
 def test_genk_closing_reasons_are_read_as_completed_or_stopped():
@@ -106,7 +107,7 @@ def test_the_planted_unmapped_labels_map_to_nothing():
 
 def test_mechelen_municipalities_map_to_the_postcodes_written_beside_them():
     towns = SPECS["mechelen"].code_map("municipality_postcode")
-    for postcode, town in g.POSTCODES[g.ME]:
+    for postcode, town in g.POSTCODES[sources.ME]:
         assert towns[town] == str(postcode)
 
 
