@@ -43,7 +43,7 @@ SINGLE = [
 
 
 class _Variant:
-    """Stands in for the generator's random source in ``_variant``: always draws variant ``k``."""
+    """Stands in for the generator's random source in ``label_variant``: always draws variant ``k``."""
 
     def __init__(self, k: int):
         self.k = k
@@ -62,7 +62,7 @@ def _mapped(source: str, code_list: str, labels: list[str]) -> list[object]:
 def _written(entry) -> list[str]:
     """Every text the generator may write for one table entry: each label and its stray-space/capital variants."""
     labels = [] if entry is None else list(entry) if isinstance(entry, tuple) else [entry]
-    return [v for label in labels for v in [label, *(g._variant(_Variant(k), label) for k in range(6))]]  # type: ignore[arg-type]
+    return [v for label in labels for v in [label, *(g.label_variant(_Variant(k), label) for k in range(6))]]  # type: ignore[arg-type]
 
 
 def _cases():

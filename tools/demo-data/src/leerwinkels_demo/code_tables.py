@@ -94,7 +94,7 @@ VARIANT_RATE = 0.03  # stray spaces / odd capitals on code labels
 EMPTY_RATE = 0.02  # empty (= unknown) code cells
 
 
-def _variant(r: random.Random, s: str) -> str:
+def label_variant(r: random.Random, s: str) -> str:
     k = r.randrange(6)
     if k == 0:
         return s + " "
@@ -109,7 +109,7 @@ def _variant(r: random.Random, s: str) -> str:
     return " " + s + " "
 
 
-class _Labeller:
+class Labeller:
     """Picks a Leerwinkel's label for a code, now and then with stray spaces/capitals."""
 
     def __init__(self, r: random.Random, table, unknown=None, variant_rate=VARIANT_RATE,
@@ -130,5 +130,5 @@ class _Labeller:
         if lab is None:
             return self.unknown
         if self.vr and r.random() < self.vr:
-            return _variant(r, lab)
+            return label_variant(r, lab)
         return lab

@@ -15,7 +15,7 @@ _EXCEL_EPOCH = date(1899, 12, 30).toordinal()
 _DATE_CACHE: dict[int, date] = {}
 
 
-def _d(o: int) -> date:
+def as_date(o: int) -> date:
     d = _DATE_CACHE.get(o)
     if d is None:
         d = _DATE_CACHE[o] = date.fromordinal(o)
@@ -25,10 +25,10 @@ def _d(o: int) -> date:
 _DMY_CACHE: dict[int, str] = {}
 
 
-def _dmy(o: int) -> str:
+def dmy_text(o: int) -> str:
     s = _DMY_CACHE.get(o)
     if s is None:
-        d = _d(o)
+        d = as_date(o)
         s = _DMY_CACHE[o] = f"{d.day:02d}/{d.month:02d}/{d.year}"
     return s
 
@@ -36,23 +36,23 @@ def _dmy(o: int) -> str:
 _ISO_CACHE: dict[int, str] = {}
 
 
-def _iso(o: int) -> str:
+def iso_text(o: int) -> str:
     s = _ISO_CACHE.get(o)
     if s is None:
-        s = _ISO_CACHE[o] = _d(o).isoformat()
+        s = _ISO_CACHE[o] = as_date(o).isoformat()
     return s
 
 
-def _age(birth: int, at: int) -> int:
-    b, a = _d(birth), _d(at)
+def age_at(birth: int, at: int) -> int:
+    b, a = as_date(birth), as_date(at)
     return a.year - b.year - ((a.month, a.day) < (b.month, b.day))
 
 
-def _mixed_date(r: random.Random, o: int) -> Cell:
+def mixed_date(r: random.Random, o: int) -> Cell:
     """West-Vlaanderen: a real date, an Excel serial number, or dd/mm/yyyy text."""
     u = r.random()
     if u < 0.6:
-        return _d(o)
+        return as_date(o)
     if u < 0.8:
         return o - _EXCEL_EPOCH
-    return _dmy(o)
+    return dmy_text(o)

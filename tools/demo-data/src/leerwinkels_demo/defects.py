@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from leerwinkels_demo.code_tables import UNMAPPED
-from leerwinkels_demo.dates import _age, _d
+from leerwinkels_demo.dates import age_at, as_date
 from leerwinkels_demo.sources import BR, GE, GK, LV, WV
 
 if TYPE_CHECKING:  # the plan module draws the defects (plan -> defects)
-    from leerwinkels_demo.plan import _Plan
+    from leerwinkels_demo.plan import Plan
 
 # unreadable date values (bad_date)
 BAD_DATE_TEXT = ("dinsdag", "onbekend", "31/02/2023", "??", "2023-13-45", "zie map")
@@ -36,7 +36,7 @@ DEFECT_RATE = 0.0075  # per kind and Leerwinkel
 MIN_ROWS_FOR_DEFECTS = 20  # a Leerwinkel with fewer trajectories gets no defects
 
 
-def _plan_defects(p: _Plan, rng, lw_idx) -> None:
+def plan_defects(p: Plan, rng, lw_idx) -> None:
     persons = p.persons
     for li in range(6):
         idx = lw_idx[li]
@@ -81,7 +81,7 @@ def _plan_defects(p: _Plan, rng, lw_idx) -> None:
         elif kind == DATE_ORDER:
             p.closed[t] = p.intake[t] - int(rng.integers(1, 61))
         elif kind == FUTURE:
-            d0 = _d(int(p.intake[t]))
+            d0 = as_date(int(p.intake[t]))
             try:
                 d1 = d0.replace(year=d0.year + 10)
             except ValueError:  # 29 February
@@ -93,7 +93,7 @@ def _plan_defects(p: _Plan, rng, lw_idx) -> None:
             old = p.person[t]
             a = int(rng.integers(10, 15)) if kind == AGE_LOW else int(rng.integers(102, 107))
             birth = int(p.intake[t]) - int(round((a + 0.5) * 365.2425))
-            assert _age(birth, int(p.intake[t])) == a
+            assert age_at(birth, int(p.intake[t])) == a
             gi = persons.gender[old]
             p.person[t] = persons.add(persons.first[old], persons.last[old], gi, birth,
                                       1 if persons.nn_kind[old] else 0)
@@ -103,7 +103,7 @@ def _plan_defects(p: _Plan, rng, lw_idx) -> None:
                                   int(persons.birth[old]), 2)
 
 
-def _plan_orphans(p: _Plan, rng, lw_idx) -> None:
+def plan_orphans(p: Plan, rng, lw_idx) -> None:
     """Contact/referral rows pointing at ids that never existed."""
     p.fake = {}
     if not p.defects:
@@ -133,7 +133,7 @@ def _plan_orphans(p: _Plan, rng, lw_idx) -> None:
         p.fake[(li, sheet)] = rows
 
 
-class _Extras:
+class ExtraRows:
     """Schedules the extra (duplicate) rows after the row of a later trajectory."""
 
     def __init__(self, extras):
@@ -151,7 +151,7 @@ class _Extras:
         return self.after.get(t, ())
 
 
-def _dossier_variant(r: random.Random, s: str) -> str:
+def dossier_variant(r: random.Random, s: str) -> str:
     u = r.random()
     if u < 0.04:
         return " " + s

@@ -59,39 +59,39 @@ from pathlib import Path
 import numpy as np
 
 from leerwinkels_demo.folder import NotADemoFolder, demo_folder_refusal, write_demo_marker
-from leerwinkels_demo.manifest import _file_names, _manifest
-from leerwinkels_demo.plan import _build_plan, current_plan, use_plan
+from leerwinkels_demo.manifest import file_names, manifest_of
+from leerwinkels_demo.plan import build_plan, current_plan, use_plan
 from leerwinkels_demo.sources import AS_OF, LEERWINKELS, XLSX_MAX_ROWS
-from leerwinkels_demo.writers.brussel import _w_brussel
-from leerwinkels_demo.writers.costs import _w_costs
-from leerwinkels_demo.writers.genk import _w_genk
-from leerwinkels_demo.writers.gent import _w_gent
-from leerwinkels_demo.writers.leuven import _w_leuven
-from leerwinkels_demo.writers.mechelen import _w_mechelen
-from leerwinkels_demo.writers.survey import _w_survey
-from leerwinkels_demo.writers.west_vlaanderen import _w_west_vlaanderen
+from leerwinkels_demo.writers.brussel import write_brussel
+from leerwinkels_demo.writers.costs import write_costs
+from leerwinkels_demo.writers.genk import write_genk
+from leerwinkels_demo.writers.gent import write_gent
+from leerwinkels_demo.writers.leuven import write_leuven
+from leerwinkels_demo.writers.mechelen import write_mechelen
+from leerwinkels_demo.writers.survey import write_survey
+from leerwinkels_demo.writers.west_vlaanderen import write_west_vlaanderen
 
 
 def _run_task(name: str, dest: str) -> tuple[str, dict]:
     p = current_plan()
-    F = _file_names(p)
+    F = file_names(p)
     d = Path(dest)
     if name == "brussel":
-        return name, _w_brussel(d, F["brussel"])
+        return name, write_brussel(d, F["brussel"])
     if name == "genk":
-        return name, _w_genk(d, F["genk_k"], F["genk_c"])
+        return name, write_genk(d, F["genk_k"], F["genk_c"])
     if name == "mechelen":
-        return name, _w_mechelen(d, F["mechelen"])
+        return name, write_mechelen(d, F["mechelen"])
     if name == "gent":
-        return name, _w_gent(d, F["gent"])
+        return name, write_gent(d, F["gent"])
     if name == "west_vlaanderen":
-        return name, _w_west_vlaanderen(d, F["west_vlaanderen"])
+        return name, write_west_vlaanderen(d, F["west_vlaanderen"])
     if name == "leuven":
-        return name, _w_leuven(d, F["leuven"])
+        return name, write_leuven(d, F["leuven"])
     if name == "survey":
-        return name, _w_survey(d, F["survey"])
+        return name, write_survey(d, F["survey"])
     if name == "costs":
-        return name, _w_costs(d, F["costs"])
+        return name, write_costs(d, F["costs"])
     raise ValueError(name)
 
 
@@ -125,8 +125,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
         raise NotADemoFolder(refusal)
     steps = ["plan", "brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven", "survey", "costs"]
     total = len(steps)
-    p = _build_plan(int(trajectories), int(seed), bool(defects), as_of)
-    manifest = _manifest(p)
+    p = build_plan(int(trajectories), int(seed), bool(defects), as_of)
+    manifest = manifest_of(p)
     for key, e in manifest["files"].items():
         if "xlsx" in key and e["rows_read"] + 4 > XLSX_MAX_ROWS:
             raise ValueError(f"{key} would need {e['rows_read']} rows: more than an xlsx sheet holds; "
@@ -137,7 +137,7 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     # marked before the first file: a generation that is interrupted leaves a folder that
     # is still recognisably demo data (and may be generated into again)
     write_demo_marker(dest, seed=int(seed), trajectories=int(trajectories))
-    F = _file_names(p)
+    F = file_names(p)
     for rel in F.values():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
     for sub in LEERWINKELS + ("netwerk",):

@@ -8,14 +8,14 @@ import numpy as np
 
 from leerwinkels_demo.code_tables import UNMAPPED
 from leerwinkels_demo.defects import RULE, RULE_ORDER, X_DUP, X_DUPID, X_GBAD, X_GMISSING
-from leerwinkels_demo.plan import _mechelen_years, _Plan, _wv_clients
+from leerwinkels_demo.plan import Plan, mechelen_years, west_vlaanderen_clients
 from leerwinkels_demo.sources import BR, GE, GK, LEERWINKELS, LV, ME, WV
 
 # --------------------------------------------------------------------------------------
 # manifest (from the plan)
 # --------------------------------------------------------------------------------------
 
-def _file_names(p: _Plan) -> dict[str, str]:
+def file_names(p: Plan) -> dict[str, str]:
     e = p.export
     return {
         "brussel": f"brussel/Leerwinkel_Brussel_{e.isoformat()}.xlsx",
@@ -37,8 +37,8 @@ def _entry(read: int, dup: int, by_rule: Counter) -> dict:
             "rows_duplicate": int(dup), "quarantine": q}
 
 
-def _manifest(p: _Plan) -> dict:
-    F = _file_names(p)
+def manifest_of(p: Plan) -> dict:
+    F = file_names(p)
     files: dict[str, dict] = {}
     loaded = p.loaded
 
@@ -67,7 +67,7 @@ def _manifest(p: _Plan) -> dict:
     ex_y = defaultdict(list)
     for e in p.extras[ME]:
         ex_y[int(p.reg_year[e[1]])].append(e)
-    for y in _mechelen_years(p):
+    for y in mechelen_years(p):
         files[f"{F['mechelen']}|{y}"] = traj_sheet(ME, o[ME][yrs == y], ex_y[y])
     # Gent: rows are contacts
     ts = o[GE]
@@ -83,7 +83,7 @@ def _manifest(p: _Plan) -> dict:
     files[F["gent"] + "|"] = _entry(int(p.ncon[ts].sum()) + nd + nm + nb, nd, q)
     # West-Vlaanderen
     wv = F["west_vlaanderen"]
-    files[wv + "|Cliënten"] = _entry(len(_wv_clients(p)[0]), 0, Counter())
+    files[wv + "|Cliënten"] = _entry(len(west_vlaanderen_clients(p)[0]), 0, Counter())
     files[wv + "|Trajecten"] = traj_sheet(WV, o[WV], p.extras[WV])
     files[wv + "|Contacten"] = contact_sheet(o[WV], p.ncon[o[WV]], p.fake.get((WV, "contacts"), []))
     files[wv + "|Doorverwijzingen"] = contact_sheet(o[WV], p.nref[o[WV]], p.fake.get((WV, "referrals"), []))

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from leerwinkels_demo.dates import _d
+from leerwinkels_demo.dates import as_date
 
 # --------------------------------------------------------------------------------------
 # invented people
@@ -80,11 +80,11 @@ def make_national_number(birth: date, seq: int, bis: int = 0) -> str:
     return f"{body:09d}{97 - base % 97:02d}"
 
 
-def _punctuate(nn: str) -> str:
+def punctuated(nn: str) -> str:
     return f"{nn[0:2]}.{nn[2:4]}.{nn[4:6]}-{nn[6:9]}.{nn[9:11]}"
 
 
-class _Persons:
+class Persons:
     def __init__(self, rng, first, last, gender, birth, has_nn):
         self.rng = rng
         self.first = list(first.tolist())
@@ -107,7 +107,7 @@ class _Persons:
         seql, bisl = seq.tolist(), bis.tolist()
         for i in range(n):
             if has_nn[i]:
-                self.nn[i] = make_national_number(_d(births[i]), seql[i], bisl[i])
+                self.nn[i] = make_national_number(as_date(births[i]), seql[i], bisl[i])
 
     def freeze(self) -> None:
         """From here on birth/nn_kind are lists (persons can be added cheaply)."""
@@ -128,7 +128,7 @@ class _Persons:
         nn = None
         if nn_kind:
             seq = int(rng.integers(1, 998))
-            nn = make_national_number(_d(birth), seq)
+            nn = make_national_number(as_date(birth), seq)
             if nn_kind == 2:  # wrong check digits, wrong under both rules
                 body = int(nn[:9])
                 good = {97 - body % 97, 97 - (2_000_000_000 + body) % 97}

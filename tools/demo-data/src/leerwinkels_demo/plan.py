@@ -30,17 +30,17 @@ from leerwinkels_demo.defects import (
     MIN_ROWS_FOR_DEFECTS,
     MISSING_ID,
     OK,
-    _plan_defects,
-    _plan_orphans,
+    plan_defects,
+    plan_orphans,
 )
-from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES, N_FIRST_F, _Persons
+from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES, N_FIRST_F, Persons
 from leerwinkels_demo.sources import BR, GE, GK, LV, ME, NN_LWS, SHARES, WV
 
 
 # --------------------------------------------------------------------------------------
 # the plan
 # --------------------------------------------------------------------------------------
-class _Plan:
+class Plan:
     """What the writers write, drawn once (seeded) before any file is written. Per trajectory
     (global index t, grouped by Leerwinkel) the arrays hold codes and day ordinals."""
 
@@ -61,7 +61,7 @@ class _Plan:
     question: np.ndarray
     inflow: np.ndarray
     postcode: np.ndarray
-    persons: _Persons
+    persons: Persons
     person: np.ndarray  # person per trajectory
     ncon: np.ndarray  # contacts per trajectory
     nref: np.ndarray  # referrals per trajectory
@@ -110,9 +110,9 @@ def _choice(rng: np.random.Generator, weights, size: int, allowed=None) -> np.nd
     return rng.choice(len(w), size=size, p=w / w.sum()).astype(np.int8)
 
 
-def _build_plan(trajectories: int, seed: int, defects: bool, as_of: date) -> _Plan:
+def build_plan(trajectories: int, seed: int, defects: bool, as_of: date) -> Plan:
     rng = np.random.default_rng([seed, 20261126])
-    p = _Plan()
+    p = Plan()
     p.seed, p.defects, p.as_of = seed, defects, as_of
     p.export = as_of - timedelta(days=6)  # delivery date of the exports
     exp_o = p.export.toordinal()
@@ -165,7 +165,7 @@ def _build_plan(trajectories: int, seed: int, defects: bool, as_of: date) -> _Pl
     last = rng.integers(0, len(LAST_NAMES), n).astype(np.int16)
     age = np.clip(np.round(rng.gamma(4.0, 4.2, n) + 18), 18, 74).astype(np.int64)
     birth = intake - np.round(age * 365.2425).astype(np.int64) - rng.integers(0, 365, n)
-    p.persons = _Persons(rng, first, last, gender, birth, has_nn=rng.random(n) >= 0.10)
+    p.persons = Persons(rng, first, last, gender, birth, has_nn=rng.random(n) >= 0.10)
     person = np.arange(n, dtype=np.int64)
 
     # ---- the same person again ---------------------------------------------------------
@@ -214,7 +214,7 @@ def _build_plan(trajectories: int, seed: int, defects: bool, as_of: date) -> _Pl
     p.flag_unmapped = np.zeros(n, dtype=bool)
     p.extras = {li: [] for li in range(6)}  # (kind, src global index, after global index)
     if defects:
-        _plan_defects(p, rng, lw_idx)
+        plan_defects(p, rng, lw_idx)
 
     # contacts of a trajectory without id are not written; Gent trajectory-level defects
     # keep exactly one contact row
@@ -227,14 +227,14 @@ def _build_plan(trajectories: int, seed: int, defects: bool, as_of: date) -> _Pl
 
     p.loaded = p.defect == OK
     _plan_ids(p, rng, lw_idx)
-    _plan_orphans(p, rng, lw_idx)
+    plan_orphans(p, rng, lw_idx)
     _plan_survey(p, rng, lw_idx)
     _plan_costs(p, rng)
     _plan_notes(p, rng)
     return p
 
 
-def _plan_refs(p: _Plan, rng, n: int) -> None:
+def _plan_refs(p: Plan, rng, n: int) -> None:
     """Up to three referral destinations per trajectory (distinct codes)."""
     maxr = np.select([p.lw == BR, np.isin(p.lw, (GK, ME))], [3, 1], 2)
     u = rng.random(n)
@@ -254,7 +254,7 @@ def _plan_refs(p: _Plan, rng, n: int) -> None:
     p.dest = dest
 
 
-def _plan_contacts(p: _Plan, rng, n: int) -> None:
+def _plan_contacts(p: Plan, rng, n: int) -> None:
     exp_o = p.export.toordinal()
     ncon = p.ncon
     end = np.where(p.closed >= 0, np.maximum(p.closed, p.intake), np.minimum(exp_o, p.intake + 365))
@@ -299,7 +299,7 @@ def _plan_contacts(p: _Plan, rng, n: int) -> None:
     p.ref_row = np.argsort(R, axis=1)[:, :3]
 
 
-def _plan_ids(p: _Plan, rng, lw_idx) -> None:
+def _plan_ids(p: Plan, rng, lw_idx) -> None:
     """Ids and the writing order per Leerwinkel."""
     p.tid = [None] * len(p.lw)
     p.order = {}
@@ -345,7 +345,7 @@ def _plan_ids(p: _Plan, rng, lw_idx) -> None:
                 ex[2] = order[min(len(order) - 1, k + int(rng.integers(0, 60)))]
 
 
-def _plan_survey(p: _Plan, rng, lw_idx) -> None:
+def _plan_survey(p: Plan, rng, lw_idx) -> None:
     """Responses, in time order: [day ordinal, minute of day, leerwinkel, target trajectory
     or -1, person(, dossiernummer when the target is -1)]."""
     exp_o = p.export.toordinal()
@@ -385,7 +385,7 @@ def _plan_survey(p: _Plan, rng, lw_idx) -> None:
     p.survey = resp
 
 
-def _plan_costs(p: _Plan, rng) -> None:
+def _plan_costs(p: Plan, rng) -> None:
     years = list(range(p.start_year, p.as_of.year + 1))
     rows = []
     for li in range(6):
@@ -398,18 +398,18 @@ def _plan_costs(p: _Plan, rng) -> None:
     p.cost_rows = rows
 
 
-def _plan_notes(p: _Plan, rng) -> None:
+def _plan_notes(p: Plan, rng) -> None:
     # Mechelen Opmerkingen / Leuven Notities: 0 none, 1 phone, 2 first name, 3 e-mail
     p.note = rng.choice(4, size=len(p.lw), p=(0.55, 0.15, 0.20, 0.10)).astype(np.int8)
 
 
-def _mechelen_years(p: _Plan) -> list[int]:
+def mechelen_years(p: Plan) -> list[int]:
     """One sheet per registration year (a workbook needs at least one sheet)."""
     ys = sorted(set(p.reg_year[p.order[ME]].tolist()))
     return [int(y) for y in ys] or [p.as_of.year]
 
 
-def _wv_clients(p: _Plan):
+def west_vlaanderen_clients(p: Plan):
     """West-Vlaanderen clients: one per distinct person, in order of first trajectory."""
     if p.wv_clients is not None:
         return p.wv_clients
@@ -431,16 +431,16 @@ def _wv_clients(p: _Plan):
 # writers (run in the parent or in worker processes; each returns rows written + personal
 # values written)
 # --------------------------------------------------------------------------------------
-_CURRENT: list[_Plan] = []  # the plan of this process, set before forking workers
+_CURRENT: list[Plan] = []  # the plan of this process, set before forking workers
 
 
-def current_plan() -> _Plan:
+def current_plan() -> Plan:
     """The plan the writers of this process work from (set before forking workers)."""
     if not _CURRENT:
         raise RuntimeError("no plan drawn: writers run from generate_landing only")
     return _CURRENT[0]
 
 
-def use_plan(plan: _Plan | None) -> None:
+def use_plan(plan: Plan | None) -> None:
     """Make ``plan`` the current plan of this process (None: forget it)."""
     _CURRENT[:] = [plan] if plan is not None else []

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 
-from leerwinkels_demo.people import FIRST_CP1252, FIRST_NAMES, LAST_CP1252, LAST_NAMES, MIN_PERSONAL_NAME_LEN, _punctuate
-from leerwinkels_demo.plan import _Plan
+from leerwinkels_demo.people import FIRST_CP1252, FIRST_NAMES, LAST_CP1252, LAST_NAMES, MIN_PERSONAL_NAME_LEN, punctuated
+from leerwinkels_demo.plan import Plan
 
 
-class _PV:
+class PersonalValues:
     """Collects personal values written."""
 
-    def __init__(self, p: _Plan):
+    def __init__(self, p: Plan):
         self.p = p
         self.s: set[str] = set()
         self.names: set[tuple[int, int]] = set()
@@ -42,24 +42,24 @@ class _PV:
         return out
 
 
-def _nn_text(r: random.Random, nn: str | None, punct_rate: float) -> str | None:
+def national_number_text(r: random.Random, nn: str | None, punct_rate: float) -> str | None:
     if not nn:
         return None
-    return _punctuate(nn) if r.random() < punct_rate else nn
+    return punctuated(nn) if r.random() < punct_rate else nn
 
 
-def _write_only_wb():
+def write_only_workbook():
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     return wb
 
 
-def _traj_row_common(p: _Plan, t: int):
+def trajectory_basics(p: Plan, t: int):
     return (int(p.person[t]), int(p.intake[t]), int(p.closed[t]), int(p.status[t]), int(p.defect[t]))
 
 
-def _contacts_rows(p: _Plan, li: int, emit, fmt, fmt_fake, sheet: str = "contacts") -> int:
+def write_contact_rows(p: Plan, li: int, emit, fmt, fmt_fake, sheet: str = "contacts") -> int:
     fakes = defaultdict(list)
     for after, fid, o in p.fake.get((li, sheet), []):
         fakes[after].append((fid, o))
@@ -77,7 +77,7 @@ def _contacts_rows(p: _Plan, li: int, emit, fmt, fmt_fake, sheet: str = "contact
     return n
 
 
-def _csv_line(values, sep: str) -> str:
+def csv_line(values, sep: str) -> str:
     out = []
     for v in values:
         if v is None:
@@ -90,13 +90,13 @@ def _csv_line(values, sep: str) -> str:
     return sep.join(out) + "\r\n"
 
 
-def _hours(minutes: int) -> str:
+def hours_text(minutes: int) -> str:
     h = minutes / 60
     s = f"{h:.2f}".rstrip("0").rstrip(".")
     return s.replace(".", ",")
 
 
-def _note(r: random.Random, p: _Plan, pv: _PV, t: int, pe: int, style: str):
+def note_text(r: random.Random, p: Plan, pv: PersonalValues, t: int, pe: int, style: str):
     k = int(p.note[t])
     ps = p.persons
     if k == 0:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import DISPLAY, LEERWINKELS
-from leerwinkels_demo.writers.common import _write_only_wb
+from leerwinkels_demo.writers.common import write_only_workbook
 
 
-def _w_costs(dest: Path, rel: str) -> dict:
+def write_costs(dest: Path, rel: str) -> dict:
     p = current_plan()
     r = random.Random(f"{p.seed}:costs")
-    wb = _write_only_wb()
+    wb = write_only_workbook()
     ws = wb.create_sheet("Kosten")
     ws.append(["Leerwinkel", "Jaar", "Personeelskost", "Werkingskost", "VTE"])
     n = 0

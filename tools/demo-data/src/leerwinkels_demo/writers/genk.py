@@ -20,37 +20,44 @@ from leerwinkels_demo.code_tables import (
     MINUTES_OTHER,
     POSTCODES,
     QUESTION,
-    _Labeller,
+    Labeller,
 )
-from leerwinkels_demo.dates import Cell, _dmy
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_CSV, BAD_INTAKE, X_DUPID, _Extras
+from leerwinkels_demo.dates import Cell, dmy_text
+from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_CSV, BAD_INTAKE, X_DUPID, ExtraRows
 from leerwinkels_demo.people import FIRST_CP1252, LAST_CP1252
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import GK
-from leerwinkels_demo.writers.common import _PV, _contacts_rows, _csv_line, _hours, _nn_text, _traj_row_common
+from leerwinkels_demo.writers.common import (
+    PersonalValues,
+    csv_line,
+    hours_text,
+    national_number_text,
+    trajectory_basics,
+    write_contact_rows,
+)
 
 
-def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
+def write_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
     p = current_plan()
     r = random.Random(f"{p.seed}:genk")
     ps = p.persons
-    pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)
+    pv = PersonalValues(p)
+    lab = lambda table, **kw: Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[GK]), lab(EDU[GK], empty_rate=EMPTY_RATE), lab(DUTCH[GK], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[GK], empty_rate=EMPTY_RATE), lab(INFLOW[GK], empty_rate=EMPTY_RATE), lab(QUESTION[GK])
     L_r, L_c = lab(DEST[GK]), lab(CTYPE[GK])
-    ex = _Extras(p.extras[GK])
+    ex = ExtraRows(p.extras[GK])
     n1 = 0
     with open(dest / rel_k, "w", encoding="cp1252", newline="") as f:
-        f.write(_csv_line(["KlantID", "INSZ", "Naam", "Geboortedatum", "Geslacht", "Postcode", "Gemeente",
+        f.write(csv_line(["KlantID", "INSZ", "Naam", "Geboortedatum", "Geslacht", "Postcode", "Gemeente",
                            "Opleidingsniveau", "NT2-niveau", "Arbeidssituatie", "Aanmelder", "Hulpvraag",
                            "Aanmelddatum", "Afsluitdatum", "Afsluitreden", "Doorverwijzing"], ";"))
         buf = []
         for t in p.order[GK].tolist():
-            pe, io, co, st, df = _traj_row_common(p, t)
+            pe, io, co, st, df = trajectory_basics(p, t)
             ref = L_r(int(p.dest[t, 0])) if p.nref[t] else None
-            intake: Cell = _dmy(io)
-            closed: Cell = _dmy(co) if co >= 0 else None
+            intake: Cell = dmy_text(io)
+            closed: Cell = dmy_text(co) if co >= 0 else None
             if df == BAD_INTAKE:
                 intake = None if r.random() < 0.5 else BAD_DATE_CSV[r.randrange(len(BAD_DATE_CSV))]
             elif df == BAD_CLOSING:
@@ -62,13 +69,13 @@ def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
             else:
                 reason = GK_REASON_STOPPED[r.randrange(2)]
             pc, gem = POSTCODES[GK][p.postcode[t]]
-            row = [p.tid[t], _nn_text(r, ps.nn[pe], 0.3),
-                   f"{LAST_CP1252[ps.last[pe]]}, {FIRST_CP1252[ps.first[pe]]}", _dmy(int(ps.birth[pe])),
+            row = [p.tid[t], national_number_text(r, ps.nn[pe], 0.3),
+                   f"{LAST_CP1252[ps.last[pe]]}, {FIRST_CP1252[ps.first[pe]]}", dmy_text(int(ps.birth[pe])),
                    L_g(ps.gender[pe]), pc, gem, L_e(int(p.edu[t])), L_d(int(p.dutch[t])),
                    L_l(int(p.labour[t])), L_i(int(p.inflow[t])), L_q(int(p.question[t])),
                    intake, closed, reason, ref]
             pv.name(pe, cp1252=True), pv.nn(pe)
-            line = _csv_line(row, ";")
+            line = csv_line(row, ";")
             buf.append(line)
             n1 += 1
             ex.keep(t, row)
@@ -77,14 +84,14 @@ def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
                 if kind == X_DUPID:
                     q = int(p.question[s])
                     src[11] = QUESTION[GK][(q + 1 + r.randrange(5)) % 6]
-                buf.append(_csv_line(src, ";"))
+                buf.append(csv_line(src, ";"))
                 n1 += 1
             if len(buf) >= 5000:
                 f.write("".join(buf))
                 buf.clear()
         f.write("".join(buf))
     with open(dest / rel_c, "w", encoding="cp1252", newline="") as f:
-        f.write(_csv_line(["KlantID", "Datum", "Soort", "Duur (uren)"], ";"))
+        f.write(csv_line(["KlantID", "Datum", "Soort", "Duur (uren)"], ";"))
         buf = []
 
         def emit(line):
@@ -93,8 +100,8 @@ def _w_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
                 f.write("".join(buf))
                 buf.clear()
 
-        n2 = _contacts_rows(p, GK, emit,
-                            lambda tid, o, ty, mi: f"{tid};{_dmy(o)};{L_c(ty)};{_hours(mi)}\r\n",
-                            lambda fid, o: f"{fid};{_dmy(o)};{L_c(1 + r.randrange(4))};{_hours(MINUTES_OTHER[r.randrange(8)])}\r\n")
+        n2 = write_contact_rows(p, GK, emit,
+                            lambda tid, o, ty, mi: f"{tid};{dmy_text(o)};{L_c(ty)};{hours_text(mi)}\r\n",
+                            lambda fid, o: f"{fid};{dmy_text(o)};{L_c(1 + r.randrange(4))};{hours_text(MINUTES_OTHER[r.randrange(8)])}\r\n")
         f.write("".join(buf))
     return {"rows": {rel_k + "|": n1, rel_c + "|": n2}, "pv": pv.result()}

@@ -20,22 +20,22 @@ from leerwinkels_demo.code_tables import (
     LABOUR,
     POSTCODES,
     QUESTION,
-    _Labeller,
+    Labeller,
 )
-from leerwinkels_demo.dates import _iso
+from leerwinkels_demo.dates import iso_text
 from leerwinkels_demo.defects import BAD_DATE_GENT, X_GBAD, X_GMISSING
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import GE
-from leerwinkels_demo.writers.common import _PV, _csv_line, _traj_row_common
+from leerwinkels_demo.writers.common import PersonalValues, csv_line, trajectory_basics
 
 
-def _w_gent(dest: Path, rel: str) -> dict:
+def write_gent(dest: Path, rel: str) -> dict:
     p = current_plan()
     r = random.Random(f"{p.seed}:gent")
     ps = p.persons
-    pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)
+    pv = PersonalValues(p)
+    lab = lambda table, **kw: Labeller(r, table, **kw)
     L_g = lab(GENDER[GE])
     L_e = lab(EDU[GE], unknown=EDU_UNKNOWN[GE], empty_rate=EMPTY_RATE)
     L_d = lab(DUTCH[GE], unknown=DUTCH_UNKNOWN[GE], empty_rate=0.05)
@@ -50,17 +50,17 @@ def _w_gent(dest: Path, rel: str) -> dict:
     n = 0
     cs, cd, ct, cm = p.c_start, p.c_date, p.c_type, p.c_min
     with open(dest / rel, "w", encoding="utf-8-sig", newline="") as f:
-        f.write(_csv_line(["registratie_id", "dossier_id", "rijksregisternummer", "voornaam", "familienaam",
+        f.write(csv_line(["registratie_id", "dossier_id", "rijksregisternummer", "voornaam", "familienaam",
                            "geboortedatum", "geslacht", "postcode", "opleidingsniveau", "taalniveau_nl",
                            "statuut", "toeleider", "leervraag", "contact_datum", "contact_type",
                            "duur_minuten", "dossier_status", "dossier_afgesloten_op", "doorverwijzing"], ","))
         buf = []
         for t in p.order[GE].tolist():
-            pe, io, co, st, df = _traj_row_common(p, t)
+            pe, io, co, st, df = trajectory_basics(p, t)
             nc = int(p.ncon[t])
             nn = ps.nn[pe]
             pv.name(pe), pv.nn(pe)
-            fixed = [p.tid[t], nn, FIRST_NAMES[ps.first[pe]], LAST_NAMES[ps.last[pe]], _iso(int(ps.birth[pe])),
+            fixed = [p.tid[t], nn, FIRST_NAMES[ps.first[pe]], LAST_NAMES[ps.last[pe]], iso_text(int(ps.birth[pe])),
                      L_g(ps.gender[pe]), POSTCODES[GE][p.postcode[t]][0]]
             cur = [int(p.edu[t]), int(p.dutch[t]), int(p.labour[t])]
             # history: earlier rows may show an older value of a trajectory field
@@ -73,7 +73,7 @@ def _w_gent(dest: Path, rel: str) -> dict:
             h = 8 * 60 + 15 * r.randrange(4)
             s = int(cs[t])
             status_lab = L_s(st)
-            closed = _iso(co) if co >= 0 else None
+            closed = iso_text(co) if co >= 0 else None
             inflow_lab = L_i(int(p.inflow[t]))
             q_lab = L_q(int(p.question[t]))
             for j in range(nc):
@@ -84,10 +84,10 @@ def _w_gent(dest: Path, rel: str) -> dict:
                 o = int(cd[s + j])
                 reg += 1
                 row = [reg] + fixed + [L_e(vals[0]), L_d(vals[1]), L_l(vals[2]), inflow_lab, q_lab,
-                                       f"{_iso(o)}T{h // 60:02d}:{h % 60:02d}:00", L_c(int(ct[s + j])),
+                                       f"{iso_text(o)}T{h // 60:02d}:{h % 60:02d}:00", L_c(int(ct[s + j])),
                                        int(cm[s + j]), status_lab, closed,
                                        L_r(refrow[j]) if j in refrow else None]
-                buf.append(_csv_line(row, ","))
+                buf.append(csv_line(row, ","))
                 n += 1
                 if t in need_src and t not in src_rows and j == nc - 1:
                     src_rows[t] = row
@@ -100,7 +100,7 @@ def _w_gent(dest: Path, rel: str) -> dict:
                     reg += 1
                     src[0], src[18] = reg, None
                     src[13] = BAD_DATE_GENT[r.randrange(len(BAD_DATE_GENT))]
-                buf.append(_csv_line(src, ","))
+                buf.append(csv_line(src, ","))
                 n += 1
             if len(buf) >= 20000:
                 f.write("".join(buf))

@@ -5,50 +5,50 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, UNMAPPED, _Labeller
-from leerwinkels_demo.dates import Cell, _d
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, _Extras
+from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, UNMAPPED, Labeller
+from leerwinkels_demo.dates import Cell, as_date
+from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import LV
-from leerwinkels_demo.writers.common import _PV, _nn_text, _note, _traj_row_common, _write_only_wb
+from leerwinkels_demo.writers.common import PersonalValues, national_number_text, note_text, trajectory_basics, write_only_workbook
 
 
-def _w_leuven(dest: Path, rel: str) -> dict:
+def write_leuven(dest: Path, rel: str) -> dict:
     p = current_plan()
     r = random.Random(f"{p.seed}:leuven")
     ps = p.persons
-    pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)
+    pv = PersonalValues(p)
+    lab = lambda table, **kw: Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[LV]), lab(EDU[LV], empty_rate=EMPTY_RATE), lab(DUTCH[LV], empty_rate=0.03)
     L_l, L_i, L_q = lab(LABOUR[LV], empty_rate=EMPTY_RATE), lab(INFLOW[LV], empty_rate=EMPTY_RATE), lab(QUESTION[LV])
     L_r = lab(DEST[LV])
-    wb = _write_only_wb()
+    wb = write_only_workbook()
     ws = wb.create_sheet("Dossiers")
     ws.append(["Dossier", "Rijksregisternummer", "Naam", "Geboortedatum", "Geslacht", "Postcode", "Opleiding",
                "Nederlands", "Situatie", "Toeleiding", "Vraag", "Start", "Einde", "Stopgezet"]
               + [f"Contact {i}" for i in range(1, 9)] + ["Doorverwijzing 1", "Doorverwijzing 2", "Notities"])
-    ex = _Extras(p.extras[LV])
+    ex = ExtraRows(p.extras[LV])
     n = 0
     cs, cd = p.c_start, p.c_date
     for t in p.order[LV].tolist():
-        pe, io, co, st, df = _traj_row_common(p, t)
-        start: Cell = _d(io)
-        end: Cell = _d(co) if co >= 0 else None
+        pe, io, co, st, df = trajectory_basics(p, t)
+        start: Cell = as_date(io)
+        end: Cell = as_date(co) if co >= 0 else None
         if df == BAD_INTAKE:
             start = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         elif df == BAD_CLOSING:
             end = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         s = int(cs[t])
-        contacts: list[Cell] = [_d(int(cd[s + j])) for j in range(int(p.ncon[t]))]
+        contacts: list[Cell] = [as_date(int(cd[s + j])) for j in range(int(p.ncon[t]))]
         contacts += [None] * (8 - len(contacts))
         refs = [L_r(int(c)) for c in p.dest[t, :p.nref[t]].tolist()] + [None, None]
         labour = UNMAPPED[LV][1] if p.flag_unmapped[t] else L_l(int(p.labour[t]))
-        row = [p.tid[t], _nn_text(r, ps.nn[pe], 0.0), f"{LAST_NAMES[ps.last[pe]]} {FIRST_NAMES[ps.first[pe]]}",
-               _d(int(ps.birth[pe])), L_g(ps.gender[pe]), POSTCODES[LV][p.postcode[t]][0],
+        row = [p.tid[t], national_number_text(r, ps.nn[pe], 0.0), f"{LAST_NAMES[ps.last[pe]]} {FIRST_NAMES[ps.first[pe]]}",
+               as_date(int(ps.birth[pe])), L_g(ps.gender[pe]), POSTCODES[LV][p.postcode[t]][0],
                L_e(int(p.edu[t])), L_d(int(p.dutch[t])), labour, L_i(int(p.inflow[t])),
                L_q(int(p.question[t])), start, end, "ja" if st == 2 else None] + contacts + refs[:2] + [
-            _note(r, p, pv, t, pe, "lv")]
+            note_text(r, p, pv, t, pe, "lv")]
         pv.name(pe), pv.nn(pe)
         ws.append(row)
         n += 1

@@ -5,32 +5,32 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, _Labeller
-from leerwinkels_demo.dates import Cell, _d
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, _Extras
+from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, Labeller
+from leerwinkels_demo.dates import Cell, as_date
+from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
-from leerwinkels_demo.plan import _mechelen_years, current_plan
+from leerwinkels_demo.plan import current_plan, mechelen_years
 from leerwinkels_demo.sources import ME
-from leerwinkels_demo.writers.common import _PV, _note, _traj_row_common, _write_only_wb
+from leerwinkels_demo.writers.common import PersonalValues, note_text, trajectory_basics, write_only_workbook
 
 
-def _w_mechelen(dest: Path, rel: str) -> dict:
+def write_mechelen(dest: Path, rel: str) -> dict:
     p = current_plan()
     r = random.Random(f"{p.seed}:mechelen")
     ps = p.persons
-    pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)
+    pv = PersonalValues(p)
+    lab = lambda table, **kw: Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[ME]), lab(EDU[ME], empty_rate=EMPTY_RATE), lab(DUTCH[ME], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[ME], empty_rate=EMPTY_RATE), lab(INFLOW[ME], empty_rate=EMPTY_RATE), lab(QUESTION[ME])
     L_r = lab(DEST[ME])
-    wb = _write_only_wb()
+    wb = write_only_workbook()
     header = ["Nr", "Klant", "Geb.jaar", "M/V", "Gemeente", "Scholing", "Taal", "Situatie", "Via",
               "Vraag", "Intake", "Afgesloten", "Aantal gesprekken", "Doorverwezen naar", "Opmerkingen"]
     order = p.order[ME]
     yrs = p.reg_year[order]
-    ex = _Extras(p.extras[ME])
+    ex = ExtraRows(p.extras[ME])
     rows_out = {}
-    for y in _mechelen_years(p):
+    for y in mechelen_years(p):
         ws = wb.create_sheet(str(y))
         ws.merged_cells.add("A1:F1")
         ws.append([f"Leerwinkel Regio Mechelen – registratie {y}"])
@@ -39,9 +39,9 @@ def _w_mechelen(dest: Path, rel: str) -> dict:
         n = 0
         total = 0
         for t in order[yrs == y].tolist():
-            pe, io, co, st, df = _traj_row_common(p, t)
-            intake: Cell = _d(io)
-            closed: Cell = _d(co) if co >= 0 else "nog lopend"
+            pe, io, co, st, df = trajectory_basics(p, t)
+            intake: Cell = as_date(io)
+            closed: Cell = as_date(co) if co >= 0 else "nog lopend"
             if df == BAD_INTAKE:
                 intake = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
             elif df == BAD_CLOSING:
@@ -49,10 +49,10 @@ def _w_mechelen(dest: Path, rel: str) -> dict:
             pc, gem = POSTCODES[ME][p.postcode[t]]
             nc = int(p.ncon[t])
             row = [p.tid[t], f"{FIRST_NAMES[ps.first[pe]]} {LAST_NAMES[ps.last[pe]]}",
-                   _d(int(ps.birth[pe])).year, L_g(ps.gender[pe]), gem, L_e(int(p.edu[t])),
+                   as_date(int(ps.birth[pe])).year, L_g(ps.gender[pe]), gem, L_e(int(p.edu[t])),
                    L_d(int(p.dutch[t])), L_l(int(p.labour[t])), L_i(int(p.inflow[t])),
                    L_q(int(p.question[t])), intake, closed, nc,
-                   L_r(int(p.dest[t, 0])) if p.nref[t] else None, _note(r, p, pv, t, pe, "me")]
+                   L_r(int(p.dest[t, 0])) if p.nref[t] else None, note_text(r, p, pv, t, pe, "me")]
             pv.name(pe)
             ws.append(row)
             n += 1

@@ -18,30 +18,30 @@ from leerwinkels_demo.code_tables import (
     MINUTES_OTHER,
     POSTCODES,
     QUESTION,
-    _Labeller,
+    Labeller,
 )
-from leerwinkels_demo.dates import Cell, _mixed_date
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, _Extras
+from leerwinkels_demo.dates import Cell, mixed_date
+from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
-from leerwinkels_demo.plan import _wv_clients, current_plan
+from leerwinkels_demo.plan import current_plan, west_vlaanderen_clients
 from leerwinkels_demo.sources import WV
-from leerwinkels_demo.writers.common import _PV, _contacts_rows, _nn_text, _traj_row_common, _write_only_wb
+from leerwinkels_demo.writers.common import PersonalValues, national_number_text, trajectory_basics, write_contact_rows, write_only_workbook
 
 
-def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
+def write_west_vlaanderen(dest: Path, rel: str) -> dict:
     p = current_plan()
     r = random.Random(f"{p.seed}:west_vlaanderen")
     ps = p.persons
-    pv = _PV(p)
-    lab = lambda table, **kw: _Labeller(r, table, **kw)
+    pv = PersonalValues(p)
+    lab = lambda table, **kw: Labeller(r, table, **kw)
     L_g, L_e, L_d = lab(GENDER[WV]), lab(EDU[WV], empty_rate=EMPTY_RATE), lab(DUTCH[WV], empty_rate=0.05)
     L_l, L_i, L_q = lab(LABOUR[WV], empty_rate=EMPTY_RATE), lab(INFLOW[WV], empty_rate=EMPTY_RATE), lab(QUESTION[WV])
     L_r, L_c = lab(DEST[WV]), lab(CTYPE[WV])
     e = p.export
     title = ["Huis van het Leren West-Vlaanderen – Leerwinkel"]
     stamp = [f"Export aangemaakt op {e.day:02d}/{e.month:02d}/{e.year} 06:00"]
-    wb = _write_only_wb()
-    clients, tclient = _wv_clients(p)
+    wb = write_only_workbook()
+    clients, tclient = west_vlaanderen_clients(p)
     ws = wb.create_sheet("Cliënten")
     for heading in (title, stamp, []):
         ws.append(heading)
@@ -50,9 +50,9 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
     for c, t in enumerate(clients):
         pe = int(p.person[t])
         pc, gem = POSTCODES[WV][p.postcode[t]]
-        ws.append([f"C-{c + 1:04d}", _nn_text(r, ps.nn[pe], 0.2),
+        ws.append([f"C-{c + 1:04d}", national_number_text(r, ps.nn[pe], 0.2),
                    f"{FIRST_NAMES[ps.first[pe]]} {LAST_NAMES[ps.last[pe]]}",
-                   _mixed_date(r, int(ps.birth[pe])), L_g(ps.gender[pe]), pc, gem, L_e(int(p.edu[t])),
+                   mixed_date(r, int(ps.birth[pe])), L_g(ps.gender[pe]), pc, gem, L_e(int(p.edu[t])),
                    L_d(int(p.dutch[t])), L_l(int(p.labour[t]))])
         pv.name(pe), pv.nn(pe)
     n_cl = len(clients)
@@ -60,12 +60,12 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
     for heading in (title, stamp, []):
         ws.append(heading)
     ws.append(["trajectnr", "cliëntnr", "startdatum", "einddatum", "aanmelding_via", "leervraag", "afgerond"])
-    ex = _Extras(p.extras[WV])
+    ex = ExtraRows(p.extras[WV])
     n_tr = 0
     for t in p.order[WV].tolist():
-        pe, io, co, st, df = _traj_row_common(p, t)
-        start: Cell = _mixed_date(r, io)
-        end: Cell = _mixed_date(r, co) if co >= 0 else None
+        pe, io, co, st, df = trajectory_basics(p, t)
+        start: Cell = mixed_date(r, io)
+        end: Cell = mixed_date(r, co) if co >= 0 else None
         if df == BAD_INTAKE:
             start = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
         elif df == BAD_CLOSING:
@@ -91,9 +91,9 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
     for heading in (title, stamp, []):
         ws.append(heading)
     ws.append(["trajectnr", "datum", "soort", "minuten"])
-    n_co = _contacts_rows(p, WV, ws.append,
-                          lambda tid, o, ty, mi: [tid, _mixed_date(r, o), L_c(ty), mi],
-                          lambda fid, o: [fid, _mixed_date(r, o), L_c(1 + r.randrange(4)), MINUTES_OTHER[r.randrange(8)]])
+    n_co = write_contact_rows(p, WV, ws.append,
+                          lambda tid, o, ty, mi: [tid, mixed_date(r, o), L_c(ty), mi],
+                          lambda fid, o: [fid, mixed_date(r, o), L_c(1 + r.randrange(4)), MINUTES_OTHER[r.randrange(8)]])
     ws = wb.create_sheet("Doorverwijzingen")
     for heading in (title, stamp, []):
         ws.append(heading)
@@ -104,10 +104,10 @@ def _w_west_vlaanderen(dest: Path, rel: str) -> dict:
     n_re = 0
     for t in p.order[WV].tolist():
         for k in range(int(p.nref[t])):
-            ws.append([p.tid[t], _mixed_date(r, int(p.ref_date[t, k])), L_r(int(p.dest[t, k]))])
+            ws.append([p.tid[t], mixed_date(r, int(p.ref_date[t, k])), L_r(int(p.dest[t, k]))])
             n_re += 1
         for fid, o in fakes.get(t, ()):
-            ws.append([fid, _mixed_date(r, o), L_r(r.randrange(10))])
+            ws.append([fid, mixed_date(r, o), L_r(r.randrange(10))])
             n_re += 1
     wb.save(dest / rel)
     return {"rows": {rel + "|Cliënten": n_cl, rel + "|Trajecten": n_tr, rel + "|Contacten": n_co,
