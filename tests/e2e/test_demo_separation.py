@@ -131,5 +131,6 @@ def test_make_without_sources_uses_its_own_demo_area(target):
 @pytest.mark.parametrize("target", ["run", "ui"])
 def test_make_with_sources_uses_them_and_no_demo(target):
     recipe = _make_n(target, LEERWINKELS_SOURCES="/srv/leerwinkels/landing")
-    assert "demo" not in recipe.replace("data/dagster_home", "")
+    # the clone's own path may hold "demo" (a folder named after a task): not a demo area
+    assert "demo" not in recipe.replace(str(ROOT), "<clone>").replace("data/dagster_home", "")
     assert ("leerwinkels consolidate" if target == "run" else "dagster dev") in recipe
