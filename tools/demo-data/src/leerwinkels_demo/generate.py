@@ -44,7 +44,12 @@ How it works
    own seeded RNG, so the output does not depend on the number of workers.
 3. The manifest is computed from the plan; the writers report the rows they wrote and
    the two are checked against each other.
+
+Where each part lives: the plan in ``plan.py`` and the planted faults in ``defects.py``
+(shared by every writer), the labels in ``code_tables.py`` (read from sources/*.yaml by
+``labels.py``), one writer per source file in ``writers/``, the manifest in ``manifest.py``.
 """
+
 from __future__ import annotations
 
 import gc
