@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from leerwinkels_demo.code_tables import UNMAPPED
-from leerwinkels_demo.dates import age_at, as_date
+from leerwinkels_demo.dates import Cell, age_at, as_date
 from leerwinkels_demo.sources import BR, GE, GK, LV, WV
 
 if TYPE_CHECKING:  # the plan module draws the defects (plan -> defects)
@@ -133,6 +133,17 @@ def plan_orphans(p: Plan, rng, lw_idx) -> None:
         p.fake[(li, sheet)] = rows
 
 
+def with_unreadable_dates(r: random.Random, defect: int, start: Cell, end: Cell,
+                          unreadable: tuple[str, ...] = BAD_DATE_TEXT) -> tuple[Cell, Cell]:
+    """The (start, end) dates a writer writes for a row with ``defect``: for bad_date an empty or
+    unreadable start, or an unreadable end; unchanged otherwise."""
+    if defect == BAD_INTAKE:
+        start = None if r.random() < 0.5 else unreadable[r.randrange(len(unreadable))]
+    elif defect == BAD_CLOSING:
+        end = unreadable[r.randrange(len(unreadable))]
+    return start, end
+
+
 class ExtraRows:
     """Schedules the extra (duplicate) rows after the row of a later trajectory."""
 
@@ -149,6 +160,18 @@ class ExtraRows:
 
     def due(self, t: int):
         return self.after.get(t, ())
+
+    def rows_after(self, t: int, r: random.Random, question_of, question_column: int, questions) -> list[list]:
+        """The planted rows due after row ``t``, as every writer writes them: a copy of an
+        earlier row (rows_duplicate), or a copy with another learning question (duplicate_id)."""
+        rows = []
+        for kind, s, _ in self.due(t):
+            row = list(self.src[s])
+            if kind == X_DUPID:
+                q = int(question_of[s])
+                row[question_column] = questions[(q + 1 + r.randrange(5)) % 6]
+            rows.append(row)
+        return rows
 
 
 def dossier_variant(r: random.Random, s: str) -> str:

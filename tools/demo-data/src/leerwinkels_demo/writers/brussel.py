@@ -22,7 +22,7 @@ from leerwinkels_demo.code_tables import (
     Labeller,
 )
 from leerwinkels_demo.dates import Cell, as_date
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
+from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import BR
@@ -56,10 +56,7 @@ def write_brussel(dest: Path, rel: str) -> dict:
         sep = "; " if r.random() < 0.85 else ";"
         intake: Cell = as_date(io)
         closed: Cell = as_date(co) if co >= 0 else None
-        if df == BAD_INTAKE:
-            intake = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
-        elif df == BAD_CLOSING:
-            closed = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
+        intake, closed = with_unreadable_dates(r, df, intake, closed)
         labour = L_l(int(p.labour[t]))
         if p.flag_unmapped[t]:
             labour = UNMAPPED[BR][1]
@@ -72,11 +69,7 @@ def write_brussel(dest: Path, rel: str) -> dict:
         ws.append(row)
         n1 += 1
         ex.keep(t, row)
-        for kind, s, _ in ex.due(t):
-            src = list(ex.src[s])
-            if kind == X_DUPID:
-                q = int(p.question[s])
-                src[13] = QUESTION[BR][(q + 1 + r.randrange(5)) % 6]
+        for src in ex.rows_after(t, r, p.question, 13, QUESTION[BR]):
             ws.append(src)
             n1 += 1
     ws2 = wb.create_sheet("Contacten - Contacts")

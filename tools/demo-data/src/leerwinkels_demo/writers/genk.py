@@ -23,7 +23,7 @@ from leerwinkels_demo.code_tables import (
     Labeller,
 )
 from leerwinkels_demo.dates import Cell, dmy_text
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_CSV, BAD_INTAKE, X_DUPID, ExtraRows
+from leerwinkels_demo.defects import BAD_DATE_CSV, ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_CP1252, LAST_CP1252
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import GK
@@ -58,10 +58,7 @@ def write_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
             ref = L_r(int(p.dest[t, 0])) if p.nref[t] else None
             intake: Cell = dmy_text(io)
             closed: Cell = dmy_text(co) if co >= 0 else None
-            if df == BAD_INTAKE:
-                intake = None if r.random() < 0.5 else BAD_DATE_CSV[r.randrange(len(BAD_DATE_CSV))]
-            elif df == BAD_CLOSING:
-                closed = BAD_DATE_CSV[r.randrange(len(BAD_DATE_CSV))]
+            intake, closed = with_unreadable_dates(r, df, intake, closed, BAD_DATE_CSV)
             if st == 0:
                 reason = None
             elif st == 1:
@@ -79,11 +76,7 @@ def write_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
             buf.append(line)
             n1 += 1
             ex.keep(t, row)
-            for kind, s, _ in ex.due(t):
-                src = list(ex.src[s])
-                if kind == X_DUPID:
-                    q = int(p.question[s])
-                    src[11] = QUESTION[GK][(q + 1 + r.randrange(5)) % 6]
+            for src in ex.rows_after(t, r, p.question, 11, QUESTION[GK]):
                 buf.append(csv_line(src, ";"))
                 n1 += 1
             if len(buf) >= 5000:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, UNMAPPED, Labeller
 from leerwinkels_demo.dates import Cell, as_date
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
+from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import LV
@@ -35,10 +35,7 @@ def write_leuven(dest: Path, rel: str) -> dict:
         pe, io, co, st, df = trajectory_basics(p, t)
         start: Cell = as_date(io)
         end: Cell = as_date(co) if co >= 0 else None
-        if df == BAD_INTAKE:
-            start = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
-        elif df == BAD_CLOSING:
-            end = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
+        start, end = with_unreadable_dates(r, df, start, end)
         s = int(cs[t])
         contacts: list[Cell] = [as_date(int(cd[s + j])) for j in range(int(p.ncon[t]))]
         contacts += [None] * (8 - len(contacts))
@@ -53,11 +50,7 @@ def write_leuven(dest: Path, rel: str) -> dict:
         ws.append(row)
         n += 1
         ex.keep(t, row)
-        for kind, sidx, _ in ex.due(t):
-            src = list(ex.src[sidx])
-            if kind == X_DUPID:
-                q = int(p.question[sidx])
-                src[10] = QUESTION[LV][(q + 1 + r.randrange(5)) % 6]
+        for src in ex.rows_after(t, r, p.question, 10, QUESTION[LV]):
             ws.append(src)
             n += 1
     wb.save(dest / rel)

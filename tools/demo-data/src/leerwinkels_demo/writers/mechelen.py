@@ -7,7 +7,7 @@ from pathlib import Path
 
 from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, Labeller
 from leerwinkels_demo.dates import Cell, as_date
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
+from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan, mechelen_years
 from leerwinkels_demo.sources import ME
@@ -42,10 +42,7 @@ def write_mechelen(dest: Path, rel: str) -> dict:
             pe, io, co, st, df = trajectory_basics(p, t)
             intake: Cell = as_date(io)
             closed: Cell = as_date(co) if co >= 0 else "nog lopend"
-            if df == BAD_INTAKE:
-                intake = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
-            elif df == BAD_CLOSING:
-                closed = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
+            intake, closed = with_unreadable_dates(r, df, intake, closed)
             pc, gem = POSTCODES[ME][p.postcode[t]]
             nc = int(p.ncon[t])
             row = [p.tid[t], f"{FIRST_NAMES[ps.first[pe]]} {LAST_NAMES[ps.last[pe]]}",
@@ -58,11 +55,7 @@ def write_mechelen(dest: Path, rel: str) -> dict:
             n += 1
             total += nc
             ex.keep(t, row)
-            for kind, s, _ in ex.due(t):
-                src = list(ex.src[s])
-                if kind == X_DUPID:
-                    q = int(p.question[s])
-                    src[9] = QUESTION[ME][(q + 1 + r.randrange(5)) % 6]
+            for src in ex.rows_after(t, r, p.question, 9, QUESTION[ME]):
                 ws.append(src)
                 n += 1
                 total += src[12]

@@ -21,7 +21,7 @@ from leerwinkels_demo.code_tables import (
     Labeller,
 )
 from leerwinkels_demo.dates import Cell, mixed_date
-from leerwinkels_demo.defects import BAD_CLOSING, BAD_DATE_TEXT, BAD_INTAKE, X_DUPID, ExtraRows
+from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan, west_vlaanderen_clients
 from leerwinkels_demo.sources import WV
@@ -66,10 +66,7 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
         pe, io, co, st, df = trajectory_basics(p, t)
         start: Cell = mixed_date(r, io)
         end: Cell = mixed_date(r, co) if co >= 0 else None
-        if df == BAD_INTAKE:
-            start = None if r.random() < 0.5 else BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
-        elif df == BAD_CLOSING:
-            end = BAD_DATE_TEXT[r.randrange(len(BAD_DATE_TEXT))]
+        start, end = with_unreadable_dates(r, df, start, end)
         flag: str | None
         if st == 1:
             flag = "ja" if r.random() < 0.6 else "x"
@@ -80,11 +77,7 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
         ws.append(row)
         n_tr += 1
         ex.keep(t, row)
-        for kind, s, _ in ex.due(t):
-            src = list(ex.src[s])
-            if kind == X_DUPID:
-                q = int(p.question[s])
-                src[5] = QUESTION[WV][(q + 1 + r.randrange(5)) % 6]
+        for src in ex.rows_after(t, r, p.question, 5, QUESTION[WV]):
             ws.append(src)
             n_tr += 1
     ws = wb.create_sheet("Contacten")
