@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from pathlib import Path
 
 from leerwinkels_demo.people import FIRST_CP1252, FIRST_NAMES, LAST_CP1252, LAST_NAMES, MIN_PERSONAL_NAME_LEN, punctuated
 from leerwinkels_demo.plan import Plan
@@ -88,6 +89,33 @@ def csv_line(values, sep: str) -> str:
             v = '"' + v.replace('"', '""') + '"'
         out.append(v)
     return sep.join(out) + "\r\n"
+
+
+class CsvSheet:
+    """A CSV file written the way the xlsx writers write a write-only worksheet: ``append(row)``,
+    with the source's encoding and separator given once (rows are buffered, then written)."""
+
+    def __init__(self, path: Path, *, encoding: str, sep: str, buffer_rows: int = 20_000):
+        self.path, self.encoding, self.sep, self.buffer_rows = path, encoding, sep, buffer_rows
+        self.buffer: list[str] = []
+
+    def __enter__(self) -> CsvSheet:
+        self.file = open(self.path, "w", encoding=self.encoding, newline="")
+        return self
+
+    def append(self, row: list) -> None:
+        self.append_line(csv_line(row, self.sep))
+
+    def append_line(self, line: str) -> None:
+        """A line formatted by the caller (the contact rows, the bulk of a file, are formatted at once)."""
+        self.buffer.append(line)
+        if len(self.buffer) >= self.buffer_rows:
+            self.file.write("".join(self.buffer))
+            self.buffer.clear()
+
+    def __exit__(self, *exc_info) -> None:
+        self.file.write("".join(self.buffer))
+        self.file.close()
 
 
 def hours_text(minutes: int) -> str:

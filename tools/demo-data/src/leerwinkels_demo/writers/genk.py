@@ -28,8 +28,8 @@ from leerwinkels_demo.people import FIRST_CP1252, LAST_CP1252
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import GK
 from leerwinkels_demo.writers.common import (
+    CsvSheet,
     PersonalValues,
-    csv_line,
     hours_text,
     national_number_text,
     trajectory_basics,
@@ -48,11 +48,10 @@ def write_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
     L_r, L_c = lab(DEST[GK]), lab(CTYPE[GK])
     ex = ExtraRows(p.extras[GK])
     n1 = 0
-    with open(dest / rel_k, "w", encoding="cp1252", newline="") as f:
-        f.write(csv_line(["KlantID", "INSZ", "Naam", "Geboortedatum", "Geslacht", "Postcode", "Gemeente",
-                           "Opleidingsniveau", "NT2-niveau", "Arbeidssituatie", "Aanmelder", "Hulpvraag",
-                           "Aanmelddatum", "Afsluitdatum", "Afsluitreden", "Doorverwijzing"], ";"))
-        buf = []
+    with CsvSheet(dest / rel_k, encoding="cp1252", sep=";", buffer_rows=5000) as clients:
+        clients.append(["KlantID", "INSZ", "Naam", "Geboortedatum", "Geslacht", "Postcode", "Gemeente",
+                        "Opleidingsniveau", "NT2-niveau", "Arbeidssituatie", "Aanmelder", "Hulpvraag",
+                        "Aanmelddatum", "Afsluitdatum", "Afsluitreden", "Doorverwijzing"])
         for t in p.order[GK].tolist():
             pe, io, co, st, df = trajectory_basics(p, t)
             ref = L_r(int(p.dest[t, 0])) if p.nref[t] else None
@@ -72,29 +71,15 @@ def write_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
                    L_l(int(p.labour[t])), L_i(int(p.inflow[t])), L_q(int(p.question[t])),
                    intake, closed, reason, ref]
             pv.name(pe, cp1252=True), pv.nn(pe)
-            line = csv_line(row, ";")
-            buf.append(line)
+            clients.append(row)
             n1 += 1
             ex.keep(t, row)
             for src in ex.rows_after(t, r, p.question, 11, QUESTION[GK]):
-                buf.append(csv_line(src, ";"))
+                clients.append(src)
                 n1 += 1
-            if len(buf) >= 5000:
-                f.write("".join(buf))
-                buf.clear()
-        f.write("".join(buf))
-    with open(dest / rel_c, "w", encoding="cp1252", newline="") as f:
-        f.write(csv_line(["KlantID", "Datum", "Soort", "Duur (uren)"], ";"))
-        buf = []
-
-        def emit(line):
-            buf.append(line)
-            if len(buf) >= 20000:
-                f.write("".join(buf))
-                buf.clear()
-
-        n2 = write_contact_rows(p, GK, emit,
-                            lambda tid, o, ty, mi: f"{tid};{dmy_text(o)};{L_c(ty)};{hours_text(mi)}\r\n",
-                            lambda fid, o: f"{fid};{dmy_text(o)};{L_c(1 + r.randrange(4))};{hours_text(MINUTES_OTHER[r.randrange(8)])}\r\n")
-        f.write("".join(buf))
+    with CsvSheet(dest / rel_c, encoding="cp1252", sep=";") as contacts:
+        contacts.append(["KlantID", "Datum", "Soort", "Duur (uren)"])
+        n2 = write_contact_rows(p, GK, contacts.append_line,
+                                lambda tid, o, ty, mi: f"{tid};{dmy_text(o)};{L_c(ty)};{hours_text(mi)}\r\n",
+                                lambda fid, o: f"{fid};{dmy_text(o)};{L_c(1 + r.randrange(4))};{hours_text(MINUTES_OTHER[r.randrange(8)])}\r\n")
     return {"rows": {rel_k + "|": n1, rel_c + "|": n2}, "pv": pv.result()}

@@ -27,7 +27,7 @@ from leerwinkels_demo.defects import BAD_DATE_GENT, X_GBAD, X_GMISSING
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import GE
-from leerwinkels_demo.writers.common import PersonalValues, csv_line, trajectory_basics
+from leerwinkels_demo.writers.common import CsvSheet, PersonalValues, trajectory_basics
 
 
 def write_gent(dest: Path, rel: str) -> dict:
@@ -49,12 +49,11 @@ def write_gent(dest: Path, rel: str) -> dict:
     reg = 500000
     n = 0
     cs, cd, ct, cm = p.c_start, p.c_date, p.c_type, p.c_min
-    with open(dest / rel, "w", encoding="utf-8-sig", newline="") as f:
-        f.write(csv_line(["registratie_id", "dossier_id", "rijksregisternummer", "voornaam", "familienaam",
-                           "geboortedatum", "geslacht", "postcode", "opleidingsniveau", "taalniveau_nl",
-                           "statuut", "toeleider", "leervraag", "contact_datum", "contact_type",
-                           "duur_minuten", "dossier_status", "dossier_afgesloten_op", "doorverwijzing"], ","))
-        buf = []
+    with CsvSheet(dest / rel, encoding="utf-8-sig", sep=",") as sheet:
+        sheet.append(["registratie_id", "dossier_id", "rijksregisternummer", "voornaam", "familienaam",
+                      "geboortedatum", "geslacht", "postcode", "opleidingsniveau", "taalniveau_nl",
+                      "statuut", "toeleider", "leervraag", "contact_datum", "contact_type",
+                      "duur_minuten", "dossier_status", "dossier_afgesloten_op", "doorverwijzing"])
         for t in p.order[GE].tolist():
             pe, io, co, st, df = trajectory_basics(p, t)
             nc = int(p.ncon[t])
@@ -87,7 +86,7 @@ def write_gent(dest: Path, rel: str) -> dict:
                                        f"{iso_text(o)}T{h // 60:02d}:{h % 60:02d}:00", L_c(int(ct[s + j])),
                                        int(cm[s + j]), status_lab, closed,
                                        L_r(refrow[j]) if j in refrow else None]
-                buf.append(csv_line(row, ","))
+                sheet.append(row)
                 n += 1
                 if t in need_src and t not in src_rows and j == nc - 1:
                     src_rows[t] = row
@@ -100,10 +99,6 @@ def write_gent(dest: Path, rel: str) -> dict:
                     reg += 1
                     src[0], src[18] = reg, None
                     src[13] = BAD_DATE_GENT[r.randrange(len(BAD_DATE_GENT))]
-                buf.append(csv_line(src, ","))
+                sheet.append(src)
                 n += 1
-            if len(buf) >= 20000:
-                f.write("".join(buf))
-                buf.clear()
-        f.write("".join(buf))
     return {"rows": {rel + "|": n}, "pv": pv.result()}
