@@ -7,7 +7,7 @@ For every size (trajectories):
 
 1. a demo landing folder, generated once with ``leerwinkels demo-data DIR --trajectories N
    --seed S`` and cached under ``bench/cache/`` (gitignored; regenerated when
-   src/leerwinkels/demo_data.py or sources/ change);
+   tools/demo-data/ or sources/ change);
 2. the floor (:mod:`bench.floor`): merely reading every landing file with the fastest
    readers, in a fresh process (one thread; a two-thread read is recorded too);
 3. the pipeline: ``leerwinkels consolidate`` in a fresh subprocess, into a fresh SQLite
@@ -42,7 +42,7 @@ CACHE = ROOT / "bench" / "cache"
 RESULTS = ROOT / "bench" / "results.json"
 DOC = ROOT / "docs" / "benchmarks.md"
 KEY = "bench-key-0123456789abcdef"  # a benchmark key: the data are invented people
-AS_OF = "2026-11-26"  # demo_data.AS_OF: the last date of the generated history
+AS_OF = "2026-11-26"  # leerwinkels_demo.AS_OF: the last date of the generated history
 SIZES = (4_000, 40_000, 400_000)
 NAIVE_LIMIT_S = 900.0
 
@@ -116,7 +116,7 @@ def _json_line(result: dict, what: str) -> dict:
 def _generator_fingerprint() -> str:
     """Changes when the generator or the source descriptions change: the cache is then stale."""
     digest = hashlib.sha256()
-    for path in [ROOT / "pipelines" / "demo_data.py", *sorted((ROOT / "sources").glob("*.yaml"))]:
+    for path in [*sorted((ROOT / "tools" / "demo-data" / "src").rglob("*.py")), *sorted((ROOT / "sources").glob("*.yaml"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -212,8 +212,14 @@ def cmd_accept(args) -> int:
 
 
 def cmd_demo_data(args) -> int:
-    from leerwinkels.demo_data import demo_folder_refusal, generate_landing
-
+    try:  # a dev tool of this repo (tools/demo-data), not part of the production package
+        from leerwinkels_demo import demo_folder_refusal, generate_landing
+    except ModuleNotFoundError as missing:
+        if missing.name != "leerwinkels_demo":  # a broken installation, not a missing one
+            raise
+        print("error: the demo-data generator (package leerwinkels-demo, tools/demo-data in the repo) is not installed: "
+              "run `uv sync` in a clone of the repo (it installs the dev group)", file=sys.stderr)
+        return EXIT_USAGE
     dest = Path(args.dir)
     refusal = demo_folder_refusal(dest)
     if refusal:  # never over a steward's files
@@ -230,6 +236,17 @@ def cmd_demo_data(args) -> int:
     generate_landing(dest, **kwargs)
     print(f"demo landing folder written to {dest.resolve()} ({args.trajectories} trajectories, seed {args.seed}; invented people)")
     return 0
+
+
+def _at_least_one(text: str) -> int:
+    """argparse type: a whole number of 1 or more (argparse turns the error into a usage line)."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_accept)
     d = sub.add_parser("demo-data", help="write a synthetic landing folder (invented people)")
     d.add_argument("dir")
-    d.add_argument("--trajectories", type=int, default=600)
+    d.add_argument("--trajectories", type=_at_least_one, default=600)
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--as-of", help="last date of the generated history (YYYY-MM-DD)")
     d.add_argument("--manifest", help="also write the expected accounting of the injected defects here (JSON)")

@@ -24,7 +24,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from leerwinkels.sroi import calculate as sroi
-from leerwinkels.demo_data import generate_landing
+from leerwinkels_demo import generate_landing
 from leerwinkels.publication.disclosure import NOISE_MAX
 from leerwinkels.indicators.tables import LEERWINKELS, NETWORK, build_outcomes, build_reach, build_reach_breakdown, build_referrals
 from leerwinkels.privacy.pseudonymise import Pseudonymiser

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from leerwinkels.demo_data import generate_landing
+from leerwinkels_demo import generate_landing
 from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import all_specs
 

@@ -26,7 +26,7 @@ import pytest
 
 from leerwinkels.cli import _what_changed
 from leerwinkels.definitions import build_resources
-from leerwinkels.demo_data import generate_landing
+from leerwinkels_demo import generate_landing
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
 from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
 from leerwinkels.defs.resources import Warehouse

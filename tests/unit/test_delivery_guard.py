@@ -18,7 +18,7 @@ from polars.testing import assert_frame_equal
 
 from leerwinkels.cli import main
 from leerwinkels.ingest.delivery_guard import accepted_files, held_reasons, read_last_good, LastGood
-from leerwinkels.demo_data import generate_landing
+from leerwinkels_demo import generate_landing
 
 from tests.conftest import AS_OF, read_warehouse
 

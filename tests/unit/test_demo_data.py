@@ -1,4 +1,4 @@
-"""Tests for leerwinkels.demo_data: file shapes, encodings, national numbers, determinism, and
+"""Tests for leerwinkels_demo (tools/demo-data): file shapes, encodings, national numbers, determinism, and
 the manifest checked against an independent, naive re-reading of the generated files with
 MODEL.md's rules."""
 
@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from leerwinkels.demo_data import LAST_NAMES, generate_landing
+from leerwinkels_demo import generate_landing
+from leerwinkels_demo.people import LAST_NAMES
 
 AS_OF = dt.date(2026, 11, 26)
 N = 300

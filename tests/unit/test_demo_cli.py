@@ -1,0 +1,34 @@
+"""`leerwinkels demo-data`: the generator is a dev package (tools/demo-data); without it the
+command says how to get it in one line, and it refuses a trajectory count below 1."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from leerwinkels import cli
+
+# runs the CLI in a fresh interpreter in which `import leerwinkels_demo` fails, as in an
+# installation of the production wheel alone
+WITHOUT_DEMO = "import sys; sys.modules['leerwinkels_demo'] = None; from leerwinkels import cli; sys.exit(cli.main(sys.argv[1:]))"
+
+
+def test_without_the_dev_package_demo_data_says_how_to_get_it(tmp_path):
+    done = subprocess.run([sys.executable, "-c", WITHOUT_DEMO, "demo-data", str(tmp_path / "landing")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and "uv sync" in done.stderr and "leerwinkels-demo" in done.stderr
+    assert not (tmp_path / "landing").exists()
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_demo_data_refuses_a_trajectory_count_below_one(tmp_path, capsys, value):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["demo-data", str(tmp_path / "landing"), "--trajectories", value])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--trajectories" in err and "Traceback" not in err
+    assert not (tmp_path / "landing").exists()

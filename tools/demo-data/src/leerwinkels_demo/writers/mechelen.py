@@ -1,0 +1,65 @@
+"""The writer of Mechelen files: rows from the plan, labels from code_tables, faults from defects."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from leerwinkels_demo.code_tables import DEST, DUTCH, EDU, EMPTY_RATE, GENDER, INFLOW, LABOUR, POSTCODES, QUESTION, Labeller
+from leerwinkels_demo.dates import Cell, as_date
+from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
+from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
+from leerwinkels_demo.plan import current_plan, mechelen_years
+from leerwinkels_demo.sources import ME
+from leerwinkels_demo.writers.common import PersonalValues, note_text, trajectory_basics, write_only_workbook
+
+
+def write_mechelen(dest: Path, rel: str) -> dict:
+    p = current_plan()
+    r = random.Random(f"{p.seed}:mechelen")
+    ps = p.persons
+    pv = PersonalValues(p)
+    lab = lambda table, **kw: Labeller(r, table, **kw)
+    L_g, L_e, L_d = lab(GENDER[ME]), lab(EDU[ME], empty_rate=EMPTY_RATE), lab(DUTCH[ME], empty_rate=0.05)
+    L_l, L_i, L_q = lab(LABOUR[ME], empty_rate=EMPTY_RATE), lab(INFLOW[ME], empty_rate=EMPTY_RATE), lab(QUESTION[ME])
+    L_r = lab(DEST[ME])
+    wb = write_only_workbook()
+    header = ["Nr", "Klant", "Geb.jaar", "M/V", "Gemeente", "Scholing", "Taal", "Situatie", "Via",
+              "Vraag", "Intake", "Afgesloten", "Aantal gesprekken", "Doorverwezen naar", "Opmerkingen"]
+    order = p.order[ME]
+    yrs = p.reg_year[order]
+    ex = ExtraRows(p.extras[ME])
+    rows_out = {}
+    for y in mechelen_years(p):
+        ws = wb.create_sheet(str(y))
+        ws.merged_cells.add("A1:F1")
+        ws.append([f"Leerwinkel Regio Mechelen – registratie {y}"])
+        ws.append([])
+        ws.append(header)
+        n = 0
+        total = 0
+        for t in order[yrs == y].tolist():
+            pe, io, co, st, df = trajectory_basics(p, t)
+            intake: Cell = as_date(io)
+            closed: Cell = as_date(co) if co >= 0 else "nog lopend"
+            intake, closed = with_unreadable_dates(r, df, intake, closed)
+            pc, gem = POSTCODES[ME][p.postcode[t]]
+            nc = int(p.ncon[t])
+            row = [p.tid[t], f"{FIRST_NAMES[ps.first[pe]]} {LAST_NAMES[ps.last[pe]]}",
+                   as_date(int(ps.birth[pe])).year, L_g(ps.gender[pe]), gem, L_e(int(p.edu[t])),
+                   L_d(int(p.dutch[t])), L_l(int(p.labour[t])), L_i(int(p.inflow[t])),
+                   L_q(int(p.question[t])), intake, closed, nc,
+                   L_r(int(p.dest[t, 0])) if p.nref[t] else None, note_text(r, p, pv, t, pe, "me")]
+            pv.name(pe)
+            ws.append(row)
+            n += 1
+            total += nc
+            ex.keep(t, row)
+            for src in ex.rows_after(t, r, p.question, 9, QUESTION[ME]):
+                ws.append(src)
+                n += 1
+                total += src[12]
+        ws.append(["Totaal"] + [None] * 11 + [total, None, None])
+        rows_out[f"{rel}|{y}"] = n
+    wb.save(dest / rel)
+    return {"rows": rows_out, "pv": pv.result()}
