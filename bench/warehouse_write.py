@@ -106,8 +106,8 @@ def _rss_mb() -> float:
 def pipeline_tables(staging: Path):
     """The frames (and keys) the warehouse_tables asset writes, from a staging folder."""
     from leerwinkels.defs.assets.publish import TABLE_KEYS, WAREHOUSE_TABLES
-    from leerwinkels.model.build import INTERNAL_COLUMNS
     from leerwinkels.defs.resources.staging_store import read_frames
+    from leerwinkels.model.build import INTERNAL_COLUMNS
 
     frames = {}
     for name in WAREHOUSE_TABLES:

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import polars as pl
-
 from polars.testing import assert_frame_equal
 
 from leerwinkels.defs.resources.warehouse import LOADS_TABLE, Warehouse
@@ -101,11 +100,11 @@ def trajectories(*rows):
 
 
 def events(*rows):
-    return frame([dict(zip(EVENT_SCHEMA, r)) for r in rows], EVENT_SCHEMA)
+    return frame([dict(zip(EVENT_SCHEMA, r, strict=False)) for r in rows], EVENT_SCHEMA)
 
 
 def referrals(*rows):
-    return frame([dict(zip(REFERRAL_SCHEMA, r)) for r in rows], REFERRAL_SCHEMA)
+    return frame([dict(zip(REFERRAL_SCHEMA, r, strict=False)) for r in rows], REFERRAL_SCHEMA)
 
 
 def followup(key, response_date, **fields):
@@ -169,7 +168,7 @@ def mixed_frame(n: int = 6, tag: str = "x") -> pl.DataFrame:
             "i8": pl.Series([None if i % 5 == 1 else (i % 100) - 50 for i in range(n)], dtype=pl.Int8),
             "i32": pl.Series([None if i % 4 == 2 else i * 1000 for i in range(n)], dtype=pl.Int32),
             "i64": pl.Series([(-1) ** i * (2**62 - i) if i % 3 else None for i in range(n)], dtype=pl.Int64),
-            "u16": pl.Series([i for i in range(n)], dtype=pl.UInt16),
+            "u16": pl.Series(list(range(n)), dtype=pl.UInt16),
             "f32": pl.Series([i + 0.5 if i % 3 else None for i in range(n)], dtype=pl.Float32),
             "f64": [
                 [0.1, None, -1e300, 5e-324, float("inf"), 1 / 3][i % 6] for i in range(n)
@@ -301,7 +300,7 @@ def run_concurrent_writers(url: str, rows: int, **options: object) -> None:
         try:
             barrier.wait()
             SlowWarehouse(url=url, **options).write_tables(contents[writer], run_id=writer)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     with contextlib.ExitStack() as stack:

@@ -10,9 +10,8 @@ import polars as pl
 import pytest
 
 from leerwinkels.demo_data import generate_landing
-from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import all_specs
-
+from leerwinkels.run.runner import consolidate
 from tests.conftest import read_warehouse
 
 AS_OF = "2026-11-26"

@@ -30,12 +30,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from leerwinkels.privacy.shown_values import mask_label
-from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.ingest.readers import FileProblem
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staging import stage_source
-
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.privacy.shown_values import mask_label
 from tests.conftest import AS_OF, SAMPLES, TEST_KEY, read_warehouse
 
 FIRST9 = "850731123"
@@ -143,7 +142,7 @@ def _texts_of(path: Path) -> list[str]:
     texts = [data.decode("utf-8", errors="replace")]
     if data.startswith(b"PAR1"):
         frame = pl.read_parquet(path)
-        texts.append(str(frame.cast({c: pl.String for c in frame.columns}, strict=False).to_dicts()))
+        texts.append(str(frame.cast(dict.fromkeys(frame.columns, pl.String), strict=False).to_dicts()))
     elif data.startswith(b"PK"):
         with zipfile.ZipFile(path) as archive:
             texts += [archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist()]
@@ -196,7 +195,7 @@ def test_planted_personal_values_reach_no_table_file_log_or_message(tmp_path):
     tables = read_warehouse(f"sqlite:///{database}")
     assert tables["trajectories"].height > 0
     for name, frame in tables.items():
-        texts[f"warehouse {name}"] = [str(frame.cast({c: pl.String for c in frame.columns}, strict=False).to_dicts())]
+        texts[f"warehouse {name}"] = [str(frame.cast(dict.fromkeys(frame.columns, pl.String), strict=False).to_dicts())]
     for folder in (tmp_path / "staging", tmp_path / "publication", home):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             texts[str(path.relative_to(tmp_path))] = _texts_of(path)
@@ -392,13 +391,13 @@ def test_labels_are_shown_only_in_3_rows_without_digit_or_name(genk):
     surname = client.split(",")[0].strip()
     labels = ["Interim"] * 3 + ["Freelance"] * 2 + ["Artikel 60"] * 3 + [f"bij {surname}"] * 3
     # 3 rows, no digit, no name: shown; 2 rows: masked; a digit: masked; a client's name: masked
-    plan = dict(zip(loaded, labels))
+    plan = dict(zip(loaded, labels, strict=False))
     for row, label in plan.items():
         lines[row] = _set_cell(lines[row], header, "Arbeidssituatie", label)
     _write_genk(path, lines)
     unmapped = _stage(genk, "genk")["unmapped"].filter(pl.col("column") == "labour_status")
     shown = {r["value"]: (r["rows"], r["rows_at"]) for r in unmapped.iter_rows(named=True)}
-    at = lambda *rows: ", ".join(f"{path.name} line {r + 1}" for r in rows)  # noqa: E731
+    at = lambda *rows: ", ".join(f"{path.name} line {r + 1}" for r in rows)
     assert shown == {
         "Interim": (3, at(*loaded[0:3])),
         "F…(9)": (2, at(*loaded[3:5])),

@@ -19,10 +19,9 @@ import pytest
 
 from leerwinkels.definitions import defs
 from leerwinkels.ingest.source_specs import PARTITIONS
-
 from tests.conftest import TEST_KEY
-
 from tests.factories import REPO_ROOT as PROJECT
+
 STARTUP_TIMEOUT = 50  # seconds: loading the code location takes ~15 s here
 
 

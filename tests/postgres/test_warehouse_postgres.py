@@ -15,18 +15,17 @@ import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 from sqlalchemy.pool import NullPool
 
-from tests.factories import (
-    CrashingWarehouse,
-    as_read_back,
-    mixed_frame,
-    run_concurrent_writers,
-)
-
 from leerwinkels.defs.resources.warehouse import (
     ADVISORY_LOCK_KEY,
     LOADS_TABLE,
     Warehouse,
     WarehouseBusy,
+)
+from tests.factories import (
+    CrashingWarehouse,
+    as_read_back,
+    mixed_frame,
+    run_concurrent_writers,
 )
 
 

@@ -9,7 +9,7 @@ from leerwinkels.model.schemas import Trajectories
 def test_leerwinkels_live_once():
     assert tables.LEERWINKELS is code_lists.LEERWINKELS
     assert tables.CODE_LISTS is code_lists.CODE_LISTS
-    assert source_specs.LEERWINKELS == tuple(code_lists.LEERWINKELS)
+    assert tuple(code_lists.LEERWINKELS) == source_specs.LEERWINKELS
     assert code_lists.CODE_LISTS["leerwinkel"] is code_lists.LEERWINKELS
 
 

@@ -25,17 +25,17 @@ import pytest
 import sqlalchemy as sa
 from polars.testing import assert_frame_equal
 
-from tests.factories import (
-    CrashingWarehouse,
-    as_read_back,
-    mixed_frame,
-    run_concurrent_writers,
-)
 from leerwinkels.defs.resources.warehouse import (
     DEFAULT_DATABASE_URL,
     LOADS_TABLE,
     Warehouse,
     WarehouseBusy,
+)
+from tests.factories import (
+    CrashingWarehouse,
+    as_read_back,
+    mixed_frame,
+    run_concurrent_writers,
 )
 
 BULK_PATHS = ["adbc", "sqlite3"]
@@ -404,7 +404,7 @@ def test_waiting_writer_proceeds_when_the_other_commits(tmp_path: Path, bulk: st
     def second() -> None:
         try:
             result["counts"] = w.write_tables({"t": pl.DataFrame({"a": [3]})})
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             result["error"] = exc
 
     with write_lock_held_by_another_process(path):

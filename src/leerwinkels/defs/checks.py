@@ -4,10 +4,10 @@
 import dagster as dg
 import polars as pl
 
-from leerwinkels.privacy.personal_data import personal_data_hits
-from leerwinkels.defs.resources import PseudonymKey, RunSettings
-from leerwinkels.defs.assets.common import markdown_table
 from leerwinkels.contract.tables import CATALOGUE, PUBLISHED_TABLES
+from leerwinkels.defs.assets.common import markdown_table
+from leerwinkels.defs.resources import PseudonymKey, RunSettings
+from leerwinkels.privacy.personal_data import personal_data_hits
 
 PERSONAL_SCAN_TABLES = [t.name for t in CATALOGUE if t.scanned_for_personal_data]
 

@@ -11,7 +11,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -148,7 +148,7 @@ def held_reasons(staged: dict[str, pl.DataFrame], last: LastGood | None, limit: 
 def stage_info(leerwinkel: str, fingerprint: str, run_id: str | None, trajectories: int, accepted: str | None) -> pl.DataFrame:
     return pl.DataFrame(
         [{"leerwinkel": leerwinkel, "key_fingerprint": fingerprint, "run_id": run_id,
-          "staged_at": datetime.now(timezone.utc).replace(tzinfo=None), "trajectories": trajectories, "accepted_by_steward": accepted}],
+          "staged_at": datetime.now(UTC).replace(tzinfo=None), "trajectories": trajectories, "accepted_by_steward": accepted}],
         schema=STAGE_INFO_SCHEMA,
     )
 
@@ -199,7 +199,7 @@ def record_acceptance(staging_dir: Path, leerwinkel: str, files: list[tuple[str,
     path = _acceptance_file(staging_dir, leerwinkel)
     path.parent.mkdir(parents=True, exist_ok=True)
     known = accepted_files(staging_dir, leerwinkel)
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     added = []
     for name, sha in files:
         if sha not in known:

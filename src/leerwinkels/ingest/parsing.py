@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
 
 import polars as pl
 
@@ -143,7 +143,7 @@ def whole_years_between(born: pl.Expr, on: pl.Expr) -> pl.Expr:
 # decodes most, a literal one left over is removed too.
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x00[01][0-9A-Fa-f]_"
 # the same as literals, for a fast first look (Aho-Corasick, no regex)
-_CONTROL_LITERALS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["_x000", "_x001"]
+_CONTROL_LITERALS = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["_x000", "_x001"]
 
 
 def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -153,7 +153,7 @@ def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     if not strings or frame.height == 0:
         return frame, 0
     present = frame.select(pl.col(c).str.contains_any(_CONTROL_LITERALS).any() for c in strings).row(0)
-    dirty = [c for c, has in zip(strings, present) if has]
+    dirty = [c for c, has in zip(strings, present, strict=True) if has]
     if not dirty:
         return frame, 0
     removed = int(frame.select(pl.sum_horizontal(pl.col(c).str.count_matches(CONTROL_CHARS).fill_null(0).sum() for c in dirty)).item())

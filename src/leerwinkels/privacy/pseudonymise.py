@@ -124,7 +124,7 @@ class Pseudonymiser:
         else:
             distinct = dict.fromkeys(values)
             distinct.pop(None, None)
-            table = dict(zip(distinct, self._hexdigests(distinct)))
+            table = dict(zip(distinct, self._hexdigests(distinct), strict=True))
             out = list(map(table.get, values))  # None (null) is not in the table: stays null
         return pl.Series(messages.name, out, dtype=pl.String)
 

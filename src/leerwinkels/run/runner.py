@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 import polars as pl
@@ -16,15 +16,15 @@ import polars as pl
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from leerwinkels.defs.assets.ingest import STAGED_KEY
 from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS
-from leerwinkels.privacy.shown_values import scrub
-from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
-from leerwinkels.ingest.read_ahead import ReadAhead
-from leerwinkels.publication.release import current_release, remove_leftovers
 from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
-from leerwinkels.run.process import frame_memo_budget
 from leerwinkels.ingest.delivery_files import landing_holds_deliveries
-from leerwinkels.run.lock import consolidation_lock
+from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
+from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
+from leerwinkels.privacy.shown_values import scrub
+from leerwinkels.publication.release import current_release, remove_leftovers
+from leerwinkels.run.lock import consolidation_lock
+from leerwinkels.run.process import frame_memo_budget
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 
 
