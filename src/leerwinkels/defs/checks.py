@@ -74,7 +74,7 @@ def quarantine_share_within_limit(dq_source_files: pl.DataFrame, settings: RunSe
         passed=over.height == 0,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"limit": settings.quarantine_warn_share, "files_over_limit": over.height,
-                  "max_share": float(shares.get_column("quarantine_share").max() or 0.0),
+                  "max_share": float(shares.select(pl.col("quarantine_share").max().fill_null(0.0)).item()),
                   "details": dg.MetadataValue.md(markdown_table(over.select("leerwinkel", "file_name", "sheet", "rows_read", "rows_quarantined", "quarantine_share")))},
     )
 

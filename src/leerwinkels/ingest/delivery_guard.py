@@ -28,7 +28,7 @@ DEFAULT_SHRINK_LIMIT = 0.20
 SHRINK_ENV_VAR = "LEERWINKELS_SHRINK_LIMIT"
 ACCEPT_TAG = "leerwinkels/accept"
 STAGE_INFO = "stage_info"
-STAGE_INFO_SCHEMA = {
+STAGE_INFO_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "leerwinkel": pl.String, "key_fingerprint": pl.String, "run_id": pl.String, "staged_at": pl.Datetime("us"),
     "trajectories": pl.Int64, "accepted_by_steward": pl.String,
 }
@@ -214,8 +214,8 @@ def record_acceptance(staging_dir: Path, leerwinkel: str, files: list[tuple[str,
 def acceptance_of(staging_dir: Path, leerwinkel: str, current: list[tuple[str, str]]) -> str | None:
     """'accepted by steward (<by>) at <when>' when every current file was accepted, else None."""
     known = accepted_files(staging_dir, leerwinkel)
-    records = [known.get(sha) for _, sha in current]
-    if not current or any(r is None for r in records):
+    records = [record for _, sha in current if (record := known.get(sha)) is not None]
+    if not current or len(records) < len(current):
         return None
     latest = max(records, key=lambda r: r.get("accepted_at", ""))
     return f"accepted by steward ({latest.get('by', 'unknown')}) at {latest.get('accepted_at', '?')}"

@@ -619,8 +619,9 @@ def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, work
 
 
 def _line_of(data: bytes | str, position: int) -> int:
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    return data.count(newline, 0, position) + 1
+    if isinstance(data, bytes):
+        return data.count(b"\n", 0, position) + 1
+    return data.count("\n", 0, position) + 1
 
 
 def decode_csv(data: bytes, file_name: str, encoding: str) -> str:

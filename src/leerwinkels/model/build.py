@@ -95,7 +95,7 @@ def build_quality(
     staged: dict[str, dict[str, pl.DataFrame]],
     survey_quarantine: pl.DataFrame,
     survey_counts: pl.DataFrame,
-    stale: dict[str, str],
+    stale: dict[str, dict[str, str]],
     as_of: date,
     freshness_days: int,
 ) -> dict[str, pl.DataFrame]:

@@ -103,7 +103,7 @@ class Pseudonymiser:
         """HMAC hex digest of every bytes message, in order: one loop, no call per value
         (a call costs as much as the hashing)."""
         inner, outer = self._inner.copy, self._outer.copy
-        out = []
+        out: list[str] = []
         append = out.append
         for message in messages:
             h = inner()

@@ -18,6 +18,7 @@ import re
 import traceback
 import unicodedata
 from pathlib import Path
+from typing import overload
 
 import polars as pl
 
@@ -57,6 +58,10 @@ def mask_label_expr(expr: pl.Expr) -> pl.Expr:
     return text.str.slice(0, 1) + pl.lit("…(") + text.str.len_chars().cast(pl.String) + pl.lit(")")
 
 
+@overload
+def shown_name(name: str) -> str: ...
+@overload
+def shown_name(name: None) -> None: ...
 def shown_name(name: str | None) -> str | None:
     """A file or sheet name as it may be shown: a part shaped like a national number or an
     e-mail address masked (a date such as ``01.11.2026`` is not such a part)."""

@@ -118,8 +118,8 @@ def staged_metadata(code: str, staged: dict[str, pl.DataFrame]) -> dict:
     files = staged["source_files"]
     read = int(files.get_column("rows_read").sum()) if files.height else 0
     quarantined = int(files.get_column("rows_quarantined").sum()) if files.height else 0
-    per_rule = staged["quarantine"].group_by("rule").len()
-    per_rule = dict(per_rule.iter_rows()) if per_rule.height else {}
+    rule_counts = staged["quarantine"].group_by("rule").len()
+    per_rule = dict(rule_counts.iter_rows()) if rule_counts.height else {}
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(staged["trajectories"].height),
         "trajectories": dg.MetadataValue.int(staged["trajectories"].height),
