@@ -35,7 +35,7 @@ from leerwinkels.run.runner import consolidate
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 from tests.conftest import TEST_KEY
 from tests.factories import REPO_ROOT as ROOT
-from tests.unit.test_warehouse import write_lock_held_by_another_process
+from tests.factories import write_lock_held_by_another_process
 
 AS_OF = "2026-11-26"
 OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME])
