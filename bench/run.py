@@ -116,7 +116,9 @@ def _json_line(result: dict, what: str) -> dict:
 def _generator_fingerprint() -> str:
     """Changes when the generator or the source descriptions change: the cache is then stale."""
     digest = hashlib.sha256()
-    for path in [ROOT / "pipelines" / "demo_data.py", *sorted((ROOT / "sources").glob("*.yaml"))]:
+    # the generator's files wherever they live (the package, or a tool beside it), by name
+    generator = [p for d in ("src", "tools") if (ROOT / d).is_dir() for p in sorted((ROOT / d).rglob("*.py")) if "demo" in p.as_posix()]
+    for path in [*generator, *sorted((ROOT / "sources").glob("*.yaml"))]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
@@ -506,7 +508,7 @@ def _environment() -> dict:
 
     return {
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--", "pipelines", "schemas", "sources")),
+        "dirty": bool(git("status", "--porcelain", "--", "src", "tools", "sources")),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "polars": pl.__version__,
