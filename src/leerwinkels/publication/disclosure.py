@@ -241,7 +241,7 @@ def loss_markdown(loss: pl.DataFrame) -> str:
     return header + body
 
 
-def information_loss_metadata(tables: Mapping[str, pl.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, object]:
+def information_loss_metadata(tables: Mapping[str, pl.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, int | float | str]:
     """Plain values for a run's metadata: the protection's parameters and information loss
     (counts of cells and changes only, never a value of a cell)."""
     loss = protect(tables, pseudonymiser)[1]
