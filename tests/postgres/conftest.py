@@ -85,7 +85,7 @@ class LocalPostgres:
         if self._stopped:
             return
         self._stopped = True
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception):  # the directory goes anyway
             _run_pg(self, "pg_ctl", ["-D", str(self.pgdata), "-m", "fast", "-w", "stop"], timeout=60)
         shutil.rmtree(self.base, ignore_errors=True)
 

@@ -76,7 +76,7 @@ class ReadAhead:
                             future: Future = Future()
                             self._files[str(delivery.path)] = (file_spec, file_identity(delivery.path), future)
                             pending.append((delivery.path, file_spec, future))
-            except Exception:
+            except Exception:  # the partition reads its files itself then
                 continue
             for path, file_spec, future in pending:
                 if self._stopped:
@@ -85,7 +85,7 @@ class ReadAhead:
                 if future.set_running_or_notify_cancel():
                     try:
                         future.set_result(read_delivery(path, file_spec))
-                    except BaseException as exc:
+                    except BaseException as exc:  # handed to the reader
                         future.set_exception(exc)
 
     def read(self, path: Path, file_spec) -> tuple[bytes, list]:
@@ -97,7 +97,7 @@ class ReadAhead:
             if spec is file_spec and stat is not None and stat == file_identity(path) and not future.cancelled():
                 try:
                     return future.result()
-                except Exception:
+                except Exception:  # read it here: the error belongs to this partition
                     pass
         return read_delivery(path, file_spec)
 

@@ -669,7 +669,7 @@ def _read_yaml(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceSpecError([f"{path.name}: not UTF-8 text at line {line}: save the file as UTF-8"]) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

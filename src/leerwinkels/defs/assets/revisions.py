@@ -29,7 +29,7 @@ def _previous_load(warehouse: Warehouse) -> dict[str, pl.DataFrame]:
     try:
         present = set(warehouse.table_names())
         return warehouse.read_tables(sorted(present & {*REVISED_TABLES, TABLE}))
-    except Exception as exc:
+    except Exception as exc:  # any driver error: say where, not the driver's text
         raise dg.Failure(
             description=f"could not read the previous indicator tables from {warehouse.describe()} "
             f"({type(exc).__name__}); check that the database is reachable, then run again",
