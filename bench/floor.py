@@ -34,7 +34,7 @@ def landing_files(root: Path) -> list[tuple[Path, object]]:
 
     files = []
     for spec in all_specs().values():
-        for delivery, file_spec in zip(find_deliveries(root / spec.folder, spec.files), spec.files):
+        for delivery, file_spec in zip(find_deliveries(root / spec.folder, spec.files), spec.files, strict=True):
             if delivery.path is not None:
                 files.append((delivery.path, file_spec))
     return files

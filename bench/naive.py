@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import resource
 import time
 import warnings
@@ -60,7 +59,7 @@ def _read(path: Path, file_spec, header_row: int = 1) -> dict:
         return pd.read_excel(path, sheet_name=None, engine="openpyxl", header=header_row - 1)
 
 
-def _trajectories(code: str, spec, sheets_by_role: dict) -> "pd.DataFrame":  # noqa: F821
+def _trajectories(code: str, spec, sheets_by_role: dict) -> pd.DataFrame:  # noqa: F821
     """trajectory id, client, intake, closed for one Leerwinkel."""
     import pandas as pd
 
@@ -86,7 +85,7 @@ def _trajectories(code: str, spec, sheets_by_role: dict) -> "pd.DataFrame":  # n
         elif code == "west_vlaanderen":
             (client_spec, clients), = sheets_by_role["clients"]
             cc = client_spec.columns
-            nn = dict(zip(clients[cc["client_id"]].astype(str), _nn(clients[cc["national_number"]])))
+            nn = dict(zip(clients[cc["client_id"]].astype(str), _nn(clients[cc["national_number"]]), strict=True))
             local = frame[c["client_id"]].astype(str)
             client = local.map(nn).fillna("west_vlaanderen:" + local)
         else:
@@ -96,7 +95,7 @@ def _trajectories(code: str, spec, sheets_by_role: dict) -> "pd.DataFrame":  # n
     return pd.concat(parts, ignore_index=True)
 
 
-def reach(root: Path, as_of: date) -> tuple[int, "pd.DataFrame"]:  # noqa: F821
+def reach(root: Path, as_of: date) -> tuple[int, pd.DataFrame]:  # noqa: F821
     import pandas as pd
 
     from leerwinkels.ingest.readers import find_deliveries
@@ -106,7 +105,7 @@ def reach(root: Path, as_of: date) -> tuple[int, "pd.DataFrame"]:  # noqa: F821
     per_lw = []
     for code, spec in all_specs().items():
         sheets_by_role: dict[str, list] = {}
-        for delivery, file_spec in zip(find_deliveries(root / spec.folder, spec.files), spec.files):
+        for delivery, file_spec in zip(find_deliveries(root / spec.folder, spec.files), spec.files, strict=True):
             if delivery.path is None:
                 continue
             header = file_spec.sheets[0].header_row

@@ -170,7 +170,7 @@ def summarise_timings(timings: dict) -> dict:
     """Per stage, per ingested partition and the slowest steps, from
     :func:`leerwinkels.run.timings.run_timings` (Dagster's STEP_START -> STEP_SUCCESS/FAILURE)."""
     steps, runs = timings["steps"], timings["runs"]
-    stages = {stage: 0.0 for stage in STAGES}
+    stages = dict.fromkeys(STAGES, 0.0)
     for step in steps:
         stages[_stage_of(step["step"])] += step["seconds"]
     ingest = {s["partition"]: round(s["seconds"], 3) for s in steps if s["step"] == "staged_leerwinkel"}
@@ -208,8 +208,8 @@ def _warehouse_rows(database: Path) -> dict:
         read, loaded, quarantined, duplicate = conn.execute(
             "SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined), sum(rows_duplicate) FROM dq_source_files"
         ).fetchone()
-        per_source = {lw: n for lw, n in conn.execute(
-            "SELECT leerwinkel, sum(rows_read) FROM dq_source_files GROUP BY leerwinkel ORDER BY leerwinkel")}
+        per_source = dict(conn.execute(
+            "SELECT leerwinkel, sum(rows_read) FROM dq_source_files GROUP BY leerwinkel ORDER BY leerwinkel"))
         new_trajectories = conn.execute(
             "SELECT sum(new_trajectories) FROM ind_reach WHERE leerwinkel = 'all'").fetchone()[0]
         tables = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for (t,) in conn.execute(
@@ -313,7 +313,7 @@ def bench_size(size: int, seed: int, naive: bool, work_root: Path) -> dict:
         "pipeline_recorded": {k: recorded[k] for k in ("wall_s", "cpu_s", "peak_mb", "stages", "runs_s", "steps_s")},
     }
     if naive:
-        log(f"  naive baseline (pandas + openpyxl) ...")
+        log("  naive baseline (pandas + openpyxl) ...")
         naive_run = run_child(naive_argv(folder))
         base = _json_line(naive_run, "naive baseline")
         entry["naive"] = {**{k: round(v, 3) if isinstance(v, float) else v for k, v in base.items()},
@@ -371,7 +371,7 @@ def table_markdown(report: dict) -> str:
 def targets_markdown(report: dict) -> str:
     checks = report["targets"]
     lines = ["| target | measured | limit | met |", "|---|--:|--:|:-:|"]
-    for name, item in checks.items():
+    for item in checks.values():
         measured = item["measured"]
         shown = "—" if measured is None else f"{measured:,.2f}"
         lines.append(f"| {item['what']} | {shown} | {item['limit']} | {'yes' if item['met'] else 'NO'} |")
@@ -506,7 +506,7 @@ def _environment() -> dict:
 
     return {
         "commit": git("rev-parse", "--short", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "--", "pipelines", "schemas", "sources")),
+        "dirty": bool(git("status", "--porcelain", "--", "src", "tools", "sources")),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         "polars": pl.__version__,

@@ -27,7 +27,7 @@ import pytest
 # a test sets one. Set for the whole session, also for module fixtures and subprocesses.
 os.environ["LEERWINKELS_SETTLE_SECONDS"] = "0"
 
-from tests.factories import FIXTURES  # noqa: E402 - after the setting above, which imports must see
+from tests.factories import FIXTURES  # after the setting above, which imports must see
 
 SAMPLES = FIXTURES / "samples"
 LAYERS = ("unit", "definitions", "e2e", "postgres")

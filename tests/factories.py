@@ -1,21 +1,26 @@
-"""Builders of small, hand-made frames shared by the tests: model frames for the indicator,
-publication and disclosure tests, and SROI tables. Landing-folder fixtures live in
-conftest.py."""
+"""What several test modules share: builders of small, hand-made frames (model frames for the
+indicator, publication and disclosure tests, SROI tables), warehouse helpers (concurrent
+writers, a process holding the SQLite write lock), and edits of the sample landing folder
+(control characters planted for the SQLite and PostgreSQL tests). Landing-folder fixtures live
+in conftest.py. A test module imports from here, never from another test module."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import polars as pl
-
 from polars.testing import assert_frame_equal
 
 from leerwinkels.defs.resources.warehouse import LOADS_TABLE, Warehouse
@@ -101,11 +106,11 @@ def trajectories(*rows):
 
 
 def events(*rows):
-    return frame([dict(zip(EVENT_SCHEMA, r)) for r in rows], EVENT_SCHEMA)
+    return frame([dict(zip(EVENT_SCHEMA, r, strict=False)) for r in rows], EVENT_SCHEMA)
 
 
 def referrals(*rows):
-    return frame([dict(zip(REFERRAL_SCHEMA, r)) for r in rows], REFERRAL_SCHEMA)
+    return frame([dict(zip(REFERRAL_SCHEMA, r, strict=False)) for r in rows], REFERRAL_SCHEMA)
 
 
 def followup(key, response_date, **fields):
@@ -169,7 +174,7 @@ def mixed_frame(n: int = 6, tag: str = "x") -> pl.DataFrame:
             "i8": pl.Series([None if i % 5 == 1 else (i % 100) - 50 for i in range(n)], dtype=pl.Int8),
             "i32": pl.Series([None if i % 4 == 2 else i * 1000 for i in range(n)], dtype=pl.Int32),
             "i64": pl.Series([(-1) ** i * (2**62 - i) if i % 3 else None for i in range(n)], dtype=pl.Int64),
-            "u16": pl.Series([i for i in range(n)], dtype=pl.UInt16),
+            "u16": pl.Series(list(range(n)), dtype=pl.UInt16),
             "f32": pl.Series([i + 0.5 if i % 3 else None for i in range(n)], dtype=pl.Float32),
             "f64": [
                 [0.1, None, -1e300, 5e-324, float("inf"), 1 / 3][i % 6] for i in range(n)
@@ -301,7 +306,7 @@ def run_concurrent_writers(url: str, rows: int, **options: object) -> None:
         try:
             barrier.wait()
             SlowWarehouse(url=url, **options).write_tables(contents[writer], run_id=writer)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     with contextlib.ExitStack() as stack:
@@ -340,3 +345,109 @@ def run_concurrent_writers(url: str, rows: int, **options: object) -> None:
     assert len(seen) >= 2 and set(seen) <= {"seed", "A", "B"}
 
 
+
+
+# ---------------------------------------------------------------- a writer holding the SQLite write lock
+
+
+HOLD_WRITE_LOCK = """
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+con.execute("ROLLBACK")
+con.close()
+"""
+
+
+@contextlib.contextmanager
+def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another consolidation mid-write, in its own process (as in production)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE_LOCK, str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        yield proc
+    finally:
+        if proc.stdin is not None:
+            proc.stdin.close()  # the holder rolls back and exits
+        assert proc.wait(timeout=30) == 0
+
+
+# ---------------------------------------------------------------- edits of the sample landing folder
+
+SAMPLES = FIXTURES / "samples"
+
+
+def genk_clients(landing: Path) -> Path:
+    (path,) = (landing / "genk").glob("klanten_*.csv")
+    return path
+
+
+def genk_rows(landing: Path) -> tuple[Path, list[str]]:
+    path = genk_clients(landing)
+    return path, path.read_bytes().decode("cp1252").split("\r\n")
+
+
+def write_genk(path: Path, lines: list[str]) -> None:
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))
+
+
+def set_cell(line: str, header: str, column: str, value: str) -> str:
+    cells = line.split(";")
+    cells[header.split(";").index(column)] = value
+    return ";".join(cells)
+
+
+def nul_in_genk(landing: Path) -> Path:
+    path, lines = genk_rows(landing)
+    header = lines[0]
+    lines[1] = set_cell(lines[1], header, "Opleidingsniveau", "HSO\x00")
+    lines[2] = set_cell(lines[2], header, "Naam", "Pee\x00ters\x07")
+    write_genk(path, lines)
+    return path
+
+
+def x0000_in_brussel(landing: Path) -> Path:
+    shutil.copytree(SAMPLES / "landing" / "brussel", landing / "brussel")
+    (path,) = (landing / "brussel").glob("*.xlsx")
+    path.chmod(0o644)
+    (landing / "brussel").chmod(0o755)
+    # a cell as Excel writes an escaped control character: _x0000_ (openpyxl keeps the text)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook.worksheets[0]
+    sheet.cell(row=2, column=2, value=f"{sheet.cell(row=2, column=2).value}_x0000_")
+    workbook.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert any(b"_x0000_" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
+    return path
+
+
+def control_char_landing(landing: Path) -> tuple[Path, Path]:
+    return nul_in_genk(landing), x0000_in_brussel(landing)
+
+
+def consolidate_control_chars(tmp_path: Path, database_url: str) -> dict[str, pl.DataFrame]:
+    """Consolidate Genk and Brussel with control characters planted (SQLite and PostgreSQL alike)."""
+    from leerwinkels.run.runner import consolidate
+    from tests.conftest import AS_OF, read_warehouse  # conftest imports this module: not at the top
+
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")
+    for path in [landing / "genk", *(landing / "genk").iterdir()]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    genk_file, brussel_file = control_char_landing(landing)
+    result = consolidate(sources=landing, database_url=database_url, as_of=AS_OF, staging_dir=tmp_path / "staging",
+                         publication_dir=tmp_path / "publication", quiet=True)
+    # only Genk and Brussel deliver here: the others are missing (DELIVERIES.md), these two load
+    assert result.success, result.error
+    assert {"genk", "brussel"}.isdisjoint(result.failed_partitions), result.failed_partitions
+    assert all(": missing:" in m for m in result.failed_partitions.values()), result.failed_partitions
+    tables = read_warehouse(database_url)
+    counts = {r["file_name"]: r["control_chars_removed"] for r in tables["dq_source_files"].iter_rows(named=True)}
+    assert counts[genk_file.name] == 3
+    assert counts[brussel_file.name] == 1
+    return tables

@@ -198,7 +198,8 @@ def cmd_accept(args) -> int:
     if problem is not None:
         print(f"error: nothing to accept for {code}: {problem.state}: {problem.message}", file=sys.stderr)
         return EXIT_FAILED
-    files = [(delivery.path.name, content_sha256(delivery.path)) for delivery in deliveries]
+    # no problem before reading: every delivery has its file
+    files = [(delivery.path.name, content_sha256(delivery.path)) for delivery in deliveries if delivery.path is not None]
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

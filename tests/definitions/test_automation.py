@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from leerwinkels.definitions import defs
 from leerwinkels.defs.assets.ingest import STAGED_KEY
+from leerwinkels.defs.resources import LandingFolder
 from leerwinkels.defs.schedules import nightly_consolidation
 from leerwinkels.defs.sensors import leerwinkel_deliveries
 from leerwinkels.ingest.delivery_files import DEFAULT_SETTLE_SECONDS
-from leerwinkels.definitions import defs
-from leerwinkels.defs.resources import LandingFolder
 from leerwinkels.ingest.source_specs import PARTITIONS
 
 DOWNSTREAM = {k for k in defs.resolve_asset_graph().get_all_asset_keys() if k != STAGED_KEY}
@@ -171,7 +171,7 @@ def instance():
 
 
 def test_downstream_runs_once_after_the_ingest_runs_have_finished(instance):
-    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)  # noqa: E731
+    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     # nothing staged yet: nothing to build from
     result = evaluate(None)
     assert not _requested(result)
@@ -201,7 +201,7 @@ def test_downstream_runs_once_after_the_ingest_runs_have_finished(instance):
 
 
 def test_a_failed_ingest_alone_rebuilds_the_model_so_the_leerwinkel_is_marked_stale(instance):
-    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)  # noqa: E731
+    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
     result = evaluate(None)  # the automation sensor is on before anything is staged
     for code in PARTITIONS:
         instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition=code))

@@ -102,7 +102,7 @@ def test_the_hex_pseudonyms_do_not_look_like_personal_data(sample_tables):
 
 def _files(*rows) -> pl.DataFrame:
     return pl.DataFrame(
-        [dict(zip(("leerwinkel", "file_name", "sheet", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"), r)) for r in rows],
+        [dict(zip(("leerwinkel", "file_name", "sheet", "rows_read", "rows_loaded", "rows_quarantined", "rows_duplicate"), r, strict=False)) for r in rows],
         schema={"leerwinkel": pl.String, "file_name": pl.String, "sheet": pl.String, "rows_read": pl.Int64,
                 "rows_loaded": pl.Int64, "rows_quarantined": pl.Int64, "rows_duplicate": pl.Int64},
     )

@@ -7,10 +7,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
 from leerwinkels.ingest.staged_tables import RULES
-
+from leerwinkels.run.runner import consolidate
 from tests.conftest import AS_OF, SAMPLES
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from leerwinkels import cli
 from leerwinkels.privacy.pseudonymise import DEMO_KEY_PREFIX, DEMO_MARKER, KEY_ENV_VAR, DemoKeyRefused
-
 from tests.factories import REPO_ROOT as ROOT
+
 DEMO_KEY = DEMO_KEY_PREFIX + "0000000000000000"
 
 
@@ -70,8 +70,8 @@ def test_the_demo_key_on_a_folder_without_marker_is_refused_and_nothing_is_writt
 
 
 def test_the_dagster_resource_path_refuses_the_demo_key_too(tmp_path, sample_landing, monkeypatch):
-    from leerwinkels.defs.assets.ingest import staged_leerwinkel
     from leerwinkels.definitions import build_resources
+    from leerwinkels.defs.assets.ingest import staged_leerwinkel
     from leerwinkels.defs.resources import PseudonymKey
 
     with pytest.raises(DemoKeyRefused, match=DEMO_MARKER):

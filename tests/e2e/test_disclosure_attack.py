@@ -28,9 +28,10 @@ from leerwinkels_demo import generate_landing
 from leerwinkels.publication.disclosure import NOISE_MAX
 from leerwinkels.indicators.tables import LEERWINKELS, NETWORK, build_outcomes, build_reach, build_reach_breakdown, build_referrals
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.disclosure import NOISE_MAX
 from leerwinkels.publication.workbook import TABLES, _with_sroi_smallest_count, suppress_small_cells, write_publication
 from leerwinkels.run.runner import consolidate
-
+from leerwinkels.sroi import calculate as sroi
 from tests.conftest import read_warehouse
 
 AS_OF = date(2026, 11, 26)
@@ -151,24 +152,24 @@ def _identities(true: dict[Cell, float]) -> list[Identity]:
         total = by_lw.get(NETWORK)
         if total is None:
             continue
-        coef = {total: 1, **{p: -1 for p in parts}}
+        coef = {total: 1, **dict.fromkeys(parts, -1)}
         candidates += [(coef, "eq"), (coef, "le")] + [({p: 1, total: -1}, "le") for p in parts]
     years = sorted({c[2] for c in true})
     dims = sorted({c[3][0] for c in true if c[0] == "ind_reach_breakdown"})
     for lw in [*LEERWINKELS, NETWORK]:
         for y in years:
-            def x(table, col, other=()):
+            def x(table, col, other=(), lw=lw, y=y):  # bound now: the cells of this Leerwinkel and year
                 return (table, lw, y, other, col)
 
             reach = {c: x("ind_reach", c) for c in ("new_trajectories", "active_trajectories", "clients_reached", "new_clients", "vulnerable_clients")}
             inflow = [c for c in true if c[:3] == ("ind_referrals", lw, y) and c[3][0] == "in"]
-            candidates.append(({**{c: 1 for c in inflow}, reach["new_trajectories"]: -1}, "eq"))
+            candidates.append(({**dict.fromkeys(inflow, 1), reach["new_trajectories"]: -1}, "eq"))
             by_dim = {d: [c for c in true if c[:3] == ("ind_reach_breakdown", lw, y) and c[3][0] == d] for d in dims}
             first = by_dim[dims[0]]
             for d in dims[1:]:
-                candidates.append(({**{c: 1 for c in by_dim[d]}, **{c: -1 for c in first}}, "eq"))
+                candidates.append(({**dict.fromkeys(by_dim[d], 1), **dict.fromkeys(first, -1)}, "eq"))
             for col in ("new_clients", "new_trajectories"):
-                candidates += [({**{c: 1 for c in first}, reach[col]: -1}, "eq"), ({**{c: 1 for c in first}, reach[col]: -1}, "le")]
+                candidates += [({**dict.fromkeys(first, 1), reach[col]: -1}, "eq"), ({**dict.fromkeys(first, 1), reach[col]: -1}, "le")]
             for small, large in [("vulnerable_clients", "clients_reached"), ("new_clients", "clients_reached"),
                                  ("clients_reached", "active_trajectories"), ("new_trajectories", "active_trajectories"),
                                  ("new_clients", "new_trajectories")]:
@@ -179,7 +180,7 @@ def _identities(true: dict[Cell, float]) -> list[Identity]:
                           *[(c.name,) for c in TABLES["ind_outcomes"].published if c.name.endswith("_answered")]]:
                 candidates.append(({**{x("ind_outcomes", g): 1 for g in group}, responses: -1}, "le"))
             outcomes = [c for c in true if c[:3] == ("ind_sroi_inputs", lw, y)]
-            candidates.append(({**{c: 1 for c in outcomes}, responses: -1}, "le"))
+            candidates.append(({**dict.fromkeys(outcomes, 1), responses: -1}, "le"))
     kept = []
     for coef, sense in candidates:
         if any(c not in true for c in coef):
@@ -223,12 +224,12 @@ def attack(
     for year in sorted({c[2] for c in true[0]}):
         variables: dict[tuple, int] = {}
 
-        def var(name: tuple) -> int:
+        def var(name: tuple, variables: dict[tuple, int] = variables) -> int:  # this year's variables
             return variables.setdefault(name, len(variables))
 
         rows: list[tuple[dict[int, float], str, float]] = []  # (coef by variable, sense, rhs)
         bounds: dict[int, tuple[float, float | None]] = {}
-        for r, (t, p) in enumerate(zip(true, published)):
+        for r, (t, p) in enumerate(zip(true, published, strict=False)):
             cells = {c: v for c, v in t.items() if c[2] == year}
             for coef, sense in _identities(cells):
                 rows.append(({var((r, c)): k for c, k in coef.items()}, sense, 0.0))
@@ -270,7 +271,7 @@ def attack(
         for i in range(n):
             bounds.setdefault(i, (None, None))
 
-        def matrix(sense):
+        def matrix(sense, rows=rows, n=n):  # this year's constraints
             chosen = [(coef, rhs) for coef, s, rhs in rows if s == sense]
             r_idx = [k for k, (coef, _) in enumerate(chosen) for _ in coef]
             c_idx = [i for coef, _ in chosen for i in coef]

@@ -11,7 +11,6 @@ import polars as pl
 from leerwinkels.defs.assets.ingest import STAGED_KEY
 from leerwinkels.defs.resources.staging_store import FAILURE_MARKER
 from leerwinkels.run.runner import consolidate
-
 from tests.conftest import AS_OF, SAMPLES, read_warehouse
 
 BRUSSEL_FILE = "Leerwinkel_Brussel_2026-11-20.xlsx"

@@ -12,7 +12,7 @@ import pytest
 from leerwinkels_demo import generate_landing
 from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import all_specs
-
+from leerwinkels.run.runner import consolidate
 from tests.conftest import read_warehouse
 
 AS_OF = "2026-11-26"

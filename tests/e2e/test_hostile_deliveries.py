@@ -26,14 +26,13 @@ import openpyxl
 import polars as pl
 import pytest
 
-from tests.factories import FIXTURES
-from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.ingest.readers import ROW, FileProblem, read_delivery
-from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staging import stage_source
-
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.run.runner import consolidate
 from tests.conftest import AS_OF, TEST_KEY, read_warehouse
+from tests.factories import FIXTURES
 
 CLEAN = {"brussel": 27, "genk": 27, "mechelen": 28, "gent": 33, "west_vlaanderen": 29, "leuven": 25}
 BRUSSEL = "brussel/Leerwinkel_Brussel_2026-11-20.xlsx"
@@ -615,7 +614,7 @@ def test_a_row_dimension_far_down_and_whitespace_cells_below_the_data(sample_lan
 NOT_XLSX = {
     "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n", "is a PDF document"),
     "png": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64, "is a PNG image"),
-    "text": ("KlantID;Naam\nG-1;Jan Peeters\n".encode(), "is a text file"),
+    "text": (b"KlantID;Naam\nG-1;Jan Peeters\n", "is a text file"),
     "word": (_zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"}), "is a Word document (.docx)"),
     "ods": (_zip({"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<office/>"}), "OpenDocument spreadsheet (.ods)"),
     "zip": (_zip({"export/dossiers.csv": "Dossier;Start\n", "leesmij.txt": "zie bijlage"}), "zip archive (2 file(s)) without an Excel workbook"),

@@ -30,13 +30,21 @@ import openpyxl
 import polars as pl
 import pytest
 
-from leerwinkels.privacy.shown_values import mask_label
-from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.ingest.readers import FileProblem
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staging import stage_source
-
+from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.privacy.shown_values import mask_label
 from tests.conftest import AS_OF, SAMPLES, TEST_KEY, read_warehouse
+from tests.factories import (
+    consolidate_control_chars,
+    genk_clients,
+    genk_rows,
+    nul_in_genk,
+    set_cell,
+    write_genk,
+    x0000_in_brussel,
+)
 
 FIRST9 = "850731123"
 NATIONAL_NUMBER = FIRST9 + f"{97 - int(FIRST9) % 97:02d}"  # a valid one (mod 97)
@@ -143,7 +151,7 @@ def _texts_of(path: Path) -> list[str]:
     texts = [data.decode("utf-8", errors="replace")]
     if data.startswith(b"PAR1"):
         frame = pl.read_parquet(path)
-        texts.append(str(frame.cast({c: pl.String for c in frame.columns}, strict=False).to_dicts()))
+        texts.append(str(frame.cast(dict.fromkeys(frame.columns, pl.String), strict=False).to_dicts()))
     elif data.startswith(b"PK"):
         with zipfile.ZipFile(path) as archive:
             texts += [archive.read(n).decode("utf-8", errors="replace") for n in archive.namelist()]
@@ -196,7 +204,7 @@ def test_planted_personal_values_reach_no_table_file_log_or_message(tmp_path):
     tables = read_warehouse(f"sqlite:///{database}")
     assert tables["trajectories"].height > 0
     for name, frame in tables.items():
-        texts[f"warehouse {name}"] = [str(frame.cast({c: pl.String for c in frame.columns}, strict=False).to_dicts())]
+        texts[f"warehouse {name}"] = [str(frame.cast(dict.fromkeys(frame.columns, pl.String), strict=False).to_dicts())]
     for folder in (tmp_path / "staging", tmp_path / "publication", home):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             texts[str(path.relative_to(tmp_path))] = _texts_of(path)
@@ -236,26 +244,6 @@ def genk(tmp_path) -> Path:
     return landing
 
 
-def _genk_clients(landing: Path) -> Path:
-    (path,) = (landing / "genk").glob("klanten_*.csv")
-    return path
-
-
-def _genk_rows(landing: Path) -> tuple[Path, list[str]]:
-    path = _genk_clients(landing)
-    return path, path.read_bytes().decode("cp1252").split("\r\n")
-
-
-def _write_genk(path: Path, lines: list[str]) -> None:
-    path.write_bytes("\r\n".join(lines).encode("cp1252"))
-
-
-def _set_cell(line: str, header: str, column: str, value: str) -> str:
-    cells = line.split(";")
-    cells[header.split(";").index(column)] = value
-    return ";".join(cells)
-
-
 def test_a_national_number_in_a_survey_score_is_no_error_and_no_value(tmp_path):
     """A number above 2^31 in a score made a polars cast error quoting it (and failed the run)."""
     landing = tmp_path / "landing"
@@ -289,43 +277,15 @@ def test_any_library_error_in_staging_becomes_a_file_problem_without_its_text(ge
 
     monkeypatch.setitem(staging.STAGERS, "trajectories", broken)
     message = _problem(genk, "genk")
-    assert _genk_clients(genk).name in message and "InvalidOperationError" in message
+    assert genk_clients(genk).name in message and "InvalidOperationError" in message
     assert NATIONAL_NUMBER not in message and "conversion failed" not in message
 
 
 # ---------------------------------------------------------------- control characters
 
 
-def _nul_in_genk(landing: Path) -> Path:
-    path, lines = _genk_rows(landing)
-    header = lines[0]
-    lines[1] = _set_cell(lines[1], header, "Opleidingsniveau", "HSO\x00")
-    lines[2] = _set_cell(lines[2], header, "Naam", "Pee\x00ters\x07")
-    _write_genk(path, lines)
-    return path
-
-
-def _x0000_in_brussel(landing: Path) -> Path:
-    shutil.copytree(SAMPLES / "landing" / "brussel", landing / "brussel")
-    (path,) = (landing / "brussel").glob("*.xlsx")
-    path.chmod(0o644)
-    (landing / "brussel").chmod(0o755)
-    # a cell as Excel writes an escaped control character: _x0000_ (openpyxl keeps the text)
-    workbook = openpyxl.load_workbook(path)
-    sheet = workbook.worksheets[0]
-    sheet.cell(row=2, column=2, value=f"{sheet.cell(row=2, column=2).value}_x0000_")
-    workbook.save(path)
-    with zipfile.ZipFile(path) as archive:
-        assert any(b"_x0000_" in archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/"))
-    return path
-
-
-def _control_char_landing(landing: Path) -> tuple[Path, Path]:
-    return _nul_in_genk(landing), _x0000_in_brussel(landing)
-
-
 def test_control_characters_are_removed_at_read_and_counted(genk):
-    path = _nul_in_genk(genk)
+    path = nul_in_genk(genk)
     staged = _stage(genk, "genk")
     files = staged["source_files"]
     assert files.filter(pl.col("file_name") == path.name)["control_chars_removed"].to_list() == [3]
@@ -334,36 +294,15 @@ def test_control_characters_are_removed_at_read_and_counted(genk):
     assert staged["unmapped"].height == 0
 
 
-def _consolidate_control_chars(tmp_path: Path, database_url: str) -> dict[str, pl.DataFrame]:
-    from leerwinkels.run.runner import consolidate
-
-    landing = tmp_path / "landing"
-    shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")
-    for path in [landing / "genk", *(landing / "genk").iterdir()]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    genk_file, brussel_file = _control_char_landing(landing)
-    result = consolidate(sources=landing, database_url=database_url, as_of=AS_OF, staging_dir=tmp_path / "staging",
-                         publication_dir=tmp_path / "publication", quiet=True)
-    # only Genk and Brussel deliver here: the others are missing (DELIVERIES.md), these two load
-    assert result.success, result.error
-    assert {"genk", "brussel"}.isdisjoint(result.failed_partitions), result.failed_partitions
-    assert all(": missing:" in m for m in result.failed_partitions.values()), result.failed_partitions
-    tables = read_warehouse(database_url)
-    counts = {r["file_name"]: r["control_chars_removed"] for r in tables["dq_source_files"].iter_rows(named=True)}
-    assert counts[genk_file.name] == 3
-    assert counts[brussel_file.name] == 1
-    return tables
-
-
 def test_nul_and_x0000_load_into_sqlite(tmp_path):
-    _consolidate_control_chars(tmp_path, f"sqlite:///{tmp_path / 'w.sqlite'}")
+    consolidate_control_chars(tmp_path, f"sqlite:///{tmp_path / 'w.sqlite'}")
 
 
 def test_x0000_is_what_calamine_decodes_to_a_nul(tmp_path):
     from leerwinkels.ingest.readers import read_delivery
 
     landing = tmp_path / "landing"
-    path = _x0000_in_brussel(landing)
+    path = x0000_in_brussel(landing)
     file_spec = _spec_of(path.relative_to(landing))
     _, sheets = read_delivery(path, file_spec)
     assert sum(raw.control_chars_removed for _, raw in sheets) == 1
@@ -379,12 +318,12 @@ def test_x0000_is_what_calamine_decodes_to_a_nul(tmp_path):
 def _loaded_lines(landing: Path) -> list[int]:
     """Indexes into the Genk client file's lines of rows that load (the samples quarantine some)."""
     quarantined = set(_stage(landing, "genk")["quarantine"]["row_number"].to_list())
-    _, lines = _genk_rows(landing)
+    _, lines = genk_rows(landing)
     return [i for i in range(1, len(lines)) if lines[i] and i + 1 not in quarantined]
 
 
 def test_labels_are_shown_only_in_3_rows_without_digit_or_name(genk):
-    path, lines = _genk_rows(genk)
+    path, lines = genk_rows(genk)
     header = lines[0]
     names = header.split(";").index("Naam")
     loaded = _loaded_lines(genk)
@@ -392,13 +331,13 @@ def test_labels_are_shown_only_in_3_rows_without_digit_or_name(genk):
     surname = client.split(",")[0].strip()
     labels = ["Interim"] * 3 + ["Freelance"] * 2 + ["Artikel 60"] * 3 + [f"bij {surname}"] * 3
     # 3 rows, no digit, no name: shown; 2 rows: masked; a digit: masked; a client's name: masked
-    plan = dict(zip(loaded, labels))
+    plan = dict(zip(loaded, labels, strict=False))
     for row, label in plan.items():
-        lines[row] = _set_cell(lines[row], header, "Arbeidssituatie", label)
-    _write_genk(path, lines)
+        lines[row] = set_cell(lines[row], header, "Arbeidssituatie", label)
+    write_genk(path, lines)
     unmapped = _stage(genk, "genk")["unmapped"].filter(pl.col("column") == "labour_status")
     shown = {r["value"]: (r["rows"], r["rows_at"]) for r in unmapped.iter_rows(named=True)}
-    at = lambda *rows: ", ".join(f"{path.name} line {r + 1}" for r in rows)  # noqa: E731
+    at = lambda *rows: ", ".join(f"{path.name} line {r + 1}" for r in rows)
     assert shown == {
         "Interim": (3, at(*loaded[0:3])),
         "F…(9)": (2, at(*loaded[3:5])),
@@ -409,12 +348,12 @@ def test_labels_are_shown_only_in_3_rows_without_digit_or_name(genk):
 
 
 def test_rows_at_lists_a_few_rows_and_counts_the_rest(genk):
-    path, lines = _genk_rows(genk)
+    path, lines = genk_rows(genk)
     header = lines[0]
     loaded = _loaded_lines(genk)[:8]
     for row in loaded:
-        lines[row] = _set_cell(lines[row], header, "Arbeidssituatie", "Interim 2")
-    _write_genk(path, lines)
+        lines[row] = set_cell(lines[row], header, "Arbeidssituatie", "Interim 2")
+    write_genk(path, lines)
     (row,) = _stage(genk, "genk")["unmapped"].filter(pl.col("column") == "labour_status").iter_rows(named=True)
     assert row["value"] == "I…(9)" and row["rows"] == 8
     assert row["rows_at"] == ", ".join(f"{path.name} line {r + 1}" for r in loaded[:5]) + " and 3 more"
@@ -429,7 +368,7 @@ def test_a_date_in_a_file_name_is_no_personal_data_and_a_number_in_it_is_masked(
     landing = tmp_path / "landing"
     shutil.copytree(SAMPLES / "landing" / "genk", landing / "genk")
     (landing / "genk").chmod(0o755)
-    clients = _genk_clients(landing)
+    clients = genk_clients(landing)
     clients.chmod(0o644)
     dated = clients.rename(clients.with_name("klanten_dossiers 01.11.2026.csv"))
     older = dated.with_name(f"klanten_{NN_FORMS[1]}.csv")
@@ -448,17 +387,17 @@ def test_a_date_in_a_file_name_is_no_personal_data_and_a_number_in_it_is_masked(
 
 
 def test_an_unclosed_quote_names_the_line_where_it_starts(genk):
-    path, lines = _genk_rows(genk)
-    lines[5] = _set_cell(lines[5], lines[0], "Gemeente", '"Genk')
-    _write_genk(path, lines)
+    path, lines = genk_rows(genk)
+    lines[5] = set_cell(lines[5], lines[0], "Gemeente", '"Genk')
+    write_genk(path, lines)
     message = _problem(genk, "genk")
     assert path.name in message and "never closed" in message and "line 6" in message, message
 
 
 def test_a_csv_cut_off_inside_a_quoted_value_is_truncated(genk):
-    path, lines = _genk_rows(genk)
-    lines[-2] = _set_cell(lines[-2], lines[0], "Gemeente", '"Genk')
-    _write_genk(path, lines[:-1])  # no line end after it: cut off
+    path, lines = genk_rows(genk)
+    lines[-2] = set_cell(lines[-2], lines[0], "Gemeente", '"Genk')
+    write_genk(path, lines[:-1])  # no line end after it: cut off
     data = path.read_bytes()
     path.write_bytes(data[: data.rindex(b'"') + 3])
     message = _problem(genk, "genk")
@@ -466,7 +405,7 @@ def test_a_csv_cut_off_inside_a_quoted_value_is_truncated(genk):
 
 
 def test_a_csv_cut_off_in_its_last_line_is_truncated_not_loaded_in_part(genk):
-    path, lines = _genk_rows(genk)
+    path, lines = genk_rows(genk)
     while not lines[-1]:
         lines.pop()
     data = "\r\n".join(lines).encode("cp1252")
@@ -477,26 +416,26 @@ def test_a_csv_cut_off_in_its_last_line_is_truncated_not_loaded_in_part(genk):
 
 
 def test_a_complete_csv_without_a_final_line_end_loads(genk):
-    path, lines = _genk_rows(genk)
+    path, lines = genk_rows(genk)
     while not lines[-1]:
         lines.pop()
-    _write_genk(path, lines)
+    write_genk(path, lines)
     assert _stage(genk, "genk")["trajectories"].height == 27
 
 
 def test_lone_carriage_returns_are_named(genk):
-    path = _genk_clients(genk)
+    path = genk_clients(genk)
     path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r"))
     message = _problem(genk, "genk")
     assert path.name in message and "lone carriage returns" in message and "old Mac" in message and "line 1" in message, message
 
 
 def test_a_title_line_above_the_header_is_read_and_named_when_wrong(genk):
-    path, lines = _genk_rows(genk)
-    _write_genk(path, ["Export klanten Leerwinkel Genk", *lines])
+    path, lines = genk_rows(genk)
+    write_genk(path, ["Export klanten Leerwinkel Genk", *lines])
     assert _stage(genk, "genk")["trajectories"].height == 27
     # a title line and a header without a required column: the header was expected on line 1
-    _write_genk(path, ["Export klanten Leerwinkel Genk", lines[0].replace("Aanmelddatum", "Datum"), *lines[1:]])
+    write_genk(path, ["Export klanten Leerwinkel Genk", lines[0].replace("Aanmelddatum", "Datum"), *lines[1:]])
     message = _problem(genk, "genk")
     assert path.name in message and "'Aanmelddatum'" in message and "expected on line 1" in message, message
     assert "more fields" not in message
@@ -536,7 +475,7 @@ def test_an_unreadable_leerwinkel_folder_is_missing_as_any_user(genk, monkeypatc
 
 
 def test_month_first_dates_refuse_the_file(genk):
-    path, lines = _genk_rows(genk)
+    path, lines = genk_rows(genk)
     header = lines[0]
     column = header.split(";").index("Aanmelddatum")
     for i, line in enumerate(lines[1:], start=1):
@@ -545,15 +484,15 @@ def test_month_first_dates_refuse_the_file(genk):
             day, month, year = cells[column].split("/")
             cells[column] = f"{month}/{day}/{year}"
             lines[i] = ";".join(cells)
-    _write_genk(path, lines)
+    write_genk(path, lines)
     message = _problem(genk, "genk")
     assert path.name in message and "'Aanmelddatum'" in message and "month-first" in message, message
 
 
 def test_a_few_impossible_day_first_dates_are_quarantined_not_a_month_first_file(genk):
-    path, lines = _genk_rows(genk)
-    lines[3] = _set_cell(lines[3], lines[0], "Aanmelddatum", "05/13/2025")
-    _write_genk(path, lines)
+    path, lines = genk_rows(genk)
+    lines[3] = set_cell(lines[3], lines[0], "Aanmelddatum", "05/13/2025")
+    write_genk(path, lines)
     staged = _stage(genk, "genk")
     assert staged["quarantine"].filter(pl.col("rule") == "bad_date").height >= 1
 
@@ -574,7 +513,7 @@ def test_a_workbook_saved_on_a_mac_nfd_reads_like_any_other(tmp_path):
     for path in [landing / "genk", *(landing / "genk").iterdir()]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     before = _stage(landing, "genk")
-    path = _genk_clients(landing)
+    path = genk_clients(landing)
     path.write_bytes(unicodedata.normalize("NFD", path.read_bytes().decode("cp1252")).encode("utf-8"))
     spec = all_specs()["genk"]
     # the same file in NFD, declared UTF-8 for this test (cp1252 cannot hold combining accents)

@@ -15,9 +15,8 @@ from polars.testing import assert_frame_equal
 from leerwinkels.cli import main
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources, defs
 from leerwinkels.defs.resources import Warehouse
-from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import PARTITIONS
-
+from leerwinkels.run.runner import consolidate
 from tests.conftest import AS_OF, SAMPLES, read_warehouse
 
 RUN_SPECIFIC = {"run_id", "loaded_at", "finished_at", "started_at", "duration_seconds", "data_staged_at"}
@@ -139,7 +138,7 @@ def test_two_deliveries_the_newest_is_used_and_the_older_named_as_ignored(tmp_pa
     result, url = _run(tmp_path, landing=sample_landing)
     tables = read_warehouse(url)
     genk = tables["dq_deliveries"].filter((pl.col("leerwinkel") == "genk") & pl.col("pattern").str.starts_with("klanten"))
-    assert dict(zip(genk["file_name"], genk["status"])) == {"klanten_20261120.csv": "current", "klanten_20261020.csv": "ignored"}
+    assert dict(zip(genk["file_name"], genk["status"], strict=False)) == {"klanten_20261120.csv": "current", "klanten_20261020.csv": "ignored"}
     assert tables["trajectories"].filter(pl.col("leerwinkel") == "genk").height == 27
     assert "klanten_20261020.csv" not in tables["dq_source_files"]["file_name"].to_list()
 

@@ -87,10 +87,9 @@ def test_a_name_typed_into_a_code_column_is_hidden_in_the_unmapped_report(tmp_pa
     import shutil
     from datetime import date
 
-    from leerwinkels.privacy.pseudonymise import Pseudonymiser
     from leerwinkels.ingest.source_specs import all_specs
     from leerwinkels.ingest.staging import stage_source
-
+    from leerwinkels.privacy.pseudonymise import Pseudonymiser
     from tests.conftest import AS_OF, SAMPLES, TEST_KEY
 
     landing = tmp_path / "landing"

@@ -30,14 +30,16 @@ from leerwinkels_demo import generate_landing
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
 from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
 from leerwinkels.defs.resources import Warehouse
+from leerwinkels.demo_data import generate_landing
+from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
+from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
-
 from tests.conftest import TEST_KEY
-from tests.unit.test_warehouse import write_lock_held_by_another_process
-
 from tests.factories import REPO_ROOT as ROOT
+from tests.factories import write_lock_held_by_another_process
+
 AS_OF = "2026-11-26"
 OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME])
 SQLITE_FILES = {"w.sqlite", "w.sqlite-wal", "w.sqlite-shm", "w.sqlite-journal"}
@@ -251,7 +253,7 @@ def test_a_full_disk_during_the_publication_write_keeps_the_previous_publication
         monkeypatch.setattr(publication_module, "_write_file", lambda path, write: (_ for _ in ()).throw(
             OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))) if path.suffix == ".xlsx" else real_write(path, write))
         publication = site / "publication"
-        free_space = lambda: monkeypatch.setattr(publication_module, "_write_file", real_write)  # noqa: E731
+        free_space = lambda: monkeypatch.setattr(publication_module, "_write_file", real_write)
 
     settings = build_resources(publication_dir=str(publication), as_of=AS_OF)["settings"]
     result = consolidate_site(site, settings=settings)
@@ -344,7 +346,7 @@ def test_a_killed_run_leaves_a_whole_release_and_the_next_run_cleans_up(site: Pa
         tables = warehouse_of(site)
         # the publication is the tables' release, or -- killed between the warehouse commit
         # and the switch -- still the previous one
-        assert current == tables or current == previous, moment
+        assert current in (tables, previous), moment
         assert_nothing_looks_like_output(site)
         previous = current
     assert killed, "no run was killed: the runs ended before every moment"
@@ -449,8 +451,8 @@ def test_runs_at_once_wait_for_each_other_or_give_up(site: Path) -> None:
         assert "up to 300s (LEERWINKELS_LOCK_WAIT_SECONDS)" in line
     outputs = [proc.communicate(timeout=300) for proc in waiting]
     assert [proc.returncode for proc in waiting] == [0, 0], outputs
-    for out, err in [*outputs, (out, err)]:
-        assert "Traceback" not in out + err and "Dagster" not in err
+    for stdout, stderr in [*outputs, (out, err)]:
+        assert "Traceback" not in stdout + stderr and "Dagster" not in stderr
     # one after the other: both published, the later one is current with its tables
     current, _ = release_of(site / "publication")
     assert current == warehouse_of(site)
@@ -462,7 +464,6 @@ def test_runs_at_once_wait_for_each_other_or_give_up(site: Path) -> None:
 
 def test_a_lock_wait_that_is_not_seconds_is_a_usage_error(tmp_path, monkeypatch, capsys):
     from leerwinkels.cli import main
-
     from tests.conftest import SAMPLES
 
     monkeypatch.setenv("LEERWINKELS_LOCK_WAIT_SECONDS", "ten minutes")

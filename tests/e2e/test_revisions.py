@@ -178,7 +178,6 @@ def test_two_loads_record_the_revision_of_an_earlier_year_and_warn(tmp_path, mon
 
     from leerwinkels_demo import generate_landing
     from leerwinkels.run.runner import consolidate
-
     from tests.conftest import read_warehouse
 
     monkeypatch.setenv("LEERWINKELS_SETTLE_SECONDS", "0")

@@ -1,5 +1,8 @@
 """A real dagster-webserver on workspace.yaml: its GraphQL API lists every asset (with the
-Leerwinkel partitions), every asset check, the nightly schedule and the sensors of ``defs``."""
+Leerwinkel partitions), every asset check, the nightly schedule and the sensors of ``defs``.
+
+Starting the server and loading the code location costs ~15 s: the tests of this module share
+one server (a module-scoped fixture) and the one answer to the repository query."""
 
 from __future__ import annotations
 
@@ -19,10 +22,9 @@ import pytest
 
 from leerwinkels.definitions import defs
 from leerwinkels.ingest.source_specs import PARTITIONS
-
 from tests.conftest import TEST_KEY
-
 from tests.factories import REPO_ROOT as PROJECT
+
 STARTUP_TIMEOUT = 50  # seconds: loading the code location takes ~15 s here
 
 
@@ -50,8 +52,10 @@ def _graphql(url: str, query: str) -> dict:
 LOCATION_QUERY = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"
 
 
-@pytest.fixture
-def webserver(tmp_path):
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory: pytest.TempPathFactory):
+    """The URL of one dagster-webserver, started for the tests of this module."""
+    tmp_path = tmp_path_factory.mktemp("webserver")
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
@@ -121,12 +125,20 @@ REPOSITORY_QUERY = """
 """
 
 
-def test_the_webserver_lists_every_asset_check_schedule_and_sensor(webserver):
-    (repository,) = _graphql(webserver, REPOSITORY_QUERY)["repositoriesOrError"]["nodes"]
-    repo_def = defs.get_repository_def()
-    graph = defs.resolve_asset_graph()
+@pytest.fixture(scope="module")
+def repository(webserver) -> dict:
+    """The webserver's one repository, as its GraphQL API describes it."""
+    (node,) = _graphql(webserver, REPOSITORY_QUERY)["repositoriesOrError"]["nodes"]
+    return node
 
-    nodes = {"/".join(n["assetKey"]["path"]): n for n in repository["assetNodes"]}
+
+@pytest.fixture(scope="module")
+def nodes(repository) -> dict[str, dict]:
+    return {"/".join(n["assetKey"]["path"]): n for n in repository["assetNodes"]}
+
+
+def test_the_webserver_lists_every_asset(nodes):
+    graph = defs.resolve_asset_graph()
     assert set(nodes) == {k.to_user_string() for k in graph.get_all_asset_keys()}
 
     staged = nodes["staged_leerwinkel"]
@@ -137,6 +149,9 @@ def test_the_webserver_lists_every_asset_check_schedule_and_sensor(webserver):
         if key != "staged_leerwinkel":
             assert node["automationCondition"]["label"] in {"after_ingest", "eager"}, key
 
+
+def test_the_webserver_lists_every_asset_check(nodes):
+    graph = defs.resolve_asset_graph()
     checks = {(key, c["name"], c["blocking"]) for key, n in nodes.items() for c in n["assetChecksOrError"]["checks"]}
     expected_checks = {
         (k.asset_key.to_user_string(), k.name, bool(graph.get(k).blocking)) for k in graph.asset_check_keys
@@ -145,12 +160,18 @@ def test_the_webserver_lists_every_asset_check_schedule_and_sensor(webserver):
     assert ("dq_source_files", "accounting_adds_up", True) in checks
     assert ("trajectories", "no_personal_data", True) in checks
 
+
+def test_the_webserver_lists_the_nightly_schedule(repository):
+    repo_def = defs.get_repository_def()
     schedules = {s["name"]: s for s in repository["schedules"]}
     assert set(schedules) == {s.name for s in repo_def.schedule_defs}
     nightly = schedules["nightly_consolidation"]
     assert (nightly["cronSchedule"], nightly["executionTimezone"], nightly["pipelineName"]) == ("0 2 * * *", "Europe/Brussels", "ingest_leerwinkel")
     assert nightly["scheduleState"]["status"] == "RUNNING"  # default_status, on a fresh instance
 
+
+def test_the_webserver_lists_the_sensors(repository):
+    repo_def = defs.get_repository_def()
     sensors = {s["name"]: s for s in repository["sensors"]}
     assert set(sensors) == {s.name for s in repo_def.sensor_defs} == {"leerwinkel_deliveries", "consolidation_automation"}
     assert all(s["sensorState"]["status"] == "RUNNING" for s in sensors.values())

@@ -23,6 +23,7 @@ skipped.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import os
 import pwd
@@ -84,10 +85,8 @@ class LocalPostgres:
         if self._stopped:
             return
         self._stopped = True
-        try:
+        with contextlib.suppress(Exception):  # the directory goes anyway
             _run_pg(self, "pg_ctl", ["-D", str(self.pgdata), "-m", "fast", "-w", "stop"], timeout=60)
-        except Exception:  # noqa: BLE001 - the directory goes anyway
-            pass
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -277,13 +276,13 @@ def postgres_url() -> Any:
             engine = sa.create_engine(url, poolclass=NullPool)
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             pytest.fail(f"{TEST_URL_ENV} is set but unusable: {exc}", pytrace=False)
         yield url
         return
     try:
         server = start_local_postgres()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         pytest.fail(f"could not start a PostgreSQL server with pgserver: {exc}", pytrace=False)
     try:
         yield server.url()

@@ -8,11 +8,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from leerwinkels.publication.disclosure import NOISE_MAX, cell_noise, protect, protection_problems
 from leerwinkels.indicators.tables import LEERWINKELS, build_outcomes, build_reach, build_reach_breakdown, build_referrals
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.disclosure import NOISE_MAX, cell_noise, protect, protection_problems
 from leerwinkels.publication.workbook import TABLES
-
 from tests.factories import events, followup, followups, referrals, sroi_tables, trajectories, trajectory
 
 KEY = Pseudonymiser(b"unit-test-key-for-the-protection")
@@ -40,7 +39,7 @@ def network() -> dict[str, pl.DataFrame]:
     ce = events(*[(lw, f"{lw}{i}", date(2024, 2, 1), 1, 30.0) for lw in LEERWINKELS for i in range(40)])
     r = referrals(*[(f"{lw}{i}", None, "adult_education") for lw in LEERWINKELS for i in range(3)])
     f = followups(*answers)
-    working = {lw: 15 for lw in LEERWINKELS} | {"all": 90}
+    working = dict.fromkeys(LEERWINKELS, 15) | {"all": 90}
     return {
         "ind_reach": build_reach(t, ce, as_of),
         "ind_reach_breakdown": build_reach_breakdown(t, as_of),
@@ -182,7 +181,7 @@ def test_the_publication_check_is_blocking():
     assert specs and all(spec.blocking for spec in specs)
 
 
-def _run_check(tables: dict[str, pl.DataFrame], folder) -> "object":
+def _run_check(tables: dict[str, pl.DataFrame], folder) -> object:
     from leerwinkels.defs.checks import publication_suppresses_small_cells
     from leerwinkels.defs.resources import PseudonymKey, RunSettings
 

@@ -23,10 +23,13 @@ from leerwinkels.indicators.tables import (
     codes_with_unknown,
     indicator_years,
 )
-
 from tests.factories import (
-    events, followup, followups, referrals,
-    trajectories, trajectory,
+    events,
+    followup,
+    followups,
+    referrals,
+    trajectories,
+    trajectory,
 )
 
 AS_OF = date(2025, 3, 31)

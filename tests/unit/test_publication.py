@@ -21,8 +21,8 @@ from leerwinkels.indicators.tables import (
     build_reach_breakdown,
     build_referrals,
 )
-from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_problems
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_problems
 from leerwinkels.publication.workbook import (
     EXPLANATION_SHEET,
     TABLES,
@@ -137,7 +137,7 @@ def test_suppression_blanks_counts_1_to_4_and_shares_derived_from_them():
             "contacts": [0, 4, 40, 50, 60],
             "guidance_hours": [0.0, 2.5, 10.0, 12.0, 3.0],
         },
-        schema_overrides={c: pl.Int64 for c in counts_of("ind_reach")},
+        schema_overrides=dict.fromkeys(counts_of("ind_reach"), pl.Int64),
     )
     before = df.clone()
     out = suppress_small_cells(df, "ind_reach")
@@ -167,7 +167,7 @@ def test_suppression_of_outcome_shares_uses_answered_counts(tables):
 
 
 def test_share_from_few_answers_is_blank_even_with_many_responses():
-    row = {c: 0 for c in OUTCOME_COLUMNS[2:] + OUTCOME_ANSWERED_COLUMNS}
+    row = dict.fromkeys(OUTCOME_COLUMNS[2:] + OUTCOME_ANSWERED_COLUMNS, 0)
     row.update(leerwinkel="gent", year=2024, closed_trajectories=20, responses=10, working=6,
                response_rate=0.5, insight_strengths=0.5, insight_strengths_answered=2,
                insight_learning=0.8, insight_learning_answered=10, satisfaction_mean=7.0,
@@ -304,10 +304,10 @@ def test_workbook_sheets_headers_labels_and_formats(published):
     csv_reach = pl.read_csv(out_dir / "ind_reach.csv").filter(leerwinkel="brussel").row(0)
     brussel = next(r for r in reach.iter_rows(min_row=2, values_only=True) if r[0] == "Leerwinkel Brussel")
     assert brussel[1:] == csv_reach[1:]  # the workbook holds the same protected figures
-    profile = [r for r in wb["Bereik naar profiel"].iter_rows(min_row=2, values_only=True)]
+    profile = list(wb["Bereik naar profiel"].iter_rows(min_row=2, values_only=True))
     assert any(r[:4] == ("Leerwinkel Brussel", 2024, "Arbeidssituatie bij intake", "Werkend") for r in profile)
     assert any(r[2] == "Leervraag" and r[3] == "Onbekend" and r[4] == 0 for r in profile)
-    referrals = [r for r in wb["Doorverwijzingen"].iter_rows(min_row=2, values_only=True)]
+    referrals = list(wb["Doorverwijzingen"].iter_rows(min_row=2, values_only=True))
     assert not any(r[4] is None for r in referrals)  # no blanks any more
     assert ("Leerwinkel Brussel", 2024, "Uitstroom", "Werkgerelateerd", 0) in referrals or any(
         r[:4] == ("Leerwinkel Brussel", 2024, "Uitstroom", "CVO") for r in referrals)

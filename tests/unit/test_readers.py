@@ -6,15 +6,23 @@ from __future__ import annotations
 import io
 import os
 import time
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from leerwinkels.ingest.readers import (
-    ROW, FileProblem, decode_csv, describe_content, find_deliveries, read_csv, read_delivery, read_xlsx,
-    scan_sheet_xml, xlsx_first_used_row,
+    ROW,
+    FileProblem,
+    decode_csv,
+    describe_content,
+    find_deliveries,
+    read_csv,
+    read_delivery,
+    read_xlsx,
+    scan_sheet_xml,
+    xlsx_first_used_row,
 )
 from leerwinkels.ingest.source_specs import FileSpec, SheetSpec
 
@@ -61,7 +69,7 @@ def test_leading_empty_rows_and_columns_keep_excel_row_numbers(tmp_path):
     assert xlsx_first_used_row(path, "Data") == 4
     frame = _frame(path, _xlsx_spec(header_row=4))
     assert frame.columns[:3] == ["Dossier", "Start", "Geslacht"]
-    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list())) == {"D-1": 5, None: 6, "D-2": 7}
+    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list(), strict=False)) == {"D-1": 5, None: 6, "D-2": 7}
 
 
 def test_leading_rows_without_values_do_not_count_as_used(tmp_path):
@@ -157,7 +165,7 @@ def test_a_required_column_twice_with_other_contents_is_refused(tmp_path):
 
 
 def test_repeated_header_in_a_csv(tmp_path):
-    data = "Dossier;Start;Geslacht;Naam;Naam\r\nD-1;2024-01-02;V;Jan;Peeters\r\n".encode()
+    data = b"Dossier;Start;Geslacht;Naam;Naam\r\nD-1;2024-01-02;V;Jan;Peeters\r\n"
     frame = read_csv(tmp_path / "x.csv", _csv_spec(), data)[0][1].frame
     assert frame.columns == ["Dossier", "Start", "Geslacht", "Naam", "Naam (5)", ROW]
 
@@ -168,22 +176,22 @@ def test_repeated_header_in_a_csv(tmp_path):
 def test_csv_blank_lines_keep_line_numbers(tmp_path):
     data = b"Dossier;Start;Geslacht\r\nD-1;2024-01-02;V\r\n\r\nD-2;2024-01-03;M\r\n\r\n\r\n;;\r\nD-3;2024-01-04;X\r\n"
     frame = read_csv(tmp_path / "x.csv", _csv_spec(), data)[0][1].frame
-    lines = {d: r for d, r in zip(frame["Dossier"].to_list(), frame[ROW].to_list()) if d}
+    lines = {d: r for d, r in zip(frame["Dossier"].to_list(), frame[ROW].to_list(), strict=False) if d}
     assert lines == {"D-1": 2, "D-2": 4, "D-3": 8}
     assert frame[ROW].to_list() == [2, 3, 4, 5, 6, 7, 8]
 
 
 def test_csv_line_break_inside_a_quoted_value_moves_later_line_numbers(tmp_path):
-    data = 'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;"eerste regel\ntweede regel\nderde"\nD-2;2024-01-03;M;\n'.encode()
+    data = b'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;"eerste regel\ntweede regel\nderde"\nD-2;2024-01-03;M;\n'
     frame = read_csv(tmp_path / "x.csv", _csv_spec(), data)[0][1].frame
-    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list())) == {"D-1": 2, "D-2": 5}
+    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list(), strict=False)) == {"D-1": 2, "D-2": 5}
 
 
 def test_csv_line_numbers_without_a_final_line_break(tmp_path):
     # a line break in the last record of a file that does not end with one
-    data = 'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;x\nD-2;2024-01-03;M;"een\ntwee"'.encode()
+    data = b'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;x\nD-2;2024-01-03;M;"een\ntwee"'
     frame = read_csv(tmp_path / "x.csv", _csv_spec(), data)[0][1].frame
-    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list())) == {"D-1": 2, "D-2": 3}
+    assert dict(zip(frame["Dossier"].to_list(), frame[ROW].to_list(), strict=False)) == {"D-1": 2, "D-2": 3}
     data = "\ufeffDossier;Start;Geslacht\r\nD-1;2024-01-02;V\r\nD-2;2024-01-03;M".encode()  # BOM, plain lines
     frame = read_csv(tmp_path / "x.csv", _csv_spec(encoding="utf-8"), data)[0][1].frame
     assert frame.columns[0] == "Dossier" and frame[ROW].to_list() == [2, 3]
@@ -191,7 +199,7 @@ def test_csv_line_numbers_without_a_final_line_break(tmp_path):
 
 def test_a_csv_record_with_more_fields_than_the_header_is_refused_naming_its_line(tmp_path):
     # a ';' inside an unquoted note shifts every later value of that record: refused, not truncated
-    data = 'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;"a; b"\nD-2;2024-01-03;M;zie mail; bel terug\nD-3;2024-01-04;X;\n'.encode()
+    data = b'Dossier;Start;Geslacht;Notitie\nD-1;2024-01-02;V;"a; b"\nD-2;2024-01-03;M;zie mail; bel terug\nD-3;2024-01-04;X;\n'
     with pytest.raises(FileProblem, match=r"line\(s\) 3 have more fields than the header \(4\): a ';' inside a value without quotes"):
         read_csv(tmp_path / "x.csv", _csv_spec(), data)
 
@@ -264,7 +272,7 @@ def test_find_deliveries_newest_by_mtime_wins_and_the_older_are_listed(tmp_path)
     (delivery,) = find_deliveries(folder, (spec,))
     assert delivery.path.name == "b_newest.csv" and delivery.file_name == "b_newest.csv"
     assert [p.name for p in delivery.ignored] == ["m_middle.csv", "zz_oldest.csv"]
-    assert abs(delivery.modified.replace(tzinfo=timezone.utc).timestamp() - (now - 86400)) < 2  # naive UTC
+    assert abs(delivery.modified.replace(tzinfo=UTC).timestamp() - (now - 86400)) < 2  # naive UTC
 
 
 def test_find_deliveries_for_a_missing_folder_or_pattern(tmp_path):

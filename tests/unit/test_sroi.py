@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 import yaml
 
-from tests.factories import REPO_ROOT
 from leerwinkels.sroi import calculate as sroi
 from leerwinkels.sroi.calculate import (
     LEERWINKELS,
@@ -24,6 +23,7 @@ from leerwinkels.sroi.calculate import (
     load_parameters,
     missing_cost_rows,
 )
+from tests.factories import REPO_ROOT
 
 PARAMETERS = REPO_ROOT / "sroi" / "parameters.yaml"
 AS_OF = date(2026, 11, 26)

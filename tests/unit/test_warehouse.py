@@ -8,15 +8,12 @@ or locks the file *while* a write runs does it from another process, as in produ
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import decimal
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +34,7 @@ from tests.factories import (
     as_read_back,
     mixed_frame,
     run_concurrent_writers,
+    write_lock_held_by_another_process,
 )
 
 
@@ -338,33 +336,6 @@ def test_integers_beyond_int64_fail_and_change_nothing(tmp_path: Path) -> None:
 
 # A process that takes the SQLite write lock of a file (Python's sqlite3, so also a
 # different SQLite library than the ADBC driver's) and holds it until its stdin closes.
-HOLD_WRITE_LOCK = """
-import sqlite3, sys
-con = sqlite3.connect(sys.argv[1], isolation_level=None)
-con.execute("BEGIN IMMEDIATE")
-print("locked", flush=True)
-sys.stdin.readline()
-con.execute("ROLLBACK")
-con.close()
-"""
-
-
-@contextlib.contextmanager
-def write_lock_held_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another consolidation mid-write, in its own process (as in production)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WRITE_LOCK, str(path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        yield proc
-    finally:
-        if proc.stdin is not None:
-            proc.stdin.close()  # the holder rolls back and exits
-        assert proc.wait(timeout=30) == 0
-
-
 def test_busy_when_another_writer_holds_the_lock(tmp_path: Path) -> None:
     path = tmp_path / "w.sqlite"
     w = Warehouse(url=f"sqlite:///{path}", lock_timeout_seconds=0.5)

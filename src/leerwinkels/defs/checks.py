@@ -4,10 +4,10 @@
 import dagster as dg
 import polars as pl
 
-from leerwinkels.privacy.personal_data import personal_data_hits
-from leerwinkels.defs.resources import PseudonymKey, RunSettings
-from leerwinkels.defs.assets.common import markdown_table
 from leerwinkels.contract.tables import CATALOGUE, PUBLISHED_TABLES
+from leerwinkels.defs.assets.common import markdown_table
+from leerwinkels.defs.resources import PseudonymKey, RunSettings
+from leerwinkels.privacy.personal_data import personal_data_hits
 
 PERSONAL_SCAN_TABLES = [t.name for t in CATALOGUE if t.scanned_for_personal_data]
 
@@ -74,7 +74,7 @@ def quarantine_share_within_limit(dq_source_files: pl.DataFrame, settings: RunSe
         passed=over.height == 0,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"limit": settings.quarantine_warn_share, "files_over_limit": over.height,
-                  "max_share": float(shares.get_column("quarantine_share").max() or 0.0),
+                  "max_share": float(shares.select(pl.col("quarantine_share").max().fill_null(0.0)).item()),
                   "details": dg.MetadataValue.md(markdown_table(over.select("leerwinkel", "file_name", "sheet", "rows_read", "rows_quarantined", "quarantine_share")))},
     )
 

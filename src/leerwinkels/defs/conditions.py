@@ -17,23 +17,23 @@ import dagster as dg
 from leerwinkels.defs.asset_keys import STAGED_KEY
 
 
-def _staged(condition: dg.AutomationCondition) -> dg.AutomationCondition:
+def _staged(condition: dg.AutomationCondition, label: str) -> dg.AutomationCondition:
     """The condition holds for at least one Leerwinkel partition of ``staged_leerwinkel``."""
-    return dg.AutomationCondition.asset_matches(STAGED_KEY, condition)
+    return dg.AutomationCondition.asset_matches(STAGED_KEY, condition).with_label(label)
 
 
 AFTER_INGEST = (
     (
         dg.AutomationCondition.newly_missing()
-        | _staged(dg.AutomationCondition.newly_updated()).with_label("a Leerwinkel was staged")
+        | _staged(dg.AutomationCondition.newly_updated(), "a Leerwinkel was staged")
         # a failed ingest also re-runs the model, so dq_deliveries marks that Leerwinkel stale now
-        | _staged(dg.AutomationCondition.execution_failed().newly_true()).with_label("a Leerwinkel's ingest failed")
+        | _staged(dg.AutomationCondition.execution_failed().newly_true(), "a Leerwinkel's ingest failed")
     ).since_last_handled()
     # eager() would wait until every partition has been staged once; the model can do without
     # a Leerwinkel that never delivered readable data (dq_deliveries reports it), so it only
     # needs one
-    & _staged(~dg.AutomationCondition.missing()).with_label("some Leerwinkel has staged data")
-    & ~_staged(dg.AutomationCondition.in_progress()).with_label("a Leerwinkel's ingest is queued or running")
+    & _staged(~dg.AutomationCondition.missing(), "some Leerwinkel has staged data")
+    & ~_staged(dg.AutomationCondition.in_progress(), "a Leerwinkel's ingest is queued or running")
     & ~dg.AutomationCondition.in_progress()
 ).with_label("after_ingest")
 """The model (and the reference tables without inputs): once after the ingest runs finish."""

@@ -12,9 +12,9 @@ import hashlib
 import os
 import time
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from leerwinkels.env_numbers import number_from_environment
@@ -161,7 +161,7 @@ def find_deliveries(
             deliveries.append(Delivery(spec.pattern, None, None, refused=tuple(refused), folder_problem=folder_problem))
             continue
         mtime, _, current = matching[0]
-        modified = datetime.fromtimestamp(mtime, tz=timezone.utc).replace(tzinfo=None)
+        modified = datetime.fromtimestamp(mtime, tz=UTC).replace(tzinfo=None)
         age = now - mtime
         deliveries.append(Delivery(
             spec.pattern, current, modified, tuple(p for _, _, p in matching[1:]), tuple(refused),

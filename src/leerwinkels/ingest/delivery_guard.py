@@ -11,7 +11,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -28,7 +28,7 @@ DEFAULT_SHRINK_LIMIT = 0.20
 SHRINK_ENV_VAR = "LEERWINKELS_SHRINK_LIMIT"
 ACCEPT_TAG = "leerwinkels/accept"
 STAGE_INFO = "stage_info"
-STAGE_INFO_SCHEMA = {
+STAGE_INFO_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "leerwinkel": pl.String, "key_fingerprint": pl.String, "run_id": pl.String, "staged_at": pl.Datetime("us"),
     "trajectories": pl.Int64, "accepted_by_steward": pl.String,
 }
@@ -148,7 +148,7 @@ def held_reasons(staged: dict[str, pl.DataFrame], last: LastGood | None, limit: 
 def stage_info(leerwinkel: str, fingerprint: str, run_id: str | None, trajectories: int, accepted: str | None) -> pl.DataFrame:
     return pl.DataFrame(
         [{"leerwinkel": leerwinkel, "key_fingerprint": fingerprint, "run_id": run_id,
-          "staged_at": datetime.now(timezone.utc).replace(tzinfo=None), "trajectories": trajectories, "accepted_by_steward": accepted}],
+          "staged_at": datetime.now(UTC).replace(tzinfo=None), "trajectories": trajectories, "accepted_by_steward": accepted}],
         schema=STAGE_INFO_SCHEMA,
     )
 
@@ -199,7 +199,7 @@ def record_acceptance(staging_dir: Path, leerwinkel: str, files: list[tuple[str,
     path = _acceptance_file(staging_dir, leerwinkel)
     path.parent.mkdir(parents=True, exist_ok=True)
     known = accepted_files(staging_dir, leerwinkel)
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
     added = []
     for name, sha in files:
         if sha not in known:
@@ -214,8 +214,8 @@ def record_acceptance(staging_dir: Path, leerwinkel: str, files: list[tuple[str,
 def acceptance_of(staging_dir: Path, leerwinkel: str, current: list[tuple[str, str]]) -> str | None:
     """'accepted by steward (<by>) at <when>' when every current file was accepted, else None."""
     known = accepted_files(staging_dir, leerwinkel)
-    records = [known.get(sha) for _, sha in current]
-    if not current or any(r is None for r in records):
+    records = [record for _, sha in current if (record := known.get(sha)) is not None]
+    if not current or len(records) < len(current):
         return None
     latest = max(records, key=lambda r: r.get("accepted_at", ""))
     return f"accepted by steward ({latest.get('by', 'unknown')}) at {latest.get('accepted_at', '?')}"

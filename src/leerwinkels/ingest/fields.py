@@ -79,7 +79,7 @@ def first_distinct(frame: pl.DataFrame, columns: list[str]) -> pl.Series:
 # Parsing and code mapping per distinct value (see parsing.by_distinct): the columns they are
 # used on hold few distinct values among many rows.
 
-def code_of(frame_col: str, spec: SourceSpec, code_list: str, dtype: pl.DataType = pl.String) -> pl.Expr:
+def code_of(frame_col: str, spec: SourceSpec, code_list: str, dtype: p.Dtype = pl.String) -> pl.Expr:
     mapping = spec.code_map(code_list)
     return p.by_distinct(pl.col(frame_col), lambda e: p.map_code(e, mapping, dtype), dtype)
 

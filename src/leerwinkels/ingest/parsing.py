@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from polars.expr.whenthen import ChainedThen, Then
 
 EXCEL_EPOCH = date(1899, 12, 30)
 # A serial number outside this range is not a plausible date of this domain (1927..2173).
@@ -25,7 +29,11 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).str.strip_chars().replace("", None)
 
 
-def by_distinct(expr: pl.Expr, fn: Callable[[pl.Expr], pl.Expr], return_dtype: pl.DataType) -> pl.Expr:
+# a polars data type as callers write it: the class (pl.Int64) or an instance (pl.Enum([...]))
+Dtype = pl.DataType | type[pl.DataType]
+
+
+def by_distinct(expr: pl.Expr, fn: Callable[[pl.Expr], pl.Expr], return_dtype: Dtype) -> pl.Expr:
     """``fn(expr)``, evaluated once per distinct value of ``expr`` (null included) and mapped
     back onto the rows: the same result for an elementwise ``fn`` of that one column, at a
     fraction of the cost where a column holds few distinct values (dates, labels, codes).
@@ -51,7 +59,7 @@ def label_key_py(value: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(value)).strip().lower())
 
 
-def map_code(expr: pl.Expr, mapping: dict[str, object], return_dtype=pl.String) -> pl.Expr:
+def map_code(expr: pl.Expr, mapping: dict[str, object], return_dtype: Dtype = pl.String) -> pl.Expr:
     """Map a source label onto a code; null when the label is not in the mapping (or empty)."""
     keyed = {label_key_py(k): v for k, v in mapping.items()}
     return label_key(expr).replace_strict(keyed, default=None, return_dtype=return_dtype)
@@ -75,8 +83,8 @@ def parse_date(expr: pl.Expr, excel_serial: bool = False) -> pl.Expr:
         parsed = parsed.when(text.str.contains(_SERIAL) & in_range).then(
             pl.lit(EXCEL_EPOCH) + pl.duration(days=pl.when(in_range).then(serial))
         )
-    parsed = parsed.otherwise(None).cast(pl.Date)
-    return pl.when(parsed.is_between(DATE_MIN, DATE_MAX)).then(parsed).otherwise(None)
+    as_date = parsed.otherwise(None).cast(pl.Date)
+    return pl.when(as_date.is_between(DATE_MIN, DATE_MAX)).then(as_date).otherwise(None)
 
 
 def parse_datetime(expr: pl.Expr) -> pl.Expr:
@@ -107,7 +115,7 @@ def parse_number(expr: pl.Expr, decimal_comma: bool = False) -> pl.Expr:
     return pl.when(number.abs() < NUMBER_LIMIT).then(number)
 
 
-def parse_int(expr: pl.Expr, dtype: pl.DataType = pl.Int64) -> pl.Expr:
+def parse_int(expr: pl.Expr, dtype: Dtype = pl.Int64) -> pl.Expr:
     """A whole number, or null when unreadable or outside ``dtype`` (a national number typed
     into a score must not become a cast error that quotes it)."""
     number = parse_number(expr)
@@ -124,7 +132,7 @@ AGE_BANDS = [(16, 24, "16-24"), (25, 34, "25-34"), (35, 44, "35-44"), (45, 54, "
 
 
 def age_band(age: pl.Expr) -> pl.Expr:
-    band = pl.when(age.is_null()).then(pl.lit("unknown"))
+    band: Then | ChainedThen = pl.when(age.is_null()).then(pl.lit("unknown"))
     for low, high, name in AGE_BANDS:
         band = band.when(age.is_between(low, high)).then(pl.lit(name))
     return band.when(age >= 55).then(pl.lit("55+")).otherwise(pl.lit("unknown"))
@@ -143,7 +151,7 @@ def whole_years_between(born: pl.Expr, on: pl.Expr) -> pl.Expr:
 # decodes most, a literal one left over is removed too.
 CONTROL_CHARS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_x00[01][0-9A-Fa-f]_"
 # the same as literals, for a fast first look (Aho-Corasick, no regex)
-_CONTROL_LITERALS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["_x000", "_x001"]
+_CONTROL_LITERALS = [chr(c) for c in (*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20))] + ["_x000", "_x001"]
 
 
 def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -153,7 +161,7 @@ def without_control_chars(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     if not strings or frame.height == 0:
         return frame, 0
     present = frame.select(pl.col(c).str.contains_any(_CONTROL_LITERALS).any() for c in strings).row(0)
-    dirty = [c for c, has in zip(strings, present) if has]
+    dirty = [c for c, has in zip(strings, present, strict=True) if has]
     if not dirty:
         return frame, 0
     removed = int(frame.select(pl.sum_horizontal(pl.col(c).str.count_matches(CONTROL_CHARS).fill_null(0).sum() for c in dirty)).item())

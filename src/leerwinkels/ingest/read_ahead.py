@@ -53,7 +53,7 @@ class ReadAhead:
         except OSError:
             return False
 
-    def start(self) -> "ReadAhead":
+    def start(self) -> ReadAhead:
         self._thread.start()
         return self
 
@@ -71,12 +71,12 @@ class ReadAhead:
                 spec = specs[code]
                 pending = []
                 with self._lock:
-                    for delivery, file_spec in zip(find_deliveries(self._root / spec.folder, spec.files), spec.files):
+                    for delivery, file_spec in zip(find_deliveries(self._root / spec.folder, spec.files), spec.files, strict=True):
                         if delivery.path is not None and str(delivery.path) not in self._files:
                             future: Future = Future()
                             self._files[str(delivery.path)] = (file_spec, file_identity(delivery.path), future)
                             pending.append((delivery.path, file_spec, future))
-            except Exception:  # noqa: BLE001 - the partition reads its files itself then
+            except Exception:  # the partition reads its files itself then
                 continue
             for path, file_spec, future in pending:
                 if self._stopped:
@@ -85,7 +85,7 @@ class ReadAhead:
                 if future.set_running_or_notify_cancel():
                     try:
                         future.set_result(read_delivery(path, file_spec))
-                    except BaseException as exc:  # noqa: BLE001 - handed to the reader
+                    except BaseException as exc:  # handed to the reader
                         future.set_exception(exc)
 
     def read(self, path: Path, file_spec) -> tuple[bytes, list]:
@@ -97,7 +97,7 @@ class ReadAhead:
             if spec is file_spec and stat is not None and stat == file_identity(path) and not future.cancelled():
                 try:
                     return future.result()
-                except Exception:  # noqa: BLE001 - read it here: the error belongs to this partition
+                except Exception:  # read it here: the error belongs to this partition
                     pass
         return read_delivery(path, file_spec)
 

@@ -47,7 +47,6 @@ Issue 13 (tests/test_hostile_values.py): never a value in a message, and specifi
 from __future__ import annotations
 
 import csv
-
 import hashlib
 import io
 import re
@@ -63,8 +62,8 @@ import polars as pl
 
 from leerwinkels.ingest.delivery_files import Delivery, find_deliveries  # noqa: F401 - where they used to live
 from leerwinkels.ingest.parsing import without_control_chars
-from leerwinkels.privacy.shown_values import library_failure, scrub, shown_name, shown_sheet_name
 from leerwinkels.ingest.source_specs import FileSpec, SheetSpec
+from leerwinkels.privacy.shown_values import library_failure, scrub, shown_name, shown_sheet_name
 
 ROW = "_row"  # Excel row number, or 1-based CSV line number (header = line 1)
 HEADER_SEARCH_ROWS = 30
@@ -160,7 +159,7 @@ def _check_repeated_required(names: list[str], header: list[object], data: pl.Da
         key = normalise_header(value)
         if key in wanted:
             positions.setdefault(key, []).append(i)
-    for key, where_found in positions.items():
+    for where_found in positions.values():
         if len(where_found) < 2:
             continue
         first = data.get_column(names[where_found[0]])
@@ -235,7 +234,7 @@ def describe_content(data: bytes) -> str | None:
             "doc": "an old Word document (.doc)",
             "ole": "an OLE compound file (an old Office format)",
         }[_ole_kind(data)]
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "a zip archive (an .xlsx or another Office file)"
     if head.startswith((b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf")):
         return "a compressed archive"
@@ -620,8 +619,9 @@ def _read_xlsx_sheets(path: Path, spec: FileSpec, archive: zipfile.ZipFile, work
 
 
 def _line_of(data: bytes | str, position: int) -> int:
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    return data.count(newline, 0, position) + 1
+    if isinstance(data, bytes):
+        return data.count(b"\n", 0, position) + 1
+    return data.count("\n", 0, position) + 1
 
 
 def decode_csv(data: bytes, file_name: str, encoding: str) -> str:

@@ -22,10 +22,11 @@ import re
 import sys
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 from unicodedata import normalize
 
 import yaml
@@ -162,8 +163,22 @@ class SourceSpec:
 # ---------------------------------------------------------------- the typed model of the YAML
 
 Text = Annotated[str, Field(strict=True, min_length=1)]
-Role = Literal[tuple(sorted(ROLES))]
-StatusCode = Literal[tuple(CODE_LISTS["status"])]
+# Literals built from the contract's lists at import: pydantic checks the values; a static type
+# checker cannot evaluate them, so it sees plain text
+if TYPE_CHECKING:
+    Role = str
+    StatusCode = str
+    Partition = str
+    PostcodeFrom = str
+    ContactsFrom = str
+    CurrentValues = str
+else:
+    Role = Literal[tuple(sorted(ROLES))]
+    StatusCode = Literal[tuple(CODE_LISTS["status"])]
+    Partition = Literal[PARTITIONS]
+    PostcodeFrom = Literal[POSTCODE_FROM]
+    ContactsFrom = Literal[CONTACTS_FROM]
+    CurrentValues = Literal[CURRENT_VALUES]
 
 
 Problem = tuple[tuple, str]  # (location below the model, e.g. ("names", 1); text)
@@ -202,7 +217,7 @@ class StatusDerived(_Strict):
         return self
 
 
-_STATUS_SHAPES = {"column": StatusFromColumn, "derive": StatusDerived}
+_STATUS_SHAPES: dict[str, type[_Strict]] = {"column": StatusFromColumn, "derive": StatusDerived}
 
 
 def _status_shape(raw: Any) -> str | None:
@@ -249,14 +264,14 @@ class SheetModel(_Strict):
     wide_contacts: list[Text] = Field([], description="source headers of contact-date columns (one contact each)")
     wide_referrals: list[Text] = Field([], description="source headers of referral-destination columns")
     minutes_per_unit: Annotated[float, Field(strict=True, gt=0)] = Field(1.0, description="minutes in one unit of the minutes column")
-    postcode_from: Literal[POSTCODE_FROM] = Field(
+    postcode_from: PostcodeFrom = Field(
         None, description="where the postcode comes from: postcode (the mapped postcode column) or municipality (the mapped "
                           "municipality name through codes.municipality_postcode); default: municipality when only it is mapped")
-    contacts_from: Literal[CONTACTS_FROM] = Field(
+    contacts_from: ContactsFrom = Field(
         None, description="trajectories sheets: where the contacts come from: contact_sheets (a contacts sheet, one row per "
                           "contact), wide_columns (the dates in wide_contacts) or count_column (the number in the mapped "
                           "contact_count: that many contacts at the intake date, no durations); default as the columns say")
-    current_values: Literal[CURRENT_VALUES] = Field(
+    current_values: CurrentValues = Field(
         None, description="contact_rows sheets: the trajectory's fields (status, closing date, person fields) are those of "
                           "its latest contact by contact date (latest_contact: on equal dates the later row); its intake "
                           "date is the first contact's date")
@@ -390,7 +405,7 @@ class FileModel(_Strict):
 
     @model_validator(mode="after")
     def _sheets_fit_format(self) -> FileModel:
-        problems = []
+        problems: list[Problem] = []
         if self.format == "csv":
             if len(self.sheets) != 1:
                 problems.append((("sheets",), f"a csv file has exactly one sheet entry, got {len(self.sheets)}"))
@@ -410,7 +425,8 @@ def _code_value(codes: list[str]) -> Any:
 
 Label = Text  # a source label as a Leerwinkel writes it (compared case-insensitively after trimming)
 _code_list_fields: dict[str, Any] = {
-    name: (dict[Label, _code_value(codes)], Field(None, description=f"source label → {name} code"))
+    # ignore[misc]: the value type is built from the code list at import
+    name: (dict[Label, _code_value(codes)], Field(None, description=f"source label → {name} code"))  # type: ignore[misc]
     for name, codes in CODE_LISTS.items()
     if name not in DERIVED_CODE_LISTS
 }
@@ -441,7 +457,10 @@ class _CodeMappingsBase(_Strict):
         return self
 
 
-CodeMappings = create_model("CodeMappings", __base__=_CodeMappingsBase, __doc__="Per code list: source label → code.", **_code_list_fields)
+if TYPE_CHECKING:  # a model built at import from the code lists: to a type checker, its base
+    CodeMappings = _CodeMappingsBase
+else:
+    CodeMappings = create_model("CodeMappings", __base__=_CodeMappingsBase, __doc__="Per code list: source label → code.", **_code_list_fields)
 
 
 class SourceModel(_Strict):
@@ -449,7 +468,7 @@ class SourceModel(_Strict):
 
     model_config = ConfigDict(title="Leerwinkels source description")
 
-    leerwinkel: Literal[PARTITIONS] = Field(description="the Leerwinkel code (or netwerk)")
+    leerwinkel: Partition = Field(description="the Leerwinkel code (or netwerk)")
     display_name: Text = Field(description="the name as the survey and cost files write it")
     folder: Text = Field(description="the Leerwinkel's folder in the landing folder")
     files: Annotated[list[FileModel], Field(min_length=1)]
@@ -546,7 +565,7 @@ def _path(parts: list) -> str:
     return out
 
 
-def _describe(error: dict, parts: list, holder: type[BaseModel] | None) -> list[tuple[list, str]]:
+def _describe(error: Mapping[str, Any], parts: list, holder: type[BaseModel] | None) -> list[tuple[list, str]]:
     """(location, text) lines for one pydantic error."""
     kind, value, ctx = error["type"], error.get("input"), error.get("ctx") or {}
     if kind == "extra_forbidden":
@@ -650,7 +669,7 @@ def _read_yaml(path: Path) -> Any:
         line = data[: exc.start].count(b"\n") + 1
         raise SourceSpecError([f"{path.name}: not UTF-8 text at line {line}: save the file as UTF-8"]) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -711,7 +730,9 @@ def sources_dir() -> Path:
 
 @lru_cache(maxsize=8)
 def _load_all(directory: str) -> dict[str, SourceSpec]:
-    specs, problems, refused = {}, [], set()
+    specs: dict[str, SourceSpec] = {}
+    problems: list[str] = []
+    refused: set[str] = set()
     for path in sorted(Path(directory).glob("*.yaml")):
         try:
             spec = load_source_spec(path)

@@ -11,7 +11,6 @@ from leerwinkels.ingest.delivery_guard import STAGE_INFO, STATE_ACCEPTED, STATE_
 from leerwinkels.ingest.source_specs import LEERWINKELS, NETWORK_FOLDER, all_specs
 from leerwinkels.ingest.staged_tables import SCHEMAS, conform, empty
 
-from leerwinkels.contract.tables import MODEL_TABLES  # noqa: E402 (the catalogue's list)
 INTERNAL_COLUMNS = ("link_key",)
 
 FOLLOWUP_COLUMNS = [
@@ -96,7 +95,7 @@ def build_quality(
     staged: dict[str, dict[str, pl.DataFrame]],
     survey_quarantine: pl.DataFrame,
     survey_counts: pl.DataFrame,
-    stale: dict[str, str],
+    stale: dict[str, dict[str, str]],
     as_of: date,
     freshness_days: int,
 ) -> dict[str, pl.DataFrame]:

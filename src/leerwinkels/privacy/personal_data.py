@@ -1,15 +1,13 @@
-"""Patterns of personal data, used by the asset checks and the tests' scans."""
+"""The scan for personal data in tables and files, used by the asset checks and the tests."""
 
 from __future__ import annotations
 
 import polars as pl
 
-# \b keeps these from matching inside the hex pseudonyms.
-PERSONAL_PATTERNS = {
-    "national_number": r"\b\d{2}\.?\d{2}\.?\d{2}[-.]?\d{3}\.?\d{2}\b",
-    "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
-    "phone": r"(?:\+32|\b0)\s?4\d{2}(?:[ ./]?\d{2}){3}\b|\b0\d{1,2}[ /.]\d{2,3}(?:[ .]?\d{2}){2}\b",
-}
+from leerwinkels.privacy.patterns import IN_VALUES
+
+# the shapes of privacy/patterns.py, bounded so they do not match inside the hex pseudonyms
+PERSONAL_PATTERNS = IN_VALUES
 
 
 # A delivery's file name is no client data: a date in it (`dossiers 01.11.2026.xlsx`) looks

@@ -103,7 +103,7 @@ class Pseudonymiser:
         """HMAC hex digest of every bytes message, in order: one loop, no call per value
         (a call costs as much as the hashing)."""
         inner, outer = self._inner.copy, self._outer.copy
-        out = []
+        out: list[str] = []
         append = out.append
         for message in messages:
             h = inner()
@@ -124,7 +124,7 @@ class Pseudonymiser:
         else:
             distinct = dict.fromkeys(values)
             distinct.pop(None, None)
-            table = dict(zip(distinct, self._hexdigests(distinct)))
+            table = dict(zip(distinct, self._hexdigests(distinct), strict=True))
             out = list(map(table.get, values))  # None (null) is not in the table: stays null
         return pl.Series(messages.name, out, dtype=pl.String)
 

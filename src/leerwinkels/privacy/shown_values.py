@@ -18,19 +18,16 @@ import re
 import traceback
 import unicodedata
 from pathlib import Path
+from typing import overload
 
 import polars as pl
 
-# a national number, punctuated (85.07.31-123.45, 850731 123 45) or not; not inside a longer
-# run of digits, but also between letters or underscores (where \b would not see it)
-NATIONAL_NUMBER = r"(?<!\d)\d{2}[. ]?\d{2}[. ]?\d{2}[-. ]?\d{3}[. ]?\d{2}(?!\d)"
-EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-_NAME_PATTERNS = [re.compile(NATIONAL_NUMBER), re.compile(EMAIL)]
+from leerwinkels.privacy.patterns import EMAIL, LONG_DIGIT_RUN, NATIONAL_NUMBER_IN_NAMES
 
-_PERSONAL_PATTERNS = [
-    re.compile(EMAIL),
-    re.compile(r"\d[\d .\-/]{7,}\d"),  # national numbers, phone numbers
-]
+# the shapes of privacy/patterns.py: in names a national number or an e-mail address (a date
+# such as 01.11.2026 stays); in messages also every long run of digits (phone numbers too)
+_NAME_PATTERNS = [re.compile(NATIONAL_NUMBER_IN_NAMES), re.compile(EMAIL)]
+_PERSONAL_PATTERNS = [re.compile(EMAIL), re.compile(LONG_DIGIT_RUN)]
 
 
 def scrub(message: str, limit: int = 300) -> str:
@@ -57,6 +54,10 @@ def mask_label_expr(expr: pl.Expr) -> pl.Expr:
     return text.str.slice(0, 1) + pl.lit("…(") + text.str.len_chars().cast(pl.String) + pl.lit(")")
 
 
+@overload
+def shown_name(name: str) -> str: ...
+@overload
+def shown_name(name: None) -> None: ...
 def shown_name(name: str | None) -> str | None:
     """A file or sheet name as it may be shown: a part shaped like a national number or an
     e-mail address masked (a date such as ``01.11.2026`` is not such a part)."""

@@ -121,7 +121,8 @@ def _protect_table(
     )
     for col in derived:
         if col.sum_of:
-            out = _with_sum(out, col, published[col.sum_of[0]], table.key)
+            other_table, source = col.sum_of
+            out = _with_sum(out, col, published[other_table], source, table.key)
     for col in derived:
         if col.ratio:
             numerator, denominator = col.ratio
@@ -145,10 +146,9 @@ def _protect_table(
     return out
 
 
-def _with_sum(frame: pl.DataFrame, col: Column, other: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
-    """``col`` = the published sum of ``col.sum_of`` over ``key`` (e.g. the SROI value of a
-    Leerwinkel-year = the sum of its published outcome values)."""
-    _, source = col.sum_of
+def _with_sum(frame: pl.DataFrame, col: Column, other: pl.DataFrame, source: str, key: tuple[str, ...]) -> pl.DataFrame:
+    """``col`` = the published sum of ``source`` in ``other`` over ``key`` (``col.sum_of``; e.g. the
+    SROI value of a Leerwinkel-year = the sum of its published outcome values)."""
     sums = other.group_by(list(key)).agg(pl.col(source).sum().round(2).alias("__sum"))
     sums = sums.with_columns(pl.col(k).cast(frame.schema[k]) for k in key)
     joined = frame.join(sums, on=list(key), how="left")
@@ -184,11 +184,16 @@ def _loss_row(exact: pl.DataFrame, protected: pl.DataFrame, table: Table) -> dic
         "count_cells": changes.height,
         "perturbed_cells": perturbed_cells.height,
         "changed_cells": int((change > 0).sum()),
-        "max_abs_change": int(change.max() or 0),
-        "mean_abs_change": float(change.mean() or 0.0),
+        "max_abs_change": int(_number(change.max())),
+        "mean_abs_change": float(_number(change.mean())),
         "headline_cells": computable,
         "headline_published": published_cells,
     }
+
+
+def _number(value: object) -> int | float:
+    """A numeric aggregate of a column (max, mean); 0 when there was nothing to aggregate (null)."""
+    return value if isinstance(value, int | float) else 0
 
 
 # --------------------------------------------------------------------------- entry point
@@ -236,7 +241,7 @@ def loss_markdown(loss: pl.DataFrame) -> str:
     return header + body
 
 
-def information_loss_metadata(tables: Mapping[str, pl.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, object]:
+def information_loss_metadata(tables: Mapping[str, pl.DataFrame], pseudonymiser: Pseudonymiser) -> dict[str, int | float | str]:
     """Plain values for a run's metadata: the protection's parameters and information loss
     (counts of cells and changes only, never a value of a cell)."""
     loss = protect(tables, pseudonymiser)[1]
@@ -245,7 +250,7 @@ def information_loss_metadata(tables: Mapping[str, pl.DataFrame], pseudonymiser:
     return {
         "noise_max": NOISE_MAX,
         "perturbed_cells": int(changed.sum()),
-        "max_abs_change": int(loss.get_column("max_abs_change").max() or 0),
+        "max_abs_change": int(_number(loss.get_column("max_abs_change").max())),
         "mean_abs_change": round(total_change / int(changed.sum()), 3) if int(changed.sum()) else 0.0,
         "headline_cells_published": f"{int(loss.get_column('headline_published').sum())} of "
         f"{int(loss.get_column('headline_cells').sum())}",

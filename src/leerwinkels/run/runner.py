@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 import polars as pl
@@ -16,15 +16,15 @@ import polars as pl
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from leerwinkels.defs.assets.ingest import STAGED_KEY
 from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS
-from leerwinkels.privacy.shown_values import scrub
-from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
-from leerwinkels.ingest.read_ahead import ReadAhead
-from leerwinkels.publication.release import current_release, remove_leftovers
 from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
-from leerwinkels.run.process import frame_memo_budget
 from leerwinkels.ingest.delivery_files import landing_holds_deliveries
-from leerwinkels.run.lock import consolidation_lock
+from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
+from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
+from leerwinkels.privacy.shown_values import scrub
+from leerwinkels.publication.release import current_release, remove_leftovers
+from leerwinkels.run.lock import consolidation_lock
+from leerwinkels.run.process import frame_memo_budget
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 
 
@@ -61,7 +61,7 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             while error.cause is not None and error.cls_name in {"DagsterExecutionStepExecutionError"}:
                 error = error.cause
             # after ingest no client value is left to quote; scrubbed all the same (shown_values.py)
-            return scrub(error.message.strip().splitlines()[0]) if error.message else error.cls_name
+            return scrub(error.message.strip().splitlines()[0]) if error.message else (error.cls_name or "the run failed")
     return "the run failed"
 
 
@@ -73,12 +73,18 @@ def _partition_line(code: str, result: dg.ExecuteInProcessResult, failure: str |
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
         if "rows_read" in metadata:
-            read = int(metadata["rows_read"].value or 0)
-            quarantined = int(metadata["rows_quarantined"].value or 0) if "rows_quarantined" in metadata else 0
-            trajectories = int(metadata["trajectories"].value or 0) if "trajectories" in metadata else 0
+            read = _count(metadata, "rows_read")
+            quarantined = _count(metadata, "rows_quarantined")
+            trajectories = _count(metadata, "trajectories")
             what = f"{trajectories:,} trajectories, " if trajectories else ""
             return f"{code}: {read:,} rows, {what}{quarantined:,} quarantined"
     return f"{code}: staged"
+
+
+def _count(metadata: Mapping[str, dg.MetadataValue], name: str) -> int:
+    """A count from materialization metadata; 0 when absent or empty."""
+    value = metadata[name].value if name in metadata else None
+    return int(value) if isinstance(value, int | float) else 0
 
 
 def consolidate(

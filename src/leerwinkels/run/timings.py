@@ -37,7 +37,7 @@ def run_timings(instance: dg.DagsterInstance, run_ids: Iterable[str] | None = No
                 run_start = entry.timestamp
             elif kind in _RUN_END:
                 run_end = entry.timestamp
-            elif kind == DagsterEventType.STEP_START:
+            elif kind == DagsterEventType.STEP_START and event.step_key is not None:
                 started[event.step_key] = entry.timestamp
             elif kind in _STEP_END and event.step_key in started:
                 steps.append({

@@ -24,11 +24,10 @@ from types import MappingProxyType
 from typing import Any
 
 import polars as pl
-
-from leerwinkels.project_files import SROI_PARAMETERS
 import yaml
 
 from leerwinkels.indicators.tables import LEERWINKELS, NETWORK, indicator_years
+from leerwinkels.project_files import SROI_PARAMETERS
 
 __all__ = [
     "ENV_PARAMETERS",

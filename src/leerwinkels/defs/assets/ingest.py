@@ -6,18 +6,27 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from leerwinkels.defs.asset_keys import STAGED_KEY
+from leerwinkels.defs.assets.common import OWNERS, leerwinkel_partitions, markdown_table
+from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.delivery_files import find_deliveries
 from leerwinkels.ingest.delivery_guard import (
-    ACCEPT_TAG, STAGE_INFO, STATE_HELD, STATE_UNREADABLE, DeliveryNotUsed, acceptance_of, held_reasons, read_last_good,
-    record_acceptance, stage_info, unusable_before_reading,
+    ACCEPT_TAG,
+    STAGE_INFO,
+    STATE_HELD,
+    STATE_UNREADABLE,
+    DeliveryNotUsed,
+    acceptance_of,
+    held_reasons,
+    read_last_good,
+    record_acceptance,
+    stage_info,
+    unusable_before_reading,
 )
 from leerwinkels.ingest.readers import FileProblem, ReadDelivery
-from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staged_tables import RULES
 from leerwinkels.ingest.staging import stage_source
-from leerwinkels.defs.asset_keys import STAGED_KEY
-from leerwinkels.defs.assets.common import OWNERS, leerwinkel_partitions, markdown_table
 
 __all__ = ["STAGED_KEY", "staged_leerwinkel", "staged_metadata"]  # STAGED_KEY: still importable from here
 
@@ -109,8 +118,8 @@ def staged_metadata(code: str, staged: dict[str, pl.DataFrame]) -> dict:
     files = staged["source_files"]
     read = int(files.get_column("rows_read").sum()) if files.height else 0
     quarantined = int(files.get_column("rows_quarantined").sum()) if files.height else 0
-    per_rule = staged["quarantine"].group_by("rule").len()
-    per_rule = dict(per_rule.iter_rows()) if per_rule.height else {}
+    rule_counts = staged["quarantine"].group_by("rule").len()
+    per_rule = dict(rule_counts.iter_rows()) if rule_counts.height else {}
     metadata = {
         "dagster/row_count": dg.MetadataValue.int(staged["trajectories"].height),
         "trajectories": dg.MetadataValue.int(staged["trajectories"].height),

@@ -16,7 +16,10 @@ from leerwinkels.indicators import revisions as rev
 from leerwinkels.defs.resources import RunSettings, Warehouse
 from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table
+from leerwinkels.defs.assets.common import OWNERS, markdown_table
 from leerwinkels.defs.conditions import DOWNSTREAM
+from leerwinkels.defs.resources import RunSettings, Warehouse
+from leerwinkels.indicators import revisions as rev
 
 TABLE = "dq_revisions"
 REVISED_TABLES = tuple(rev.REVISION_KEYS)
@@ -29,7 +32,7 @@ def _previous_load(warehouse: Warehouse) -> dict[str, pl.DataFrame]:
     try:
         present = set(warehouse.table_names())
         return warehouse.read_tables(sorted(present & {*REVISED_TABLES, TABLE}))
-    except Exception as exc:  # noqa: BLE001 - any driver error: say where, not the driver's text
+    except Exception as exc:  # any driver error: say where, not the driver's text
         raise dg.Failure(
             description=f"could not read the previous indicator tables from {warehouse.describe()} "
             f"({type(exc).__name__}); check that the database is reachable, then run again",
