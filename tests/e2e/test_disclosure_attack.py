@@ -23,15 +23,13 @@ import pytest
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from leerwinkels.sroi import calculate as sroi
-from leerwinkels_demo import generate_landing
-from leerwinkels.publication.disclosure import NOISE_MAX
 from leerwinkels.indicators.tables import LEERWINKELS, NETWORK, build_outcomes, build_reach, build_reach_breakdown, build_referrals
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.disclosure import NOISE_MAX
 from leerwinkels.publication.workbook import TABLES, _with_sroi_smallest_count, suppress_small_cells, write_publication
 from leerwinkels.run.runner import consolidate
 from leerwinkels.sroi import calculate as sroi
+from leerwinkels_demo import generate_landing
 from tests.conftest import read_warehouse
 
 AS_OF = date(2026, 11, 26)

@@ -9,10 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from leerwinkels_demo import generate_landing
-from leerwinkels.run.runner import consolidate
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.run.runner import consolidate
+from leerwinkels_demo import generate_landing
 from tests.conftest import read_warehouse
 
 AS_OF = "2026-11-26"

@@ -26,16 +26,13 @@ import pytest
 
 from leerwinkels.cli import _what_changed
 from leerwinkels.definitions import build_resources
-from leerwinkels_demo import generate_landing
-from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
-from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
 from leerwinkels.defs.resources import Warehouse
-from leerwinkels.demo_data import generate_landing
 from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
+from leerwinkels_demo import generate_landing
 from tests.conftest import TEST_KEY
 from tests.factories import REPO_ROOT as ROOT
 from tests.factories import write_lock_held_by_another_process

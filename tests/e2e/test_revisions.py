@@ -176,8 +176,8 @@ def test_two_loads_record_the_revision_of_an_earlier_year_and_warn(tmp_path, mon
 
     import dagster as dg
 
-    from leerwinkels_demo import generate_landing
     from leerwinkels.run.runner import consolidate
+    from leerwinkels_demo import generate_landing
     from tests.conftest import read_warehouse
 
     monkeypatch.setenv("LEERWINKELS_SETTLE_SECONDS", "0")

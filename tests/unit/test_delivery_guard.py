@@ -17,8 +17,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from leerwinkels.cli import main
-from leerwinkels_demo import generate_landing
 from leerwinkels.ingest.delivery_guard import LastGood, accepted_files, held_reasons, read_last_good
+from leerwinkels_demo import generate_landing
 from tests.conftest import AS_OF, read_warehouse
 
 OTHERS = ("brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven")

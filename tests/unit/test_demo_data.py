@@ -320,7 +320,6 @@ def test_sheets_and_header_rows(landing):
     wb = load_workbook(root / WV, read_only=True)
     assert wb.sheetnames == ["Cliënten", "Trajecten", "Contacten", "Doorverwijzingen"]
     firsts = {"Cliënten": "cliëntnr", "Trajecten": "trajectnr", "Contacten": "trajectnr", "Doorverwijzingen": "trajectnr"}
-    firsts_width = {"Cliënten": "x" * 10, "Trajecten": "x" * 7, "Contacten": "x" * 4, "Doorverwijzingen": "x" * 3}
     kinds = set()
     for name, first in firsts.items():
         rows = padded(wb[name].iter_rows(max_row=200, values_only=True))

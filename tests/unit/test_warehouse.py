@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import sqlite3
-import sys
 import threading
 import time
 from pathlib import Path

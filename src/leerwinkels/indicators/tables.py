@@ -23,7 +23,7 @@ from datetime import date
 
 import polars as pl
 
-from leerwinkels.contract.code_lists import CODE_LISTS, LEERWINKELS, NETWORK, UNKNOWN  # noqa: F401 (re-exported)
+from leerwinkels.contract.code_lists import CODE_LISTS, LEERWINKELS, NETWORK, UNKNOWN
 from leerwinkels.contract.tables import BY_NAME
 
 # (label_nl, label_fr) per code list and code; the Dutch as the sources say it.
@@ -178,7 +178,7 @@ def code_labels() -> pl.DataFrame:
 def indicator_years(trajectories: pl.DataFrame, as_of: date) -> list[int]:
     """Every calendar year from the earliest intake to as_of's year ([] without trajectories)."""
     earliest = _known(trajectories).get_column("intake_date").min()
-    if earliest is None:
+    if not isinstance(earliest, date):  # None without trajectories
         return []
     return list(range(earliest.year, as_of.year + 1))
 

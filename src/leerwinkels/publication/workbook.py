@@ -414,7 +414,7 @@ def _labelled(df: pl.DataFrame, table: Table) -> pl.DataFrame:
     return df.with_columns(exprs)
 
 
-def _write_file(path: Path, write: Callable[[io.BufferedWriter], None]) -> Path:
+def _write_file(path: Path, write: Callable[[io.BufferedWriter], object]) -> Path:
     """Write ``path`` and flush it to disk. No temporary name: the folder is a release
     being built (src/leerwinkels/publication/release.py), which readers only see once it is complete."""
     with open(path, "wb") as fh:

@@ -4,11 +4,11 @@
 import dagster as dg
 import polars as pl
 
-from leerwinkels.indicators import tables as ind
-from leerwinkels.sroi import calculate as sroi
+from leerwinkels.defs.assets.common import OWNERS, definition_metadata, latest_network_rows, table_metadata
 from leerwinkels.defs.conditions import AFTER_INGEST, DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings
-from leerwinkels.defs.assets.common import OWNERS, definition_metadata, latest_network_rows, table_metadata
+from leerwinkels.indicators import tables as ind
+from leerwinkels.sroi import calculate as sroi
 
 GROUP = "indicators"
 

@@ -5,16 +5,15 @@ import dagster as dg
 import pandera.errors
 import polars as pl
 
-from leerwinkels.model.schemas import validate_model
-
+from leerwinkels.defs.asset_keys import STAGED_KEY
+from leerwinkels.defs.assets.common import OWNERS, definition_metadata, table_metadata
 from leerwinkels.defs.conditions import AFTER_INGEST
-from leerwinkels.model.build import build_model, build_quality
-from leerwinkels.ingest.delivery_guard import key_mismatches
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, StagingStore
+from leerwinkels.ingest.delivery_guard import key_mismatches
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
 from leerwinkels.ingest.staged_tables import RULES
-from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table, table_metadata
-from leerwinkels.defs.asset_keys import STAGED_KEY
+from leerwinkels.model.build import build_model, build_quality
+from leerwinkels.model.schemas import validate_model
 
 MODEL_DESCRIPTIONS = {
     "trajectories": "One row per guidance trajectory of the whole network, pseudonymised (keys, codes, birth year, postcode).",
@@ -56,7 +55,7 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
     quality = build_quality(staged, model.pop("_survey_quarantine"), model.pop("_survey_counts"), stale, settings.as_of_date(), settings.freshness_days)
     for name, frame in model.items():
         preview = frame.group_by("leerwinkel").len().sort("leerwinkel") if "leerwinkel" in frame.columns else frame.head(10)
-        extra = {}
+        extra: dict[str, dg.MetadataValue] = {}
         if name == "trajectories":
             counts = dict(frame.group_by("leerwinkel").len().iter_rows())
             for code in sorted({*LEERWINKELS, *counts}):  # a Leerwinkel without trajectories plots as 0, not as a gap
@@ -77,7 +76,7 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
 def _steward_metadata(name: str, frame: pl.DataFrame) -> dict:
     """Numbers the UI plots over time per quality table: quarantine per rule and per Leerwinkel,
     delivery problems. Counts only, never a value from a row."""
-    extra = {}
+    extra: dict[str, dg.MetadataValue] = {}
     if name == "dq_source_files":
         per = frame.group_by("leerwinkel").agg(pl.col("rows_read").sum(), pl.col("rows_quarantined").sum())
         extra["rows_read"] = dg.MetadataValue.int(int(frame.get_column("rows_read").sum()))

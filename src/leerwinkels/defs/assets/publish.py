@@ -8,17 +8,17 @@ import dagster as dg
 import polars as pl
 import sqlalchemy as sa
 
-from leerwinkels.model.build import INTERNAL_COLUMNS
-from leerwinkels.publication.disclosure import information_loss_metadata
-from leerwinkels.publication.workbook import write_publication
-from leerwinkels.publication.release import ReleaseError, publish_release
-from leerwinkels.defs.resources import PseudonymKey, RunSettings, Warehouse
-from leerwinkels.defs.resources.warehouse import WarehouseBusy
-from leerwinkels.defs.checks import publication_is_clean, publication_problems
+from leerwinkels.contract import tables as tables_catalogue
 from leerwinkels.defs.asset_keys import warehouse_key
 from leerwinkels.defs.assets.common import OWNERS
+from leerwinkels.defs.checks import publication_is_clean, publication_problems
 from leerwinkels.defs.conditions import DOWNSTREAM
-from leerwinkels.contract import tables as tables_catalogue
+from leerwinkels.defs.resources import PseudonymKey, RunSettings, Warehouse
+from leerwinkels.defs.resources.warehouse import WarehouseBusy
+from leerwinkels.model.build import INTERNAL_COLUMNS
+from leerwinkels.publication.disclosure import information_loss_metadata
+from leerwinkels.publication.release import ReleaseError, publish_release
+from leerwinkels.publication.workbook import write_publication
 
 # the table lists and sort keys come from the contract catalogue
 WAREHOUSE_TABLES = tables_catalogue.WAREHOUSE_TABLES

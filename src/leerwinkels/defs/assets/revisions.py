@@ -12,11 +12,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from leerwinkels.indicators import revisions as rev
-from leerwinkels.defs.resources import RunSettings, Warehouse
-from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table
-from leerwinkels.defs.assets.common import OWNERS, markdown_table
+from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.conditions import DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings, Warehouse
 from leerwinkels.indicators import revisions as rev
