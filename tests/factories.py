@@ -23,52 +23,17 @@ import openpyxl
 import polars as pl
 from polars.testing import assert_frame_equal
 
+from leerwinkels.contract.tables import BY_NAME
 from leerwinkels.defs.resources.warehouse import LOADS_TABLE, Warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
-TRAJECTORY_SCHEMA = {
-    "trajectory_key": pl.String,
-    "client_key": pl.String,
-    "leerwinkel": pl.String,
-    "intake_date": pl.Date,
-    "closed_date": pl.Date,
-    "status": pl.String,
-    "inflow_channel": pl.String,
-    "learning_question": pl.String,
-    "gender": pl.String,
-    "birth_year": pl.Int32,
-    "age_at_intake": pl.Int32,
-    "age_band": pl.String,
-    "postcode": pl.String,
-    "education_level": pl.String,
-    "dutch_level": pl.String,
-    "labour_status": pl.String,
-    "vulnerable": pl.Boolean,
-    "contacts": pl.Int64,
-    "guidance_minutes": pl.Float64,
-}
-EVENT_SCHEMA = {
-    "leerwinkel": pl.String,
-    "trajectory_key": pl.String,
-    "event_date": pl.Date,
-    "contacts": pl.Int64,
-    "minutes": pl.Float64,
-}
-REFERRAL_SCHEMA = {"trajectory_key": pl.String, "referral_date": pl.Date, "destination": pl.String}
-FOLLOWUP_SCHEMA = {
-    "trajectory_key": pl.String,
-    "response_date": pl.Date,
-    "training_started": pl.String,
-    "situation": pl.String,
-    "qualification": pl.Boolean,
-    "insight_labour_market": pl.Int32,
-    "insight_strengths": pl.Int32,
-    "insight_barriers": pl.Int32,
-    "insight_learning": pl.Int32,
-    "satisfaction": pl.Int32,
-}
+# the model frames as the contract catalogue types them (a trajectory without its internal link_key)
+TRAJECTORY_SCHEMA = {c.name: c.dtype for c in BY_NAME["trajectories"].warehouse_columns}
+EVENT_SCHEMA = BY_NAME["contact_events"].schema
+REFERRAL_SCHEMA = BY_NAME["referrals"].schema
+FOLLOWUP_SCHEMA = BY_NAME["followups"].schema
 
 
 def trajectory(key, client, leerwinkel, intake, closed=None, status=None, **fields):

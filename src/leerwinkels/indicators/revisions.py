@@ -25,15 +25,11 @@ from datetime import datetime
 
 import polars as pl
 
+from leerwinkels.contract.tables import KEYED_TABLES, PUBLISHED_TABLES
+
 #: The indicator tables that are compared, with their key columns (INDICATORS.md, SROI.md).
-REVISION_KEYS: dict[str, list[str]] = {
-    "ind_reach": ["leerwinkel", "year"],
-    "ind_reach_breakdown": ["leerwinkel", "year", "dimension", "category"],
-    "ind_referrals": ["leerwinkel", "year", "direction", "partner"],
-    "ind_outcomes": ["leerwinkel", "year"],
-    "ind_sroi_inputs": ["leerwinkel", "year", "outcome"],
-    "ind_sroi": ["leerwinkel", "year"],
-}
+# the published indicator tables, each with its key from the contract catalogue
+REVISION_KEYS: dict[str, list[str]] = {table: KEYED_TABLES[table] for table in PUBLISHED_TABLES}
 
 #: Two floats closer than this (relative to the previous value, at least absolutely) are the
 #: same figure: a sum taken in another order may differ in its last bits.
