@@ -15,6 +15,12 @@ def catalogue_key(name: str) -> list[str]:
     return list(facts.key) if facts else []
 
 
+def catalogue_indexes(name: str) -> list[list[str]]:
+    """The catalogue's indexes of a table (join columns), each a column list."""
+    facts = BY_NAME.get(name)
+    return [list(columns) for columns in facts.indexes] if facts else []
+
+
 def sqlalchemy_table(
     name: str,
     metadata: sa.MetaData,

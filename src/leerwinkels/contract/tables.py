@@ -42,6 +42,9 @@ class ColumnFacts:
     # the MODEL.md code list its values come from; ``with_unknown``: plus ``unknown`` (MODEL.md: an
     # empty or unmapped value); a list of codes where it is a fixed set that is no code list
     code_list: str | None = None
+    # the code list named per row: (column, ((value of that column, code list), ...)); an empty
+    # tuple of pairs: the column's value IS the code list's name (ind_reach_breakdown.dimension)
+    code_list_by: tuple[str, tuple[tuple[str, str], ...]] | None = None
     with_unknown: bool = True
     # --- checks of the model schema (model/schemas.py builds pandera checks from these)
     unique: bool = False
@@ -72,6 +75,8 @@ class TableFacts:
     key: tuple[str, ...] = ()
     # why a table has no key (required when ``key`` is empty)
     no_key_reason: str = ""
+    # indexes the warehouse creates (join columns a BI tool joins on), each a column list
+    indexes: tuple[tuple[str, ...], ...] = ()
     published: bool = False  # a CSV/sheet of the publication export
     in_warehouse: bool = True
     scanned_for_personal_data: bool = True
@@ -116,7 +121,7 @@ _LEERWINKEL_DELIVERY = C("leerwinkel", "text", "the delivering Leerwinkel, or `n
 CATALOGUE: tuple[TableFacts, ...] = (
     TableFacts(
         "trajectories", "model", "One row per guidance trajectory of a Leerwinkel (MODEL.md).",
-        key=("trajectory_key",),
+        key=("trajectory_key",), indexes=(("client_key",),),
         columns=(
             C("trajectory_key", "text", "HMAC of `tr:<leerwinkel>:<trajectory id>`", unique=True, length=_HMAC),
             C("client_key", "text", "HMAC of the national number (or of name and birth year where there is none)", length=_HMAC),
@@ -146,6 +151,7 @@ CATALOGUE: tuple[TableFacts, ...] = (
     TableFacts(
         "contacts", "model", "One row per logged contact of a trajectory.",
         no_key_reason="the sources carry no contact id: two contacts of one type on one day are two rows",
+        indexes=(("trajectory_key",),),
         columns=(
             C("trajectory_key", "text", "the trajectory"),
             C("contact_date", "date", "date of the contact"),
@@ -156,6 +162,7 @@ CATALOGUE: tuple[TableFacts, ...] = (
     TableFacts(
         "referrals", "model", "One row per referral of a trajectory to a partner.",
         no_key_reason="the sources carry no referral id: two referrals to one destination on one date are two rows",
+        indexes=(("trajectory_key",),),
         columns=(
             C("trajectory_key", "text", "the trajectory"),
             C("referral_date", "date", "date of the referral (the closing or intake date where the source has none)"),
@@ -239,10 +246,12 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("contacts", "int64", "contacts dated in Y. Mechelen logs no contacts, only a conversation count per trajectory: "
               "that count is dated at the intake",
               label_nl='Contacten', explanation_nl='Contacten in het jaar (Mechelen: het aantal gesprekken van een traject, gedateerd op de intake).'),
-            C("guidance_hours", "float64", "the sum of the known contact durations (minutes) dated in Y, divided by 60. Contacts "
-              "without a duration add nothing: Leerwinkels whose source has no durations (Mechelen, Leuven) show 0 hours, not "
-              "null — read it together with `contacts`",
-              label_nl='Begeleidingsuren', explanation_nl='Som van de gekende duur van de contacten in het jaar, in uren (Leerwinkels zonder duur per contact tellen hier niet mee).'),
+            C("guidance_hours", "float64", "the sum of the known contact durations (minutes) dated in Y, divided by 60; 0 "
+              "when there was no contact in Y. **Null (unknown)** when there were contacts but none has a known duration: "
+              "Leuven and Mechelen log no durations, so their hours are unknown, not 0. For `all` the sum of the known "
+              "durations of the network (Leuven's and Mechelen's contacts add nothing) — read it together with `contacts`",
+              nullable=True,
+              label_nl='Begeleidingsuren', explanation_nl='Som van de gekende duur van de contacten in het jaar, in uren. Leeg (onbekend) voor een Leerwinkel die geen duur per contact bijhoudt (Leuven, Mechelen): onbekend is geen 0 uur. Netwerk: de som van de gekende duur.'),
         ),
     ),
     TableFacts(
@@ -258,6 +267,7 @@ CATALOGUE: tuple[TableFacts, ...] = (
               "`code_labels`)",
               label_nl='Kenmerk', explanation_nl='Het kenmerk: geslacht, leeftijd bij intake, opleidingsniveau, niveau nederlands, arbeidssituatie bij intake, verwezen door, leervraag.'),
             C("category", "text", "a code of that list, or `unknown`; every code is present, with 0 where no client",
+              code_list_by=("dimension", ()),
               label_nl='Categorie', explanation_nl="De waarde van het kenmerk ('Onbekend' als de bron ze niet kent)."),
             C("clients", "int64", "distinct clients with a trajectory new in Y whose value for the dimension is the category "
               "(the value of that trajectory at its intake)",
@@ -275,7 +285,7 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("direction", "text", "`in`: who referred the client to the Leerwinkel; `out`: where the Leerwinkel referred the client to",
               label_nl='Richting', explanation_nl='Instroom (verwezen door) of uitstroom (doorverwezen naar).'),
             C("partner", "text", "for `in` an `inflow_channel` code, for `out` a `destination` code (full code list plus "
-              "`unknown` for each direction)",
+              "`unknown` for each direction)", code_list_by=("direction", (("in", "inflow_channel"), ("out", "destination"))),
               label_nl='Partner', explanation_nl='Instroom: wie het traject verwees. Uitstroom: waarheen doorverwezen werd.'),
             C("trajectories", "int64", "`in`: trajectories new in Y with that inflow channel. `out`: distinct trajectories with a "
               "referral to that destination dated in Y; a referral without its own date (Brussel, Genk, Mechelen, Leuven) is "

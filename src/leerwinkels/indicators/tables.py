@@ -268,6 +268,13 @@ def _trajectory_base(trajectories: pl.DataFrame, *, client_ids: bool = True) -> 
 
 # --------------------------------------------------------------------------- tables
 
+def _known_sum(column: str) -> pl.Expr:
+    """The sum of the known values; null (unknown) when no value is known -- polars' sum of
+    nulls is 0, which would read as "0 hours of guidance" for a source without durations."""
+    values = pl.col(column).cast(pl.Float64)
+    return pl.when(values.is_not_null().any()).then(values.sum()).otherwise(None).alias(column)
+
+
 REACH_COLUMNS = BY_NAME["ind_reach"].column_names  # the catalogue's columns, in its order
 
 
@@ -313,10 +320,10 @@ def build_reach(
         contact_events.lazy()
         .filter(pl.col("leerwinkel").is_in(LEERWINKELS) & pl.col("event_date").is_not_null())
         .group_by(pl.col("leerwinkel").cast(_LEERWINKEL_ENUM), year=_year("event_date"))
-        .agg(contacts=pl.col("contacts").sum(), minutes=pl.col("minutes").cast(pl.Float64).sum())
+        .agg(contacts=pl.col("contacts").sum(), minutes=_known_sum("minutes"))
     )
     network = per_leerwinkel.group_by("year").agg(
-        pl.lit(NETWORK, dtype=_LEERWINKEL_ENUM).alias("leerwinkel"), pl.col("contacts", "minutes").sum()
+        pl.lit(NETWORK, dtype=_LEERWINKEL_ENUM).alias("leerwinkel"), pl.col("contacts").sum(), _known_sum("minutes")
     )
     contacts = pl.concat([per_leerwinkel, network], how="diagonal").select(
         *keys, "contacts", guidance_hours=pl.col("minutes") / 60.0
@@ -331,7 +338,8 @@ def build_reach(
     ]
     out = _fill(_grid(years), [new, active, new_clients, contacts], keys, counts).with_columns(
         share_vulnerable=_share("vulnerable_clients", "clients_reached"),
-        guidance_hours=pl.col("guidance_hours").fill_null(0.0).cast(pl.Float64),
+        # no contact in the year: 0 hours; contacts but no known duration: unknown (null), not 0
+        guidance_hours=pl.when(pl.col("contacts") == 0).then(0.0).otherwise(pl.col("guidance_hours")).cast(pl.Float64),
     )
     return _finish(out, REACH_COLUMNS, keys)
 

@@ -573,6 +573,15 @@ def _with_sroi_smallest_count(tables: dict[str, pl.DataFrame]) -> dict[str, pl.D
     return {**tables, "ind_sroi": enriched}
 
 
+def published_frames(tables: dict[str, pl.DataFrame], *, pseudonymiser: Pseudonymiser) -> dict[str, pl.DataFrame]:
+    """The figures exactly as the CSV files publish them (protected, published columns only,
+    codes not labelled, text not formula-escaped): what the warehouse's ``pub_*`` tables hold."""
+    from leerwinkels.publication.disclosure import protect  # disclosure reads TABLES from this module
+
+    protected, _loss = protect(tables, pseudonymiser)
+    return {t.name: protected[t.name].select(c.name for c in t.published) for t in TABLES.values() if t.name in tables}
+
+
 def write_publication(
     tables: dict[str, pl.DataFrame], out_dir: Path, run_id: str | None = None, *, pseudonymiser: Pseudonymiser
 ) -> list[Path]:
@@ -616,6 +625,7 @@ __all__ = [
     "WORKBOOK_NAME",
     "Column",
     "Table",
+    "published_frames",
     "suppress_small_cells",
     "write_publication",
 ]

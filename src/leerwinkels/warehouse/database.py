@@ -129,12 +129,12 @@ class WarehouseDatabase:
         """Replace all ``tables`` together, in one transaction; return rows per table.
 
         ``keys``: per table, the primary-key columns (default: the catalogue's).
-        ``indexes``: per table, column lists to index. ``run_id`` and ``key_fingerprint``
+        ``indexes``: per table, column lists to index (default: the catalogue's). ``run_id`` and ``key_fingerprint``
         (the pseudonymisation key's, never the key) are recorded in ``warehouse_loads``.
         ``log`` gets one line for the whole write (default: this module's logger).
         """
         table_keys = release.table_keys(tables, keys or {})
-        table_indexes = {t: [list(c) for c in cols] for t, cols in (indexes or {}).items()}
+        table_indexes = release.table_indexes(tables, indexes or {})
         frames = release.validate(tables, table_keys, table_indexes)
         if not frames:
             return {}
@@ -190,6 +190,7 @@ class WarehouseDatabase:
         progress.lock_held = True
         if isinstance(session, postgres.PostgresSession):
             postgres.lock_tables(session, [*frames, loads.LOADS_TABLE])
+        release.drop_views(session, frames)
         metadata = sa.MetaData()
         for name, df in frames.items():
             t0 = time.perf_counter()
@@ -198,6 +199,8 @@ class WarehouseDatabase:
             progress.counts[name] = self._insert(session, table, df)
             release.add_keys_and_indexes(session, table, key, indexes.get(name, []))
             progress.seconds[name] = time.perf_counter() - t0
+        # the labelled views over the new tables, in the same transaction
+        release.create_views(session, frames)
         self._record_loads(session, progress.counts, run_id)
 
     # --- steps of write_tables (methods: tests override them)

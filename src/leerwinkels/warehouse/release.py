@@ -8,7 +8,8 @@ from collections.abc import Iterable, Mapping
 import polars as pl
 import sqlalchemy as sa
 
-from leerwinkels.contract.ddl import catalogue_key, sqlalchemy_table
+from leerwinkels.contract.ddl import catalogue_indexes, catalogue_key, sqlalchemy_table
+from leerwinkels.contract.views import VIEWS, view_sql
 from leerwinkels.warehouse.loads import LOADS_TABLE
 from leerwinkels.warehouse.session import WriteSession
 from leerwinkels.warehouse.types import sqlalchemy_type_for
@@ -22,6 +23,18 @@ def table_keys(frames: Iterable[str], given: Mapping[str, Iterable[str]]) -> dic
     keys = {name: catalogue_key(name) for name in frames}
     keys.update({name: list(columns) for name, columns in given.items()})
     return {name: columns for name, columns in keys.items() if columns}
+
+
+def table_indexes(
+    frames: Mapping[str, pl.DataFrame | pl.LazyFrame], given: Mapping[str, Iterable[Iterable[str]]]
+) -> dict[str, list[list[str]]]:
+    """Each table's indexes: the ones given, else the catalogue's (join columns) that the frame has."""
+    indexes = {
+        name: [c for c in catalogue_indexes(name) if set(c) <= set(frame.collect_schema().names())]
+        for name, frame in frames.items()
+    }
+    indexes.update({name: [list(c) for c in cols] for name, cols in given.items()})
+    return {name: cols for name, cols in indexes.items() if cols}
 
 
 def validate(
@@ -99,3 +112,25 @@ def add_keys_and_indexes(
     for i, columns in enumerate(indexes, start=1):
         index_name = f"ix_{table.name}_{i}"[:MAX_IDENTIFIER_BYTES]
         session.execute(sa.schema.CreateIndex(sa.Index(index_name, *(table.c[c] for c in columns))))
+
+
+def drop_views(session: WriteSession, tables: Iterable[str]) -> None:
+    """Drop the catalogue's views over any of ``tables`` (before those are replaced:
+    PostgreSQL refuses to drop a table a view depends on)."""
+    replaced = set(tables)
+    quote = session.dialect.identifier_preparer.quote_identifier
+    for view in VIEWS:
+        if replaced & set(view.depends_on):
+            session.execute(sa.text(f"DROP VIEW IF EXISTS {quote(view.name)}"))
+
+
+def create_views(session: WriteSession, tables: Iterable[str]) -> list[str]:
+    """Create the catalogue's views whose tables were all written in this release; return their names."""
+    written = set(tables)
+    quote = session.dialect.identifier_preparer.quote_identifier
+    created = []
+    for view in VIEWS:
+        if set(view.depends_on) <= written:
+            session.execute(sa.text(view_sql(view, quote)))
+            created.append(view.name)
+    return created
