@@ -133,7 +133,7 @@ def test_contacts_and_guidance_hours_dated_in_year():
     assert cell(reach, "contacts", leerwinkel="brussel", year=2024) == 2
     assert cell(reach, "guidance_hours", leerwinkel="brussel", year=2024) == 0.5  # unknown minutes skipped
     assert cell(reach, "contacts", leerwinkel="mechelen", year=2024) == 7
-    assert cell(reach, "guidance_hours", leerwinkel="mechelen", year=2024) == 0.0
+    assert cell(reach, "guidance_hours", leerwinkel="mechelen", year=2024) is None  # contacts without any known duration: unknown, not 0 hours
     assert cell(reach, "contacts", leerwinkel=NETWORK, year=2024) == 10
     assert cell(reach, "guidance_hours", leerwinkel=NETWORK, year=2024) == pytest.approx(1.25)
 

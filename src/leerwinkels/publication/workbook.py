@@ -44,6 +44,8 @@ NUMBER_FORMATS: dict[str, str] = {
     "rate": "0%",
     "ratio": "0.00",
 }
+# what the workbook shows for an unknown sum (the CSV field is empty)
+UNKNOWN_LABEL = "onbekend"
 # Text a spreadsheet would run as a formula (OWASP "CSV injection" list).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -546,6 +548,10 @@ def _table_sheet(wb: Workbook, df: pl.DataFrame, table: Table) -> None:
             longest = 12
             for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                 cell.number_format = NUMBER_FORMATS.get(col.kind, "General")
+                # a sum over values the source does not have is unknown (null), never 0
+                # (guidance_hours of a Leerwinkel without durations); the CSV leaves it empty
+                if col.kind == "hours" and cell.value is None:
+                    cell.value = UNKNOWN_LABEL
         ws.column_dimensions[get_column_letter(j)].width = min(max(len(col.label), longest) + 2, 60)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
