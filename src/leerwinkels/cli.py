@@ -42,40 +42,6 @@ def _progress_printer(stream=sys.stderr, keep_done_lines: bool = False):
     return report
 
 
-def _summary(result) -> str:
-    import polars as pl
-
-    lines = []
-    files = result.tables.get("dq_source_files")
-    if files is not None and files.height:
-        per_lw = files.group_by("leerwinkel").agg(
-            pl.col("file_name").n_unique().alias("files"),
-            pl.col("rows_read").sum(), pl.col("rows_loaded").sum(),
-            pl.col("rows_quarantined").sum(), pl.col("rows_duplicate").sum(),
-        ).sort("leerwinkel")
-        lines.append(f"{'leerwinkel':<16}{'files':>6}{'read':>10}{'loaded':>10}{'quarantined':>13}{'duplicate':>11}")
-        for r in per_lw.iter_rows(named=True):
-            lines.append(f"{r['leerwinkel']:<16}{r['files']:>6}{r['rows_read']:>10}{r['rows_loaded']:>10}{r['rows_quarantined']:>13}{r['rows_duplicate']:>11}")
-    deliveries = result.tables.get("dq_deliveries")
-    if deliveries is not None:
-        for r in deliveries.filter(pl.col("stale")).unique("leerwinkel", keep="first").sort("leerwinkel").iter_rows(named=True):
-            lines.append(f"! {r['leerwinkel']}: {r['state']}, on its last good data: {r['stale_reason']}")
-        for r in deliveries.filter(pl.col("missing") & ~pl.col("stale")).iter_rows(named=True):
-            lines.append(f"! {r['leerwinkel']}: missing{' ' + r['pattern'] if r['pattern'] else ''}: {r['message'] or 'missing'}")
-        for r in deliveries.filter(pl.col("state") == "accepted").unique("leerwinkel").sort("leerwinkel").iter_rows(named=True):
-            lines.append(f"  {r['leerwinkel']}: held delivery used: {r['state_reason']}")
-        for r in deliveries.filter(pl.col("status") == "ignored").iter_rows(named=True):
-            lines.append(f"  {r['leerwinkel']}: ignored older delivery {r['file_name']}")
-    trajectories = result.tables.get("trajectories")
-    if trajectories is not None:
-        lines.append(f"trajectories: {trajectories.height}, distinct clients: {trajectories.get_column('client_key').n_unique()}")
-    lines.append(f"tables: {result.database}")
-    # the path readers use (a symlink to the current release), not the release folder itself
-    release = f" (release {result.release})" if getattr(result, "release", None) else ""
-    lines.append(f"publication: {Path(result.publication_dir).absolute()}{release}")
-    return "\n".join(lines)
-
-
 def _what_changed(result) -> str:
     """The truth about the previous release after a failed run (DELIVERIES.md: a run is one
     release): which of the warehouse tables and the publication this run replaced."""
@@ -163,17 +129,19 @@ def cmd_consolidate(args) -> int:
         Path(args.timings).write_text(json.dumps(result.timings, indent=1))
     if result.leftovers:
         print(f"cleared what an interrupted run had left: {'; '.join(result.leftovers)}", file=sys.stderr)
+    from leerwinkels.run.summary import summary_lines
+
     if not result.success:
-        # a run that succeeds lists these in its summary (from dq_deliveries), once
         for code, message in result.failed_partitions.items():
             print(f"! {message} ({code} keeps its last good data)", file=sys.stderr)
         print(f"error: consolidation failed: {result.error}", file=sys.stderr)
         print(_what_changed(result), file=sys.stderr)
+        print("\n".join(summary_lines(result)))
         return EXIT_FAILED
-    print(_summary(result))
+    print("\n".join(summary_lines(result)))
     if result.failed_partitions:
-        print(f"completed with {len(result.failed_partitions)} Leerwinkel(s) on their last good data (or without data): "
-              f"{', '.join(sorted(result.failed_partitions))}; exit code 3", file=sys.stderr)
+        print(f"exit code 3: {len(result.failed_partitions)} Leerwinkel(s) on their last good data (or without data): "
+              f"{', '.join(sorted(result.failed_partitions))}; the rest was published", file=sys.stderr)
         return EXIT_PARTIAL
     return 0
 

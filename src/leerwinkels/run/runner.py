@@ -45,6 +45,7 @@ class ConsolidationResult:
     failed_step: str | None = None  # the first step that failed
     release: str | None = None  # the release the publication points to after the run
     leftovers: list[str] = field(default_factory=list)  # what an interrupted run had left, cleared
+    check_evaluations: list[dg.AssetCheckEvaluation] = field(default_factory=list)  # for the summary (run/summary.py)
 
 
 def _print_waiting(line: str) -> None:
@@ -226,13 +227,14 @@ def _consolidate_locked(
             run_config=run_config,
         )
         outcome.run_ids.append(result.run_id)
+        outcome.check_evaluations = list(result.get_asset_check_evaluations())
         _what_changed(outcome, result)
         if not result.success:
             outcome.success = False
             outcome.error = _failure_message(result)
         else:
             store: StagingStore = resources["staging_store"]
-            for name in ("dq_source_files", "dq_deliveries", "trajectories", "ind_reach"):
+            for name in ("dq_source_files", "dq_deliveries", "dq_unmapped_values", "trajectories", "ind_reach", "ind_sroi"):
                 outcome.tables[name] = read_frames(Path(store.base_dir) / name)
         if progress:
             progress("done" if outcome.success else "failed", total, total)
