@@ -68,12 +68,6 @@ def cmd_consolidate(args) -> int:
     from leerwinkels.privacy.pseudonymise import MissingPseudonymKey, key_from_environment
     from leerwinkels.run.lock import ConsolidationInProgress, wait_seconds
 
-    if args.as_of:
-        try:
-            date.fromisoformat(args.as_of)
-        except ValueError:
-            print(f"error: --as-of must be a date YYYY-MM-DD, got {args.as_of!r}", file=sys.stderr)
-            return EXIT_USAGE
     sources = args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing")
     if not Path(sources).is_dir():
         print(f"error: landing folder {sources} does not exist (set --sources or LEERWINKELS_SOURCES)", file=sys.stderr)
@@ -146,18 +140,46 @@ def cmd_consolidate(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    """Validate one Leerwinkel's delivery and print what a run would do with it; writes nothing."""
+    from leerwinkels.ingest.delivery_files import settle_seconds
+    from leerwinkels.ingest.delivery_guard import shrink_limit
+    from leerwinkels.ingest.source_specs import SourceSpecError, all_specs, sources_dir
+
+    sources = Path(args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing"))
+    staging = Path(args.staging or os.environ.get("LEERWINKELS_STAGING_DIR", "data/staging"))
+    if not sources.is_dir():
+        print(f"error: landing folder {sources} does not exist (set --sources or LEERWINKELS_SOURCES)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        all_specs()
+        as_of = date.fromisoformat(args.as_of or os.environ.get("LEERWINKELS_AS_OF") or date.today().isoformat())
+        limits = {"shrink_limit": shrink_limit(), "settle_seconds": settle_seconds()}
+        quarantine_limit = float(os.environ.get("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05"))
+    except SourceSpecError as exc:
+        print(f"error: the source descriptions in {sources_dir()} are not valid:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from leerwinkels.run.check_delivery import check_delivery, report_lines
+
+    found = check_delivery(args.leerwinkel, sources, staging, as_of=as_of, **limits)
+    lines, code = report_lines(found, quarantine_limit)
+    print(f"{args.leerwinkel}: delivery in {sources / all_specs()[args.leerwinkel].folder} (nothing is written)")
+    print("\n".join(lines))
+    return code
+
+
 def cmd_accept(args) -> int:
     """Record a steward's acceptance of a Leerwinkel's current delivery (DELIVERIES.md, Guards)."""
     import getpass
 
     from leerwinkels.ingest.delivery_files import content_sha256, find_deliveries, settle_seconds
     from leerwinkels.ingest.delivery_guard import record_acceptance, unusable_before_reading
-    from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
+    from leerwinkels.ingest.source_specs import all_specs
 
     code = args.leerwinkel
-    if code not in PARTITIONS:
-        print(f"error: unknown Leerwinkel {code!r}; one of: {', '.join(PARTITIONS)}", file=sys.stderr)
-        return EXIT_USAGE
     sources = Path(args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing"))
     staging = Path(args.staging or os.environ.get("LEERWINKELS_STAGING_DIR", "data/staging"))
     spec = all_specs()[code]
@@ -218,34 +240,85 @@ def _at_least_one(text: str) -> int:
     return number
 
 
+def _iso_date(text: str) -> str:
+    """argparse type: a date YYYY-MM-DD (kept as text: the runner takes it so)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    return text
+
+
+def _leerwinkel(text: str) -> str:
+    """argparse type: one of the partitions (sources/*.yaml and netwerk)."""
+    from leerwinkels.ingest.source_specs import PARTITIONS
+
+    if text not in PARTITIONS:
+        raise argparse.ArgumentTypeError(f"unknown Leerwinkel {text!r}; one of: {', '.join(PARTITIONS)}")
+    return text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("leerwinkels")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
+EXIT_CODES = """exit codes:
+  0  success (the summary may still list WARN checks: verdict "success with warnings")
+  1  failure: nothing published (the message says what changed), another run in progress, an empty
+     landing folder; `check`: the delivery would not be used (missing, unreadable, held)
+  2  usage: a wrong argument, a missing or unusable key (LEERWINKELS_PSEUDONYM_KEY), no landing folder
+  3  consolidate: published, with one or more Leerwinkels on their last good data (or without data);
+     check: the delivery would be used, with warnings (quarantine over the limit, unmapped labels)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leerwinkels", description="Consolidate the Leerwinkels' client data.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("consolidate", help="ingest, check, pseudonymise and publish a landing folder")
-    c.add_argument("--sources", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
-    c.add_argument("--database", help="SQLAlchemy URL (default: $LEERWINKELS_DATABASE_URL or sqlite:///data/warehouse.sqlite)")
-    c.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: $LEERWINKELS_AS_OF or today)")
-    c.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
-    c.add_argument("--publication", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="leerwinkels", description="Consolidate the Leerwinkels' client data.",
+                                     epilog=EXIT_CODES, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{consolidate,check,accept,demo-data}")
+    c = sub.add_parser("consolidate", help="ingest, check, pseudonymise and publish a landing folder",
+                       epilog=EXIT_CODES, formatter_class=formatter)
+    c.add_argument("--sources", metavar="DIR", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    c.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: $LEERWINKELS_DATABASE_URL or sqlite:///data/warehouse.sqlite)")
+    c.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="as-of date (default: $LEERWINKELS_AS_OF or today)")
+    c.add_argument("--staging", metavar="DIR", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    c.add_argument("--publication", metavar="DIR", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
     c.add_argument("--timings", metavar="FILE", help="write the seconds per run and step (from Dagster's step events) to FILE as JSON")
-    c.set_defaults(func=cmd_consolidate)
-    a = sub.add_parser("accept", help="accept a Leerwinkel's held delivery (by the sha256 of its current files): the next run uses it")
-    a.add_argument("leerwinkel", help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
-    a.add_argument("--sources", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
-    a.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
-    a.set_defaults(func=cmd_accept)
+    c.set_defaults(func=cmd_consolidate, parser=c)
+    k = sub.add_parser("check", help="validate one Leerwinkel's delivery and say what a run would do with it; writes nothing",
+                       epilog=EXIT_CODES, formatter_class=formatter)
+    k.add_argument("leerwinkel", type=_leerwinkel, help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
+    k.add_argument("--sources", metavar="DIR", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    k.add_argument("--staging", metavar="DIR", help="staging folder with the last good data the guards compare with, "
+                   "only read (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    k.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="as-of date (default: $LEERWINKELS_AS_OF or today)")
+    k.set_defaults(func=cmd_check, parser=k)
+    a = sub.add_parser("accept", help="accept a Leerwinkel's held delivery (by the sha256 of its current files): the next run uses it",
+                       epilog=EXIT_CODES, formatter_class=formatter)
+    a.add_argument("leerwinkel", type=_leerwinkel, help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
+    a.add_argument("--sources", metavar="DIR", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    a.add_argument("--staging", metavar="DIR", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    a.set_defaults(func=cmd_accept, parser=a)
     d = sub.add_parser("demo-data", help="write a synthetic landing folder (invented people)")
-    d.add_argument("dir")
-    d.add_argument("--trajectories", type=_at_least_one, default=600)
-    d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--as-of", help="last date of the generated history (YYYY-MM-DD)")
-    d.add_argument("--manifest", help="also write the expected accounting of the injected defects here (JSON)")
-    d.set_defaults(func=cmd_demo_data)
+    d.add_argument("dir", metavar="DIR")
+    d.add_argument("--trajectories", type=_at_least_one, default=600, metavar="N")
+    d.add_argument("--seed", type=int, default=1, metavar="S")
+    d.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="last date of the generated history")
+    d.add_argument("--manifest", metavar="FILE", help="also write the expected accounting of the injected defects here (JSON)")
+    d.set_defaults(func=cmd_demo_data, parser=d)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # the subcommand's own usage, not the top-level one (argparse's parse_args would give that)
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except KeyboardInterrupt:
