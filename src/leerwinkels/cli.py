@@ -133,9 +133,7 @@ def cmd_consolidate(args) -> int:
         print("\n".join(summary_lines(result)))
         return EXIT_FAILED
     print("\n".join(summary_lines(result)))
-    if result.failed_partitions:
-        print(f"exit code 3: {len(result.failed_partitions)} Leerwinkel(s) on their last good data (or without data): "
-              f"{', '.join(sorted(result.failed_partitions))}; the rest was published", file=sys.stderr)
+    if result.failed_partitions:  # the summary's last lines say why
         return EXIT_PARTIAL
     return 0
 
@@ -316,9 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, unknown = build_parser().parse_known_args(argv)
-    if unknown:  # the subcommand's own usage, not the top-level one (argparse's parse_args would give that)
-        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    try:  # argparse exits on --help, --version and usage errors: a code here, so main() can be called from tests
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:  # the subcommand's own usage, not the top-level one (argparse's parse_args would give that)
+            args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     try:
         return args.func(args)
     except KeyboardInterrupt:

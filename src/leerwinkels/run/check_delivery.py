@@ -29,12 +29,11 @@ from leerwinkels.ingest.delivery_guard import (
     unusable_before_reading,
 )
 from leerwinkels.ingest.readers import FileProblem
-from leerwinkels.ingest.source_specs import all_specs
+from leerwinkels.ingest.source_specs import NETWORK_FOLDER, all_specs
 from leerwinkels.ingest.staging import stage_source
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 
 EXIT_FINE, EXIT_REFUSED, EXIT_WARNINGS = 0, 1, 3
-NETWORK_FOLDER = "netwerk"  # its survey rows are checked against the trajectories in the model step
 
 
 @dataclass(frozen=True)

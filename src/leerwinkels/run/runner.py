@@ -19,7 +19,7 @@ from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS
 from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
 from leerwinkels.ingest.delivery_files import landing_holds_deliveries
 from leerwinkels.ingest.read_ahead import ReadAhead
-from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
+from leerwinkels.ingest.source_specs import NETWORK_FOLDER, PARTITIONS, all_specs
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.publication.release import current_release, remove_leftovers
@@ -78,6 +78,8 @@ def _partition_line(code: str, result: dg.ExecuteInProcessResult, failure: str |
             quarantined = _count(metadata, "rows_quarantined")
             trajectories = _count(metadata, "trajectories")
             what = f"{trajectories:,} trajectories, " if trajectories else ""
+            if code == NETWORK_FOLDER:  # its survey rows are matched with the trajectories (and quarantined) in the model step
+                return f"{code}: {read:,} rows, quarantine counted with the model"
             return f"{code}: {read:,} rows, {what}{quarantined:,} quarantined"
     return f"{code}: staged"
 

@@ -69,8 +69,8 @@ def data_used(deliveries: pl.DataFrame | None) -> dict[str, str]:
     marks = {}
     for code, rows in deliveries.group_by("leerwinkel", maintain_order=True):
         name = str(code[0] if isinstance(code, tuple) else code)
-        staged = rows.get_column("data_staged_at").drop_nulls()
-        when = f", data of {staged.max():%Y-%m-%d}" if staged.len() else ", no data"
+        staged = rows.get_column("data_staged_at").drop_nulls().to_list()
+        when = f", data of {max(staged):%Y-%m-%d}" if staged else ", no data"
         states = [s for s in rows.get_column("state").unique(maintain_order=True).to_list() if s not in ("current",)]
         if rows.get_column("stale").any():
             marks[name] = f"STALE ({', '.join(states) or 'not used'}){when}"
@@ -117,9 +117,11 @@ def _delivery_lines(deliveries: pl.DataFrame | None, *, held_only: bool) -> list
         pl.col("missing") | pl.col("older_than_limit") | pl.col("stale"))
     lines = []
     for r in rows.sort("leerwinkel").iter_rows(named=True):
-        what = ("missing" if r["missing"] else f"stale ({r['state']})" if r["stale"]
-                else f"older than {r['freshness_limit_days']} days")
-        why = r["stale_reason"] or r["message"] or r["state_reason"]
+        if r["stale"]:  # about the delivery as a whole: its reason names the file
+            lines.append(f"{r['leerwinkel']}: {r['state']}, on its last good data: {r['stale_reason'] or r['state_reason']}")
+            continue
+        what = "missing" if r["missing"] else f"older than {r['freshness_limit_days']} days"
+        why = r["message"] or r["state_reason"]
         lines.append(f"{r['leerwinkel']}: {_where(r['file_name'] or r['pattern'], None)}: {what}" + (f": {why}" if why else ""))
     if held_only:
         lines = [f"{line} (accept it with `leerwinkels accept LEERWINKEL` if it is right)" for line in dict.fromkeys(lines)]
@@ -186,5 +188,8 @@ def summary_lines(result: Any) -> list[str]:
         # the path readers use (a symlink to the current release), not the release folder itself
         release = f" (release {result.release})" if getattr(result, "release", None) else ""
         lines.append(f"publication: {Path(result.publication_dir).absolute()}{release}")
+    if result.success and result.failed_partitions:
+        lines.append(f"exit code 3: published, with {', '.join(sorted(result.failed_partitions))} on their last good data "
+                     "(or without data)")
     lines.append(f"verdict: {verdict(result.success, failed, result.failed_partitions)}")
     return lines
