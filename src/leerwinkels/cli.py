@@ -42,40 +42,6 @@ def _progress_printer(stream=sys.stderr, keep_done_lines: bool = False):
     return report
 
 
-def _summary(result) -> str:
-    import polars as pl
-
-    lines = []
-    files = result.tables.get("dq_source_files")
-    if files is not None and files.height:
-        per_lw = files.group_by("leerwinkel").agg(
-            pl.col("file_name").n_unique().alias("files"),
-            pl.col("rows_read").sum(), pl.col("rows_loaded").sum(),
-            pl.col("rows_quarantined").sum(), pl.col("rows_duplicate").sum(),
-        ).sort("leerwinkel")
-        lines.append(f"{'leerwinkel':<16}{'files':>6}{'read':>10}{'loaded':>10}{'quarantined':>13}{'duplicate':>11}")
-        for r in per_lw.iter_rows(named=True):
-            lines.append(f"{r['leerwinkel']:<16}{r['files']:>6}{r['rows_read']:>10}{r['rows_loaded']:>10}{r['rows_quarantined']:>13}{r['rows_duplicate']:>11}")
-    deliveries = result.tables.get("dq_deliveries")
-    if deliveries is not None:
-        for r in deliveries.filter(pl.col("stale")).unique("leerwinkel", keep="first").sort("leerwinkel").iter_rows(named=True):
-            lines.append(f"! {r['leerwinkel']}: {r['state']}, on its last good data: {r['stale_reason']}")
-        for r in deliveries.filter(pl.col("missing") & ~pl.col("stale")).iter_rows(named=True):
-            lines.append(f"! {r['leerwinkel']}: missing{' ' + r['pattern'] if r['pattern'] else ''}: {r['message'] or 'missing'}")
-        for r in deliveries.filter(pl.col("state") == "accepted").unique("leerwinkel").sort("leerwinkel").iter_rows(named=True):
-            lines.append(f"  {r['leerwinkel']}: held delivery used: {r['state_reason']}")
-        for r in deliveries.filter(pl.col("status") == "ignored").iter_rows(named=True):
-            lines.append(f"  {r['leerwinkel']}: ignored older delivery {r['file_name']}")
-    trajectories = result.tables.get("trajectories")
-    if trajectories is not None:
-        lines.append(f"trajectories: {trajectories.height}, distinct clients: {trajectories.get_column('client_key').n_unique()}")
-    lines.append(f"tables: {result.database}")
-    # the path readers use (a symlink to the current release), not the release folder itself
-    release = f" (release {result.release})" if getattr(result, "release", None) else ""
-    lines.append(f"publication: {Path(result.publication_dir).absolute()}{release}")
-    return "\n".join(lines)
-
-
 def _what_changed(result) -> str:
     """The truth about the previous release after a failed run (DELIVERIES.md: a run is one
     release): which of the warehouse tables and the publication this run replaced."""
@@ -102,12 +68,6 @@ def cmd_consolidate(args) -> int:
     from leerwinkels.privacy.pseudonymise import MissingPseudonymKey, key_from_environment
     from leerwinkels.run.lock import ConsolidationInProgress, wait_seconds
 
-    if args.as_of:
-        try:
-            date.fromisoformat(args.as_of)
-        except ValueError:
-            print(f"error: --as-of must be a date YYYY-MM-DD, got {args.as_of!r}", file=sys.stderr)
-            return EXIT_USAGE
     sources = args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing")
     if not Path(sources).is_dir():
         print(f"error: landing folder {sources} does not exist (set --sources or LEERWINKELS_SOURCES)", file=sys.stderr)
@@ -163,19 +123,50 @@ def cmd_consolidate(args) -> int:
         Path(args.timings).write_text(json.dumps(result.timings, indent=1))
     if result.leftovers:
         print(f"cleared what an interrupted run had left: {'; '.join(result.leftovers)}", file=sys.stderr)
+    from leerwinkels.run.summary import summary_lines
+
     if not result.success:
-        # a run that succeeds lists these in its summary (from dq_deliveries), once
         for code, message in result.failed_partitions.items():
             print(f"! {message} ({code} keeps its last good data)", file=sys.stderr)
         print(f"error: consolidation failed: {result.error}", file=sys.stderr)
         print(_what_changed(result), file=sys.stderr)
+        print("\n".join(summary_lines(result)))
         return EXIT_FAILED
-    print(_summary(result))
-    if result.failed_partitions:
-        print(f"completed with {len(result.failed_partitions)} Leerwinkel(s) on their last good data (or without data): "
-              f"{', '.join(sorted(result.failed_partitions))}; exit code 3", file=sys.stderr)
+    print("\n".join(summary_lines(result)))
+    if result.failed_partitions:  # the summary's last lines say why
         return EXIT_PARTIAL
     return 0
+
+
+def cmd_check(args) -> int:
+    """Validate one Leerwinkel's delivery and print what a run would do with it; writes nothing."""
+    from leerwinkels.ingest.delivery_files import settle_seconds
+    from leerwinkels.ingest.delivery_guard import shrink_limit
+    from leerwinkels.ingest.source_specs import SourceSpecError, all_specs, sources_dir
+
+    sources = Path(args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing"))
+    staging = Path(args.staging or os.environ.get("LEERWINKELS_STAGING_DIR", "data/staging"))
+    if not sources.is_dir():
+        print(f"error: landing folder {sources} does not exist (set --sources or LEERWINKELS_SOURCES)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        all_specs()
+        as_of = date.fromisoformat(args.as_of or os.environ.get("LEERWINKELS_AS_OF") or date.today().isoformat())
+        limits = {"shrink_limit": shrink_limit(), "settle_seconds": settle_seconds()}
+        quarantine_limit = float(os.environ.get("LEERWINKELS_QUARANTINE_WARN_SHARE", "0.05"))
+    except SourceSpecError as exc:
+        print(f"error: the source descriptions in {sources_dir()} are not valid:\n{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from leerwinkels.run.check_delivery import check_delivery, report_lines
+
+    found = check_delivery(args.leerwinkel, sources, staging, as_of=as_of, **limits)
+    lines, code = report_lines(found, quarantine_limit)
+    print(f"{args.leerwinkel}: delivery in {sources / all_specs()[args.leerwinkel].folder} (nothing is written)")
+    print("\n".join(lines))
+    return code
 
 
 def cmd_accept(args) -> int:
@@ -184,12 +175,9 @@ def cmd_accept(args) -> int:
 
     from leerwinkels.ingest.delivery_files import content_sha256, find_deliveries, settle_seconds
     from leerwinkels.ingest.delivery_guard import record_acceptance, unusable_before_reading
-    from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
+    from leerwinkels.ingest.source_specs import all_specs
 
     code = args.leerwinkel
-    if code not in PARTITIONS:
-        print(f"error: unknown Leerwinkel {code!r}; one of: {', '.join(PARTITIONS)}", file=sys.stderr)
-        return EXIT_USAGE
     sources = Path(args.sources or os.environ.get("LEERWINKELS_SOURCES", "data/landing"))
     staging = Path(args.staging or os.environ.get("LEERWINKELS_STAGING_DIR", "data/staging"))
     spec = all_specs()[code]
@@ -250,34 +238,88 @@ def _at_least_one(text: str) -> int:
     return number
 
 
+def _iso_date(text: str) -> str:
+    """argparse type: a date YYYY-MM-DD (kept as text: the runner takes it so)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+    return text
+
+
+def _leerwinkel(text: str) -> str:
+    """argparse type: one of the partitions (sources/*.yaml and netwerk)."""
+    from leerwinkels.ingest.source_specs import PARTITIONS
+
+    if text not in PARTITIONS:
+        raise argparse.ArgumentTypeError(f"unknown Leerwinkel {text!r}; one of: {', '.join(PARTITIONS)}")
+    return text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("leerwinkels")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown (not installed)"
+
+
+EXIT_CODES = """exit codes:
+  0  success (the summary may still list WARN checks: verdict "success with warnings")
+  1  failure: nothing published (the message says what changed), another run in progress, an empty
+     landing folder; `check`: the delivery would not be used (missing, unreadable, held)
+  2  usage: a wrong argument, a missing or unusable key (LEERWINKELS_PSEUDONYM_KEY), no landing folder
+  3  consolidate: published, with one or more Leerwinkels on their last good data (or without data);
+     check: the delivery would be used, with warnings (quarantine over the limit, unmapped labels)"""
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="leerwinkels", description="Consolidate the Leerwinkels' client data.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("consolidate", help="ingest, check, pseudonymise and publish a landing folder")
-    c.add_argument("--sources", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
-    c.add_argument("--database", help="SQLAlchemy URL (default: $LEERWINKELS_DATABASE_URL or sqlite:///data/warehouse.sqlite)")
-    c.add_argument("--as-of", help="as-of date YYYY-MM-DD (default: $LEERWINKELS_AS_OF or today)")
-    c.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
-    c.add_argument("--publication", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="leerwinkels", description="Consolidate the Leerwinkels' client data.",
+                                     epilog=EXIT_CODES, formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{consolidate,check,accept,demo-data}")
+    c = sub.add_parser("consolidate", help="ingest, check, pseudonymise and publish a landing folder",
+                       epilog=EXIT_CODES, formatter_class=formatter)
+    c.add_argument("--sources", metavar="DIR", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    c.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default: $LEERWINKELS_DATABASE_URL or sqlite:///data/warehouse.sqlite)")
+    c.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="as-of date (default: $LEERWINKELS_AS_OF or today)")
+    c.add_argument("--staging", metavar="DIR", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    c.add_argument("--publication", metavar="DIR", help="publication folder (default: $LEERWINKELS_PUBLICATION_DIR or data/publication)")
     c.add_argument("--timings", metavar="FILE", help="write the seconds per run and step (from Dagster's step events) to FILE as JSON")
-    c.set_defaults(func=cmd_consolidate)
-    a = sub.add_parser("accept", help="accept a Leerwinkel's held delivery (by the sha256 of its current files): the next run uses it")
-    a.add_argument("leerwinkel", help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
-    a.add_argument("--sources", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
-    a.add_argument("--staging", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
-    a.set_defaults(func=cmd_accept)
+    c.set_defaults(func=cmd_consolidate, parser=c)
+    k = sub.add_parser("check", help="validate one Leerwinkel's delivery and say what a run would do with it; writes nothing",
+                       epilog=EXIT_CODES, formatter_class=formatter)
+    k.add_argument("leerwinkel", type=_leerwinkel, help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
+    k.add_argument("--sources", metavar="DIR", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    k.add_argument("--staging", metavar="DIR", help="staging folder with the last good data the guards compare with, "
+                   "only read (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    k.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="as-of date (default: $LEERWINKELS_AS_OF or today)")
+    k.set_defaults(func=cmd_check, parser=k)
+    a = sub.add_parser("accept", help="accept a Leerwinkel's held delivery (by the sha256 of its current files): the next run uses it",
+                       epilog=EXIT_CODES, formatter_class=formatter)
+    a.add_argument("leerwinkel", type=_leerwinkel, help="brussel, genk, mechelen, gent, west_vlaanderen, leuven or netwerk")
+    a.add_argument("--sources", metavar="DIR", help="landing folder (default: $LEERWINKELS_SOURCES or data/landing)")
+    a.add_argument("--staging", metavar="DIR", help="staging folder (default: $LEERWINKELS_STAGING_DIR or data/staging)")
+    a.set_defaults(func=cmd_accept, parser=a)
     d = sub.add_parser("demo-data", help="write a synthetic landing folder (invented people)")
-    d.add_argument("dir")
-    d.add_argument("--trajectories", type=_at_least_one, default=600)
-    d.add_argument("--seed", type=int, default=1)
-    d.add_argument("--as-of", help="last date of the generated history (YYYY-MM-DD)")
-    d.add_argument("--manifest", help="also write the expected accounting of the injected defects here (JSON)")
-    d.set_defaults(func=cmd_demo_data)
+    d.add_argument("dir", metavar="DIR")
+    d.add_argument("--trajectories", type=_at_least_one, default=600, metavar="N")
+    d.add_argument("--seed", type=int, default=1, metavar="S")
+    d.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="last date of the generated history")
+    d.add_argument("--manifest", metavar="FILE", help="also write the expected accounting of the injected defects here (JSON)")
+    d.set_defaults(func=cmd_demo_data, parser=d)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:  # argparse exits on --help, --version and usage errors: a code here, so main() can be called from tests
+        args, unknown = build_parser().parse_known_args(argv)
+        if unknown:  # the subcommand's own usage, not the top-level one (argparse's parse_args would give that)
+            args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else EXIT_USAGE
     try:
         return args.func(args)
     except KeyboardInterrupt:

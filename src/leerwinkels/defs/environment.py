@@ -33,7 +33,9 @@ def build_resources(
     landing = sources or _env("LEERWINKELS_SOURCES", "data/landing")
     return {
         "landing": LandingFolder(path=landing),
-        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY"), landing_path=landing),
+        # not set: a run fails with a message naming the variable (PseudonymKey), not Dagster's config error
+        "pseudonym_key": PseudonymKey(key=dg.EnvVar("LEERWINKELS_PSEUDONYM_KEY") if os.environ.get("LEERWINKELS_PSEUDONYM_KEY") else "",
+                                      landing_path=landing),
         "settings": RunSettings(
             as_of=as_of if as_of is not None else _env("LEERWINKELS_AS_OF", ""),
             freshness_days=int(_env("LEERWINKELS_FRESHNESS_DAYS", "35")),

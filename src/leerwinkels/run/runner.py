@@ -19,7 +19,7 @@ from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS
 from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
 from leerwinkels.ingest.delivery_files import landing_holds_deliveries
 from leerwinkels.ingest.read_ahead import ReadAhead
-from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
+from leerwinkels.ingest.source_specs import NETWORK_FOLDER, PARTITIONS, all_specs
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.publication.release import current_release, remove_leftovers
@@ -45,6 +45,7 @@ class ConsolidationResult:
     failed_step: str | None = None  # the first step that failed
     release: str | None = None  # the release the publication points to after the run
     leftovers: list[str] = field(default_factory=list)  # what an interrupted run had left, cleared
+    check_evaluations: list[dg.AssetCheckEvaluation] = field(default_factory=list)  # for the summary (run/summary.py)
 
 
 def _print_waiting(line: str) -> None:
@@ -77,6 +78,8 @@ def _partition_line(code: str, result: dg.ExecuteInProcessResult, failure: str |
             quarantined = _count(metadata, "rows_quarantined")
             trajectories = _count(metadata, "trajectories")
             what = f"{trajectories:,} trajectories, " if trajectories else ""
+            if code == NETWORK_FOLDER:  # its survey rows are matched with the trajectories (and quarantined) in the model step
+                return f"{code}: {read:,} rows, quarantine counted with the model"
             return f"{code}: {read:,} rows, {what}{quarantined:,} quarantined"
     return f"{code}: staged"
 
@@ -226,13 +229,14 @@ def _consolidate_locked(
             run_config=run_config,
         )
         outcome.run_ids.append(result.run_id)
+        outcome.check_evaluations = list(result.get_asset_check_evaluations())
         _what_changed(outcome, result)
         if not result.success:
             outcome.success = False
             outcome.error = _failure_message(result)
         else:
             store: StagingStore = resources["staging_store"]
-            for name in ("dq_source_files", "dq_deliveries", "trajectories", "ind_reach"):
+            for name in ("dq_source_files", "dq_deliveries", "dq_unmapped_values", "trajectories", "ind_reach", "ind_sroi"):
                 outcome.tables[name] = read_frames(Path(store.base_dir) / name)
         if progress:
             progress("done" if outcome.success else "failed", total, total)

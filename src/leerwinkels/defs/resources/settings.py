@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import PrivateAttr
 
-from leerwinkels.privacy.pseudonymise import KEY_ENV_VAR, MIN_KEY_LENGTH, MissingPseudonymKey, Pseudonymiser, refuse_demo_key_on_real_data
+from leerwinkels.privacy.pseudonymise import KEY_ENV_VAR, MIN_KEY_LENGTH, Pseudonymiser, refuse_demo_key_on_real_data
 
 
 class LandingFolder(dg.ConfigurableResource):
@@ -24,7 +24,9 @@ class PseudonymKey(dg.ConfigurableResource):
     """The network's secret pseudonymisation key. Never logged: the UI shows only the
     name of the environment variable it comes from."""
 
-    key: str
+    # from the EnvVar; "" when the variable is not set (defs/environment.py), so that a run says which
+    # variable is missing and where it is described, instead of Dagster's generic config error
+    key: str = ""
     # The landing folder the key is used on ("" = not checked): the demo key is refused on a
     # folder without the demo marker, in the UI as in the CLI.
     landing_path: str = ""
@@ -32,8 +34,13 @@ class PseudonymKey(dg.ConfigurableResource):
     _pseudonymiser: Pseudonymiser | None = PrivateAttr(default=None)
 
     def pseudonymiser(self) -> Pseudonymiser:
-        if not self.key or len(self.key) < MIN_KEY_LENGTH:
-            raise MissingPseudonymKey(f"{KEY_ENV_VAR} must be set to at least {MIN_KEY_LENGTH} characters")
+        if not self.key or len(self.key) < MIN_KEY_LENGTH:  # a message for the UI, not a stack trace (never the key)
+            raise dg.Failure(
+                description=f"{KEY_ENV_VAR} is not set, or shorter than {MIN_KEY_LENGTH} characters, in the environment of the "
+                "Dagster webserver and daemon (or of this process): set it there and restart them. "
+                "See README.md, section \"Environment variables\".",
+                allow_retries=False,
+            )
         if self.landing_path:
             refuse_demo_key_on_real_data(self.key, self.landing_path)
         if self._pseudonymiser is None:

@@ -1,0 +1,67 @@
+"""The steward's terminal after `leerwinkels consolidate`: failed checks with the file and sheet
+they concern, stale Leerwinkels marked with the date of their data, a verdict; and in the UI,
+a missing key named with its README section."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from tests.conftest import AS_OF
+
+
+def _consolidate(tmp_path: Path, landing: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    return subprocess.run(
+        [sys.executable, "-m", "leerwinkels.cli", "consolidate", "--sources", str(landing), "--as-of", AS_OF,
+         "--database", f"sqlite:///{tmp_path / 'w.sqlite'}", "--staging", str(tmp_path / "staging"),
+         "--publication", str(tmp_path / "publication")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_path, sample_landing, personal_values):
+    first = _consolidate(tmp_path, sample_landing)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    lines = out.splitlines()
+    assert lines[0].split()[:2] == ["leerwinkel", "files"]
+    assert "failed checks (3;" in out
+    assert ("WARN  quarantine_share_within_limit (dq_source_files): brussel: Leerwinkel_Brussel_2026-11-20.xlsx "
+            "[Dossiers - Dossiers]: 5 of 33 rows quarantined (15.2 %") in out
+    assert "WARN  no_unmapped_labels (dq_unmapped_values): brussel: labour_status label 'Z…(26)'" in out
+    assert "WARN  sroi_costs_complete (ind_sroi): leuven: no cost row for 2021" in out
+    assert lines[-1] == "verdict: success with warnings"
+    assert "Traceback" not in out + first.stderr
+    assert not [v for v in personal_values if v in out + first.stderr]
+
+    # Brussel's new delivery is damaged: it keeps its last good data, the run publishes the rest (exit 3)
+    (workbook,) = (sample_landing / "brussel").glob("*.xlsx")
+    workbook.chmod(0o644)
+    workbook.write_bytes(workbook.read_bytes()[:3000])
+    second = _consolidate(tmp_path, sample_landing)
+    assert second.returncode == 3, second.stderr
+    (brussel,) = [line for line in second.stdout.splitlines() if line.startswith("brussel ")]
+    assert "STALE (unreadable), data of " in brussel
+    assert "WARN  deliveries_fresh (dq_deliveries): brussel: unreadable, on its last good data:" in second.stdout
+    assert "exit code 3: published, with brussel on their last good data" in second.stdout
+    assert second.stdout.splitlines()[-1] == "verdict: success with warnings"
+
+
+def test_the_ui_names_a_missing_key_and_where_it_is_described(tmp_path, sample_landing, monkeypatch):
+    from leerwinkels.definitions import build_resources
+    from leerwinkels.defs.assets.ingest import staged_leerwinkel
+
+    monkeypatch.delenv("LEERWINKELS_PSEUDONYM_KEY")
+    resources = build_resources(sources=str(sample_landing), database_url=f"sqlite:///{tmp_path / 'wh.sqlite'}",
+                                staging_dir=str(tmp_path / "staging"), publication_dir=str(tmp_path / "publication"))
+    result = dg.materialize([staged_leerwinkel], partition_key="genk", resources=resources, raise_on_error=False)
+    assert not result.success
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    description = failure.step_failure_data.user_failure_data.description
+    assert "LEERWINKELS_PSEUDONYM_KEY is not set" in description
+    assert 'README.md, section "Environment variables"' in description
