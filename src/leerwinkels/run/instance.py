@@ -5,6 +5,7 @@ the CLI has fixed does not stay failed in the UI; ``DAGSTER_HOME`` chooses anoth
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -14,12 +15,20 @@ from leerwinkels.project_files import PROJECT_ROOT
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / "data" / "dagster_home"
 
-# Written only where no dagster.yaml exists yet. Compute logs are not captured: every step logs
-# through Dagster's event log (context.log), nothing is printed, and capturing stdout/stderr to
-# files for each step was a large part of what recording cost (bench/run.py: runs recorded).
-DAGSTER_YAML = """\
+
+def dagster_yaml(home: Path) -> str:
+    """The dagster.yaml of an instance the CLI creates (only where none exists). Telemetry off.
+    Events go to Dagster's SQLite files through an engine per file instead of one per event
+    (leerwinkels.run.event_storage: what recording cost, measured). Compute logs are not
+    captured: every step logs through Dagster's event log (context.log) and prints nothing."""
+    return f"""\
 telemetry:
   enabled: false
+event_log_storage:
+  module: leerwinkels.run.event_storage
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {json.dumps(str(home / "history" / "runs"))}
 compute_logs:
   module: dagster._core.storage.noop_compute_log_manager
   class: NoOpComputeLogManager
@@ -41,7 +50,7 @@ def ensure_dagster_home(home: Path) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+        config.write_text(dagster_yaml(home), encoding="utf-8")
     return home
 
 
