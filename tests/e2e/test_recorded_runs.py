@@ -39,6 +39,17 @@ def test_a_cli_consolidation_records_named_jobs_with_tags(tmp_path: Path, sample
         genk = next(run for run in ingest_runs if run.tags[LEERWINKEL_TAG] == "genk")
         assert "klanten_20261120.csv" in genk.tags[FILES_TAG]
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+        planned = instance.get_materialized_partitions(dg.AssetKey("staged_leerwinkel"))
+        assert planned == set(PARTITIONS)
+
+    # the UI and the daemon read the same files with Dagster's stock storage
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(home)) as stock:
+        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert stock.get_materialized_partitions(dg.AssetKey("staged_leerwinkel")) == set(PARTITIONS)
+        latest = stock.get_latest_materialization_event(dg.AssetKey("publication_export"))
+        assert latest is not None and latest.run_id in {run.run_id for run in stock.get_runs()}
+        assert len(stock.all_logs(latest.run_id)) > 10
 
 
 def test_where_runs_are_recorded(monkeypatch, tmp_path: Path) -> None:

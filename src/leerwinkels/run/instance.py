@@ -47,6 +47,7 @@ def recording_home(record_by_default: bool) -> Path | None:
 
 def ensure_dagster_home(home: Path) -> Path:
     """Create the instance directory and, if missing, its dagster.yaml (telemetry off)."""
+    home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -58,4 +59,4 @@ def open_instance(record_by_default: bool = False) -> dg.DagsterInstance:
     home = recording_home(record_by_default)
     if home is None:
         return dg.DagsterInstance.ephemeral()
-    return dg.DagsterInstance.from_config(str(ensure_dagster_home(home.resolve())))
+    return dg.DagsterInstance.from_config(str(ensure_dagster_home(home)))
