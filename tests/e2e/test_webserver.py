@@ -175,4 +175,4 @@ def test_the_webserver_lists_the_sensors(repository):
     sensors = {s["name"]: s for s in repository["sensors"]}
     assert set(sensors) == {s.name for s in repo_def.sensor_defs} == {"leerwinkel_deliveries", "consolidation_automation"}
     assert all(s["sensorState"]["status"] == "RUNNING" for s in sensors.values())
-    assert sensors["consolidation_automation"]["sensorType"] in {"AUTOMATION", "AUTO_MATERIALIZE"}
+    assert sensors["consolidation_automation"]["sensorType"] == "STANDARD"  # a sensor that runs the job consolidate_network
