@@ -37,7 +37,7 @@ def test_a_cli_consolidation_records_named_jobs_with_tags(tmp_path: Path, sample
         assert all(run.tags[TRIGGER_TAG] == "cli" for run in runs)
         assert all(run.tags["dagster/partition"] == run.tags[LEERWINKEL_TAG] for run in ingest_runs)
         genk = next(run for run in ingest_runs if run.tags[LEERWINKEL_TAG] == "genk")
-        assert "klanten_20261120.csv" in genk.tags[FILES_TAG]
+        assert "klanten_" in genk.tags[FILES_TAG] and "20261120" not in genk.tags[FILES_TAG]  # patterns, not names
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
         planned = instance.get_materialized_partitions(dg.AssetKey("staged_leerwinkel"))
         assert planned == set(PARTITIONS)

@@ -28,7 +28,7 @@ from leerwinkels.ingest.delivery_files import landing_holds_deliveries, matches_
 from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
-from leerwinkels.privacy.shown_values import scrub, shown_name
+from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.publication.release import current_release, remove_leftovers
 from leerwinkels.run.instance import open_instance
 from leerwinkels.run.lock import consolidation_lock
@@ -99,16 +99,18 @@ def _jobs(resources: dict, ingest_resources: dict) -> tuple[dg.JobDefinition, dg
 
 
 def _delivery_files(landing_path: object, code: str) -> str:
-    """The partition's delivery file names for the run's tags (masked as in logs)."""
+    """The partition's delivery files for the run's tags: per file pattern of its source
+    description, how many files match (``klanten_*.csv (1)``). Not the names: a file name
+    may hold a client's name, which is known only once the delivery has been read."""
     if not isinstance(landing_path, str):
         return ""
     spec = all_specs()[code]
-    folder = Path(landing_path) / spec.folder
     try:
-        names = sorted(p.name for p in folder.iterdir() if any(matches_pattern(p.name, f.pattern) for f in spec.files))
+        names = [p.name for p in (Path(landing_path) / spec.folder).iterdir()]
     except OSError:
         return ""
-    return ", ".join(shown_name(n) for n in names)[:200]
+    counts = {f.pattern: sum(matches_pattern(name, f.pattern) for name in names) for f in spec.files}
+    return ", ".join(f"{pattern} ({n})" for pattern, n in counts.items() if n)[:200]
 
 
 def _count(metadata: Mapping[str, dg.MetadataValue], name: str) -> int:
