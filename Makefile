@@ -44,9 +44,9 @@ lint: setup
 	$(UV) run ruff check
 	$(UV) run mypy
 
+# the instance's dagster.yaml as the CLI writes it (telemetry off, cheap event storage: leerwinkels.run.instance)
 $(DAGSTER_HOME)/dagster.yaml:
-	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	$(UV) run python -c 'import sys; from pathlib import Path; from leerwinkels.run.instance import ensure_dagster_home; ensure_dagster_home(Path(sys.argv[1]))' $(DAGSTER_HOME)
 
 # With no LEERWINKELS_SOURCES the UI works on the demo area of `make run`, with the demo key.
 ui: setup $(DAGSTER_HOME)/dagster.yaml

@@ -26,6 +26,9 @@ import pytest
 # Tests write their deliveries just before they run them: no settle time (DELIVERIES.md) unless
 # a test sets one. Set for the whole session, also for module fixtures and subprocesses.
 os.environ["LEERWINKELS_SETTLE_SECONDS"] = "0"
+# The CLI records its runs in the project's data/dagster_home by default; a test's CLI runs
+# stay in memory unless the test gives them a DAGSTER_HOME of its own.
+os.environ["LEERWINKELS_RECORD_RUNS"] = "0"
 
 from tests.factories import FIXTURES  # after the setting above, which imports must see
 

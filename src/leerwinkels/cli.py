@@ -106,7 +106,7 @@ def cmd_consolidate(args) -> int:
             sources=sources, database_url=args.database, as_of=args.as_of,
             staging_dir=args.staging, publication_dir=args.publication,
             progress=_progress_printer(keep_done_lines=True), quiet=True, read_ahead=read_ahead,
-            collect_timings=bool(args.timings),
+            collect_timings=bool(args.timings), record_runs=True,
         )
     except MissingPseudonymKey as exc:
         print(f"error: {exc}", file=sys.stderr)

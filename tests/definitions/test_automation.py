@@ -28,15 +28,16 @@ def test_definitions_load_and_validate_with_schedule_and_sensors():
     repo = defs.get_repository_def()
     assert {s.name for s in repo.schedule_defs} == {"nightly_consolidation"}
     sensors = {s.name: s for s in repo.sensor_defs}
-    # our automation sensor covers every automated asset, so Dagster adds no (stopped) default one
+    # no automation conditions, so Dagster adds no (stopped) default automation sensor
     assert set(sensors) == {"leerwinkel_deliveries", "consolidation_automation"}
     assert sensors["consolidation_automation"].default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["leerwinkel_deliveries"].default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["leerwinkel_deliveries"].job_name == "ingest_leerwinkel"
+    # the automation runs the named job, not Dagster's anonymous __ASSET_JOB
+    assert sensors["consolidation_automation"].job_name == "consolidate_network"
     graph = defs.resolve_asset_graph()
-    assert graph.get(STAGED_KEY).automation_condition is None  # only the schedule and the sensor start ingests
-    for key in DOWNSTREAM:
-        assert graph.get(key).automation_condition is not None, key
+    for key in {STAGED_KEY, *DOWNSTREAM}:
+        assert graph.get(key).automation_condition is None, key
     # a run is one process (the downstream run takes seconds, not minutes of per-step imports)
     assert defs.resolve_job_def("consolidate_network").executor_def.name == dg.in_process_executor.name
     # the jobs are unchanged
@@ -57,7 +58,8 @@ def test_nightly_schedule_at_two_in_brussels_requests_every_leerwinkel():
     assert [r.partition_key for r in requests] == list(PARTITIONS)
     assert len({r.run_key for r in requests}) == len(PARTITIONS)
     assert all(r.tags["dagster/partition"] == r.partition_key for r in requests)
-    assert all(r.tags["leerwinkels/trigger"] == "nightly" for r in requests)
+    assert all(r.tags["leerwinkels/trigger"] == "schedule" for r in requests)
+    assert all(r.tags["leerwinkels/leerwinkel"] == r.partition_key for r in requests)
     # the next night gets other run keys (a schedule's run key is per tick)
     next_night = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 28, 2, 0, tzinfo=ZoneInfo("Europe/Brussels")),
                                            repository_def=defs.get_repository_def())
@@ -155,12 +157,8 @@ def test_delivery_sensor_first_tick_on_the_samples_requests_every_leerwinkel_onc
 # ---------------------------------------------------------------- automation conditions
 
 
-def _requested(result) -> set[dg.AssetKey]:
-    return {key for key in DOWNSTREAM if result.get_num_requested(key)}
-
-
 def _in_progress_ingest(instance: dg.DagsterInstance, partition: str) -> dg.DagsterRun:
-    """A queued ingest run of one partition (its materialisation is planned, not done)."""
+    """A queued ingest run of one partition."""
     return instance.create_run_for_job(job_def=defs.resolve_job_def("ingest_leerwinkel"), tags={"dagster/partition": partition})
 
 
@@ -170,51 +168,54 @@ def instance():
         yield instance
 
 
-def test_downstream_runs_once_after_the_ingest_runs_have_finished(instance):
-    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    # nothing staged yet: nothing to build from
-    result = evaluate(None)
-    assert not _requested(result)
+def _evaluate(instance: dg.DagsterInstance) -> list[dg.RunRequest]:
+    sensor = defs.resolve_sensor_def("consolidation_automation")
+    return list(sensor.evaluate_tick(dg.build_sensor_context(instance=instance, repository_def=defs.get_repository_def())).run_requests)
 
-    # the nightly runs are queued: the model waits while any of them is in progress
+
+def _consolidation_started(instance: dg.DagsterInstance, request: dg.RunRequest) -> None:
+    """What the daemon does with the request: a run of the named job (finished here at once)."""
+    run = instance.create_run_for_job(job_def=defs.resolve_job_def("consolidate_network"), tags=request.tags)
+    instance.report_run_canceled(run)
+
+
+def test_consolidate_network_runs_once_after_the_ingest_runs_have_finished(instance):
+    assert not _evaluate(instance)  # nothing staged yet: nothing to build from
+
+    # the nightly runs are queued: the consolidation waits while any of them is in progress
     runs = {code: _in_progress_ingest(instance, code) for code in PARTITIONS}
-    result = evaluate(result.cursor)
-    assert not _requested(result)
+    assert not _evaluate(instance)
     for code in PARTITIONS[:-1]:
         instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition=code))
         instance.report_run_canceled(runs[code])  # finished (its materialisation is reported above)
-        result = evaluate(result.cursor)
-        assert not _requested(result), f"requested while {PARTITIONS[-1]} is still in progress"
+        assert not _evaluate(instance), f"requested while {PARTITIONS[-1]} is still in progress"
 
-    # the last one fails: the model, indicators, warehouse and publication run now, once
+    # the last one fails: consolidate_network runs now, once, with its tags
     instance.report_run_failed(runs[PARTITIONS[-1]])
-    result = evaluate(result.cursor)
-    assert _requested(result) == DOWNSTREAM
-    result = evaluate(result.cursor)
-    assert not _requested(result)
+    requests = _evaluate(instance)
+    assert len(requests) == 1 and requests[0].job_name in (None, "consolidate_network")
+    assert requests[0].tags["leerwinkels/trigger"] == "sensor"
+    assert requests[0].run_key == _evaluate(instance)[0].run_key  # a tick evaluated again: the same run key
+    _consolidation_started(instance, requests[0])
+    assert not _evaluate(instance)
 
-    # a single Leerwinkel's new delivery (the delivery sensor's run): everything downstream once more
+    # a single Leerwinkel's new delivery (the delivery sensor's run): consolidate_network once more
+    genk = _in_progress_ingest(instance, "genk")
+    assert not _evaluate(instance)
+    instance.report_run_failed(genk)
+    again = _evaluate(instance)
+    assert len(again) == 1 and again[0].run_key != requests[0].run_key
+    _consolidation_started(instance, again[0])
+    assert not _evaluate(instance)
+
+
+def test_a_cli_consolidation_leaves_the_automation_nothing_to_do(instance):
     instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition="genk"))
-    result = evaluate(result.cursor)
-    assert _requested(result) == DOWNSTREAM
-    assert not _requested(evaluate(result.cursor))
-
-
-def test_a_failed_ingest_alone_rebuilds_the_model_so_the_leerwinkel_is_marked_stale(instance):
-    evaluate = lambda cursor: dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    result = evaluate(None)  # the automation sensor is on before anything is staged
-    for code in PARTITIONS:
-        instance.report_runless_asset_event(dg.AssetMaterialization(STAGED_KEY, partition=code))
-    result = evaluate(result.cursor)
-    assert _requested(result) == DOWNSTREAM
-    result = evaluate(result.cursor)
-    assert not _requested(result)
-    run = _in_progress_ingest(instance, "brussel")
-    result = evaluate(result.cursor)
-    assert not _requested(result)
-    instance.report_run_failed(run)
-    result = evaluate(result.cursor)
-    assert _requested(result) == DOWNSTREAM
+    instance.report_run_failed(_in_progress_ingest(instance, "genk"))  # the CLI's ingest run ...
+    running = instance.create_run_for_job(job_def=defs.resolve_job_def("consolidate_network"))  # ... then its own
+    assert not _evaluate(instance)  # in progress
+    instance.report_run_canceled(running)
+    assert not _evaluate(instance)
 
 
 # ------------------------------------------------- the delivery sensor: content, not mtime

@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 import leerwinkels
-from leerwinkels.defs.asset_keys import STAGED_KEY, warehouse_key
+from leerwinkels.defs.asset_keys import warehouse_key
 from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS, WAREHOUSE_TABLES
 
 PACKAGE = Path(leerwinkels.__file__).parent
@@ -78,11 +78,17 @@ def test_each_warehouse_table_is_an_asset_written_in_one_step():
     assert set(WAREHOUSE_TABLE_KEYS) <= graph.get(dg.AssetKey("publication_export")).parent_keys
 
 
-def test_only_the_schedule_and_the_sensor_start_ingests():
-    graph = _definitions().resolve_asset_graph()
-    assert graph.get(STAGED_KEY).automation_condition is None
-    for key in graph.get_all_asset_keys() - {STAGED_KEY}:
-        assert graph.get(key).automation_condition is not None, key.to_user_string()
+def test_only_the_schedule_and_the_sensors_start_runs_of_the_named_jobs():
+    """No automation condition (their runs are anonymous `__ASSET_JOB` runs): the schedule and
+    the delivery sensor start ingest_leerwinkel, consolidation_automation consolidate_network."""
+    definitions = _definitions()
+    graph = definitions.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        assert graph.get(key).automation_condition is None, key.to_user_string()
+    repo = definitions.get_repository_def()
+    assert {s.name: s.job_name for s in repo.sensor_defs} == {
+        "leerwinkel_deliveries": "ingest_leerwinkel", "consolidation_automation": "consolidate_network"}
+    assert {s.job_name for s in repo.schedule_defs} == {"ingest_leerwinkel"}
 
 
 # ------------------------------------------------------------------------ module layering

@@ -14,8 +14,11 @@ ingest_job = dg.define_asset_job(
     description="Read, check and pseudonymise one Leerwinkel's delivery (one partition).",
 )
 
+CONSOLIDATE_JOB_NAME = "consolidate_network"
+"""Everything downstream of the ingest; the CLI and the automation sensor run this job."""
+
 consolidate_job = dg.define_asset_job(
-    "consolidate_network",
+    CONSOLIDATE_JOB_NAME,
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(STAGED_KEY),
     description="Build the model, indicators, warehouse tables and publication export from every Leerwinkel's latest good staged data.",
 )
@@ -31,4 +34,10 @@ accept_job = dg.define_asset_job(
 )
 
 TRIGGER_TAG = "leerwinkels/trigger"
-"""Run tag: what started an ingest run (``nightly`` or ``delivery``)."""
+"""Run tag: what started a run (``cli``, ``schedule``, ``sensor``)."""
+
+LEERWINKEL_TAG = "leerwinkels/leerwinkel"
+"""Run tag: the Leerwinkel an ingest run reads (``all`` for consolidate_network)."""
+
+FILES_TAG = "leerwinkels/files"
+"""Run tag: the delivery files an ingest run reads or that changed (names masked as in logs)."""

@@ -1,9 +1,9 @@
 """The nightly schedule: one ingest run per Leerwinkel; the model and tables follow through
-the automation conditions (defs/conditions.py) once those runs have finished."""
+the consolidation_automation sensor (defs/sensors.py) once those runs have finished."""
 
 import dagster as dg
 
-from leerwinkels.defs.jobs import INGEST_JOB_NAME, TRIGGER_TAG
+from leerwinkels.defs.jobs import INGEST_JOB_NAME, LEERWINKEL_TAG, TRIGGER_TAG
 from leerwinkels.ingest.source_specs import PARTITIONS
 
 NIGHTLY_CRON = "0 2 * * *"
@@ -25,4 +25,4 @@ def nightly_consolidation(context: dg.ScheduleEvaluationContext):
     tick = context.scheduled_execution_time
     stamp = tick.isoformat() if tick else "manual"
     for code in PARTITIONS:
-        yield dg.RunRequest(run_key=f"nightly:{stamp}:{code}", partition_key=code, tags={TRIGGER_TAG: "nightly"})
+        yield dg.RunRequest(run_key=f"nightly:{stamp}:{code}", partition_key=code, tags={TRIGGER_TAG: "schedule", LEERWINKEL_TAG: code})

@@ -1,5 +1,5 @@
-"""The sensors: new deliveries start a Leerwinkel's ingest run; the automation sensor then
-runs everything downstream once the ingest runs have finished (defs/conditions.py)."""
+"""The sensors: new deliveries start a Leerwinkel's ingest run; consolidation_automation then
+runs the job consolidate_network once the ingest runs have finished."""
 
 import hashlib
 import json
@@ -9,19 +9,64 @@ from pathlib import Path
 import dagster as dg
 
 from leerwinkels.defs.asset_keys import STAGED_KEY
-from leerwinkels.defs.jobs import INGEST_JOB_NAME, TRIGGER_TAG
+from leerwinkels.defs.jobs import CONSOLIDATE_JOB_NAME, FILES_TAG, INGEST_JOB_NAME, LEERWINKEL_TAG, TRIGGER_TAG
 from leerwinkels.defs.resources import LandingFolder
 from leerwinkels.ingest.delivery_files import content_sha256, matches_pattern, settle_seconds
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
 from leerwinkels.privacy.shown_values import shown_name
 
-automation_sensor = dg.AutomationConditionSensorDefinition(
-    "consolidation_automation",
-    target=dg.AssetSelection.all() - dg.AssetSelection.assets(STAGED_KEY),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+# ---------------------------------------------------------------- after the ingest runs
+#
+# Runs started by automation conditions are anonymous (`__ASSET_JOB`); this sensor starts the
+# named job `consolidate_network` instead, by the rule the conditions had: once no ingest is
+# queued or running, when an ingest run (succeeded, failed or canceled: a failed one marks
+# its Leerwinkel stale) finished after the last consolidation was created. The rule reads
+# only the runs, so it needs no cursor: a CLI consolidation (its ingest runs, then its own
+# consolidate_network run) leaves nothing to do; the run key is the newest ingest run's id,
+# so one tick evaluated twice starts one run.
+
+UNFINISHED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+
+
+def _finished_at(record) -> float:
+    return record.end_time or record.update_timestamp.timestamp()
+
+
+def consolidation_request(instance: dg.DagsterInstance) -> dg.RunRequest | dg.SkipReason:
+    """The consolidate_network run to start now, or why not."""
+    if instance.get_run_records(dg.RunsFilter(job_name=INGEST_JOB_NAME, statuses=UNFINISHED), limit=1):
+        return dg.SkipReason("a Leerwinkel's ingest is queued or running")
+    if instance.get_run_records(dg.RunsFilter(job_name=CONSOLIDATE_JOB_NAME, statuses=UNFINISHED), limit=1):
+        return dg.SkipReason("a consolidation is queued or running")
+    finished = instance.get_run_records(dg.RunsFilter(job_name=INGEST_JOB_NAME, statuses=FINISHED), limit=50)
+    if not finished:
+        return dg.SkipReason("no ingest run has finished yet")
+    newest = max(finished, key=_finished_at)
+    last = instance.get_run_records(dg.RunsFilter(job_name=CONSOLIDATE_JOB_NAME), limit=1)
+    if last and last[0].create_timestamp.timestamp() >= _finished_at(newest):
+        return dg.SkipReason("the last consolidation came after the last ingest run")
+    if not instance.get_materialized_partitions(STAGED_KEY):
+        return dg.SkipReason("no Leerwinkel has staged data yet")
+    return dg.RunRequest(
+        run_key=f"after_ingest:{newest.dagster_run.run_id}",
+        tags={TRIGGER_TAG: "sensor", LEERWINKEL_TAG: "all"},
+    )
+
+
+@dg.sensor(
+    name="consolidation_automation",
+    job_name=CONSOLIDATE_JOB_NAME,
     minimum_interval_seconds=30,
-    description="Runs the model, indicators, warehouse tables and publication once the Leerwinkels' ingest runs have finished.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description=(
+        "Runs consolidate_network (model, indicators, warehouse tables and publication) once the "
+        "Leerwinkels' ingest runs have finished (succeeded or failed), and none is queued or running."
+    ),
 )
+def automation_sensor(context: dg.SensorEvaluationContext):
+    return consolidation_request(context.instance)
 
 
 # ------------------------------------------------------------------------- delivery sensor
@@ -136,7 +181,7 @@ def leerwinkel_deliveries(context: dg.SensorEvaluationContext, landing: LandingF
             requests.append(dg.RunRequest(
                 run_key=f"delivery:{code}:{deliveries}:{digest}",
                 partition_key=code,
-                tags={TRIGGER_TAG: "delivery", "leerwinkels/files": ", ".join(changes)[:200]},
+                tags={TRIGGER_TAG: "sensor", LEERWINKEL_TAG: code, FILES_TAG: ", ".join(changes)[:200]},
             ))
         cursor[code] = {"files": after, "deliveries": deliveries}
     return dg.SensorResult(

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,15 +13,24 @@ import dagster as dg
 import polars as pl
 
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from leerwinkels.defs.assets.ingest import STAGED_KEY
 from leerwinkels.defs.assets.publish import WAREHOUSE_TABLE_KEYS
+from leerwinkels.defs.jobs import (
+    CONSOLIDATE_JOB_NAME,
+    FILES_TAG,
+    INGEST_JOB_NAME,
+    LEERWINKEL_TAG,
+    TRIGGER_TAG,
+    consolidate_job,
+    ingest_job,
+)
 from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
-from leerwinkels.ingest.delivery_files import landing_holds_deliveries
+from leerwinkels.ingest.delivery_files import landing_holds_deliveries, matches_pattern
 from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.ingest.source_specs import NETWORK_FOLDER, PARTITIONS, all_specs
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.publication.release import current_release, remove_leftovers
+from leerwinkels.run.instance import open_instance
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.process import frame_memo_budget
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
@@ -84,6 +92,30 @@ def _partition_line(code: str, result: dg.ExecuteInProcessResult, failure: str |
     return f"{code}: staged"
 
 
+def _jobs(resources: dict, ingest_resources: dict) -> tuple[dg.JobDefinition, dg.JobDefinition]:
+    """The named jobs a consolidation runs (as the UI and the automation do), bound to this
+    run's resources: the ingest job once per partition, then ``consolidate_network``."""
+    def job(name: str, bound: dict) -> dg.JobDefinition:
+        defs = dg.Definitions(assets=ALL_ASSETS, asset_checks=ALL_CHECKS, jobs=[ingest_job, consolidate_job], resources=bound)
+        return defs.resolve_job_def(name)
+    return job(INGEST_JOB_NAME, ingest_resources), job(CONSOLIDATE_JOB_NAME, resources)
+
+
+def _delivery_files(landing_path: object, code: str) -> str:
+    """The partition's delivery files for the run's tags: per file pattern of its source
+    description, how many files match (``klanten_*.csv (1)``). Not the names: a file name
+    may hold a client's name, which is known only once the delivery has been read."""
+    if not isinstance(landing_path, str):
+        return ""
+    spec = all_specs()[code]
+    try:
+        names = [p.name for p in (Path(landing_path) / spec.folder).iterdir()]
+    except OSError:
+        return ""
+    counts = {f.pattern: sum(matches_pattern(name, f.pattern) for name in names) for f in spec.files}
+    return ", ".join(f"{pattern} ({n})" for pattern, n in counts.items() if n)[:200]
+
+
 def _count(metadata: Mapping[str, dg.MetadataValue], name: str) -> int:
     """A count from materialization metadata; 0 when absent or empty."""
     value = metadata[name].value if name in metadata else None
@@ -98,6 +130,8 @@ def consolidate(
     staging_dir: str | Path | None = None,
     publication_dir: str | Path | None = None,
     instance: dg.DagsterInstance | None = None,
+    record_runs: bool = False,
+    trigger: str = "cli",
     resources: dict | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     quiet: bool = False,
@@ -112,7 +146,11 @@ def consolidate(
     One consolidation at a time per staging folder: while another holds it, ``on_wait``
     gets one line and this run waits up to ``LEERWINKELS_LOCK_WAIT_SECONDS``, then raises
     :class:`leerwinkels.run.lock.ConsolidationInProgress`. Holding the lock, the run first
-    clears what an interrupted run left in the staging and publication folders."""
+    clears what an interrupted run left in the staging and publication folders.
+
+    Runs are recorded in ``instance``; else in ``DAGSTER_HOME``'s; else, with ``record_runs``
+    (the CLI), in the project's local instance (leerwinkels.run.instance); else in memory.
+    They run as the named jobs with tags (``trigger``, Leerwinkel, files)."""
     key_from_environment()  # refuse to start without a usable key, with a message that says how
     resources = resources or build_resources(
         sources=str(sources) if sources else None,
@@ -139,7 +177,7 @@ def consolidate(
         stack.enter_context(frame_memo(frame_memo_budget()))
         outcome = _consolidate_locked(
             resources, instance=instance, progress=progress, quiet=quiet, read_ahead=read_ahead,
-            collect_timings=collect_timings,
+            collect_timings=collect_timings, record_runs=record_runs, trigger=trigger,
         )
     outcome.leftovers = leftovers
     outcome.release = current_release(publication)
@@ -164,6 +202,8 @@ def _consolidate_locked(
     quiet: bool,
     read_ahead: ReadAhead | None,
     collect_timings: bool,
+    record_runs: bool = False,
+    trigger: str = "cli",
 ) -> ConsolidationResult:
     # The CLI prints its own summary; Dagster's console log (with stack traces) stays off there.
     run_config = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}} if quiet else None
@@ -188,30 +228,26 @@ def _consolidate_locked(
         )
     own_instance = instance is None
     if instance is None:
-        # With DAGSTER_HOME set the runs are recorded there and show in the UI; else in memory.
-        home = os.environ.get("DAGSTER_HOME")
-        if home:
-            Path(home).mkdir(parents=True, exist_ok=True)
-        instance = dg.DagsterInstance.get() if home else dg.DagsterInstance.ephemeral()
+        instance = open_instance(record_by_default=record_runs)
     total = len(PARTITIONS) + 1
     outcome = ConsolidationResult(success=True)
     try:
-        ingest_assets = [a for a in ALL_ASSETS if STAGED_KEY in a.keys]
         # One partition after the other, never in threads: Dagster's in-process execution is
         # not thread-safe (shared instance storage gave "database table is locked", and a
         # logging-lock deadlock was seen). Parallel ingest is the daemon's job: one run each.
         # Only the reading of the next partition's files runs ahead, in a thread that does
         # nothing but read (see ReadAhead); the ingest asset reads through it.
         ingest_resources = {**resources, "delivery_reader": read_ahead.read} if read_ahead else resources
+        ingest, downstream = _jobs(resources, ingest_resources)
         try:
             for step, code in enumerate(PARTITIONS, start=1):
                 if progress:
                     progress(f"ingest {code}", step - 1, total)
                 if read_ahead:
                     read_ahead.partition_started(code)
-                result = dg.materialize(
-                    ingest_assets, partition_key=code,
-                    resources=ingest_resources, instance=instance, raise_on_error=False, run_config=run_config,
+                tags = {TRIGGER_TAG: trigger, LEERWINKEL_TAG: code, FILES_TAG: _delivery_files(landing_path, code)}
+                result = ingest.execute_in_process(
+                    partition_key=code, instance=instance, raise_on_error=False, run_config=run_config, tags=tags,
                 )
                 outcome.run_ids.append(result.run_id)
                 if not result.success:
@@ -223,10 +259,9 @@ def _consolidate_locked(
                 read_ahead.close()
         if progress:
             progress("model, indicators and publication", len(PARTITIONS), total)
-        downstream = dg.AssetSelection.all() - dg.AssetSelection.assets(STAGED_KEY)
-        result = dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS], selection=downstream, resources=resources, instance=instance, raise_on_error=False,
-            run_config=run_config,
+        result = downstream.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config,
+            tags={TRIGGER_TAG: trigger, LEERWINKEL_TAG: "all"},
         )
         outcome.run_ids.append(result.run_id)
         outcome.check_evaluations = list(result.get_asset_check_evaluations())

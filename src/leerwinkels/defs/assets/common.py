@@ -85,3 +85,9 @@ def latest_network_rows(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     latest = frame.get_column("year").max()
     return frame.filter((pl.col("leerwinkel") == "all") & (pl.col("year") == latest))
+
+
+def percent(part: int, whole: int) -> float:
+    """A share as the UI shows it to a reader: a percentage rounded to 2 decimals (4.64, not
+    0.0464367816091954); 0.0 when there is no whole."""
+    return round(100 * part / whole, 2) if whole else 0.0

@@ -20,7 +20,22 @@ def _output(frame: pl.DataFrame, table: str) -> dg.Output:
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_reach"),
           description="Reach per Leerwinkel (and `all`) and year: new and active trajectories, clients reached, new and vulnerable clients, contacts, guidance hours.")
 def ind_reach(trajectories: pl.DataFrame, contact_events: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
-    return _output(ind.build_reach(trajectories, contact_events, settings.as_of_date()), "ind_reach")
+    frame = ind.build_reach(trajectories, contact_events, settings.as_of_date())
+    return dg.Output(frame, metadata={**table_metadata(frame, latest_network_rows(frame), table="ind_reach"), **reach_plot_metadata(frame)})
+
+
+def reach_plot_metadata(frame: pl.DataFrame) -> dict[str, dg.MetadataValue]:
+    """Numbers the UI plots over the materializations: the network's (`all`) new
+    trajectories and clients reached in the latest year, and which year that is."""
+    latest = latest_network_rows(frame)
+    if latest.height != 1:
+        return {}
+    row = latest.row(0, named=True)
+    return {
+        "network_year": dg.MetadataValue.int(int(row["year"])),
+        "network_new_trajectories": dg.MetadataValue.int(int(row["new_trajectories"] or 0)),
+        "network_clients_reached": dg.MetadataValue.int(int(row["clients_reached"] or 0)),
+    }
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_reach_breakdown"),

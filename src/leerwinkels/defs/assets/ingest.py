@@ -7,7 +7,7 @@ import dagster as dg
 import polars as pl
 
 from leerwinkels.defs.asset_keys import STAGED_KEY
-from leerwinkels.defs.assets.common import OWNERS, leerwinkel_partitions, markdown_table
+from leerwinkels.defs.assets.common import OWNERS, leerwinkel_partitions, markdown_table, percent
 from leerwinkels.defs.resources import LandingFolder, PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.delivery_files import find_deliveries
 from leerwinkels.ingest.delivery_guard import (
@@ -26,7 +26,7 @@ from leerwinkels.ingest.delivery_guard import (
 from leerwinkels.ingest.readers import FileProblem, ReadDelivery
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staged_tables import RULES
-from leerwinkels.ingest.staging import stage_source
+from leerwinkels.ingest.staging import STAGERS, stage_source
 
 __all__ = ["STAGED_KEY", "staged_leerwinkel", "staged_metadata"]  # STAGED_KEY: still importable from here
 
@@ -120,12 +120,15 @@ def staged_metadata(code: str, staged: dict[str, pl.DataFrame]) -> dict:
     quarantined = int(files.get_column("rows_quarantined").sum()) if files.height else 0
     rule_counts = staged["quarantine"].group_by("rule").len()
     per_rule = dict(rule_counts.iter_rows()) if rule_counts.height else {}
+    # the overview's row count: every data row this partition staged (the network
+    # coordinator's `netwerk` stages referrals and contacts, no trajectories)
+    staged_rows = sum(staged[role].height for role in STAGERS if role in staged)
     metadata = {
-        "dagster/row_count": dg.MetadataValue.int(staged["trajectories"].height),
+        "dagster/row_count": dg.MetadataValue.int(staged_rows),
         "trajectories": dg.MetadataValue.int(staged["trajectories"].height),
         "rows_read": dg.MetadataValue.int(read),
         "rows_quarantined": dg.MetadataValue.int(quarantined),
-        "quarantine_rate": dg.MetadataValue.float(quarantined / read if read else 0.0),
+        "quarantine_rate_percent": dg.MetadataValue.float(percent(quarantined, read)),
         "files": dg.MetadataValue.md(markdown_table(files.drop("sha256", "run_id"))),
         "quarantined_rows": dg.MetadataValue.md(markdown_table(staged["quarantine"], limit=50)),
         "deliveries": dg.MetadataValue.md(markdown_table(staged["deliveries"])),

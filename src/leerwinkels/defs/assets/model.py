@@ -6,7 +6,7 @@ import pandera.errors
 import polars as pl
 
 from leerwinkels.defs.asset_keys import STAGED_KEY
-from leerwinkels.defs.assets.common import OWNERS, definition_metadata, table_metadata
+from leerwinkels.defs.assets.common import OWNERS, definition_metadata, percent, table_metadata
 from leerwinkels.defs.conditions import AFTER_INGEST
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, StagingStore
 from leerwinkels.ingest.delivery_guard import key_mismatches
@@ -66,7 +66,7 @@ def network_model(context: dg.AssetExecutionContext, staged: dict, settings: Run
         extra = {}
         if name == "dq_source_files" and frame.height:
             read = int(frame.get_column("rows_read").sum())
-            extra["quarantine_rate"] = dg.MetadataValue.float(int(frame.get_column("rows_quarantined").sum()) / read if read else 0.0)
+            extra["quarantine_rate_percent"] = dg.MetadataValue.float(percent(int(frame.get_column("rows_quarantined").sum()), read))
         if name == "dq_deliveries":
             extra["stale_leerwinkels"] = dg.MetadataValue.text(", ".join(sorted(stale)) or "none")
         extra.update(_steward_metadata(name, frame))
@@ -82,7 +82,7 @@ def _steward_metadata(name: str, frame: pl.DataFrame) -> dict:
         extra["rows_read"] = dg.MetadataValue.int(int(frame.get_column("rows_read").sum()))
         extra["rows_quarantined"] = dg.MetadataValue.int(int(frame.get_column("rows_quarantined").sum()))
         for code, read, quarantined in per.sort("leerwinkel").iter_rows():
-            extra[f"quarantine_rate_{code}"] = dg.MetadataValue.float(quarantined / read if read else 0.0)
+            extra[f"quarantine_rate_percent_{code}"] = dg.MetadataValue.float(percent(quarantined, read))
     if name == "dq_quarantine":
         per_rule = dict(frame.group_by("rule").len().iter_rows())
         for rule in sorted({*RULES, *(r for r in per_rule if r)}):
