@@ -91,7 +91,8 @@ def test_delivery_sensor_requests_each_new_or_changed_file_once(tmp_path):
     _write(delivery, b"first version")
     first = _tick(landing, empty.cursor)
     assert [r.partition_key for r in first.run_requests] == ["brussel"]
-    assert first.run_requests[0].tags["leerwinkels/files"] == "Leerwinkel_Brussel_2026-12-01.xlsx (new)"
+    # per file pattern with counts, never the file's name (it may hold a client's name)
+    assert first.run_requests[0].tags["leerwinkels/files"] == "Leerwinkel_Brussel_*.xlsx: 1 new"
 
     # the same folder again, with the returned cursor: nothing
     again = _tick(landing, first.cursor)
@@ -248,7 +249,7 @@ def test_delivery_sensor_a_restored_good_file_runs_again_and_a_touch_does_not(tm
     shutil.copy2(kept / delivery.name, delivery)
     restored = _tick(landing, bad.cursor)
     assert [r.partition_key for r in restored.run_requests] == ["brussel"]
-    assert restored.run_requests[0].tags["leerwinkels/files"] == delivery.name
+    assert restored.run_requests[0].tags["leerwinkels/files"] == "Leerwinkel_Brussel_*.xlsx: 1 changed"
     keys.append(restored.run_requests[0].run_key)
     assert len(set(keys)) == 3
 

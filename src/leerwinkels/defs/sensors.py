@@ -11,9 +11,8 @@ import dagster as dg
 from leerwinkels.defs.asset_keys import STAGED_KEY
 from leerwinkels.defs.jobs import CONSOLIDATE_JOB_NAME, FILES_TAG, INGEST_JOB_NAME, LEERWINKEL_TAG, TRIGGER_TAG
 from leerwinkels.defs.resources import LandingFolder
-from leerwinkels.ingest.delivery_files import content_sha256, matches_pattern, settle_seconds
+from leerwinkels.ingest.delivery_files import changes_by_pattern, content_sha256, matches_pattern, settle_seconds
 from leerwinkels.ingest.source_specs import PARTITIONS, all_specs
-from leerwinkels.privacy.shown_values import shown_name
 
 # ---------------------------------------------------------------- after the ingest runs
 #
@@ -122,11 +121,6 @@ def _contents(states: dict[str, FileState]) -> dict[str, str | None]:
     return {name: (state[2] if len(state) == 3 else None) for name, state in states.items()}
 
 
-def _changes(before: dict[str, str | None], after: dict[str, str | None]) -> list[str]:
-    changed = [f"{name} (new)" if name not in before else name for name, sha in after.items() if before.get(name) != sha]
-    return changed + [f"{name} (removed)" for name in before if name not in after]
-
-
 def _read_cursor(cursor: str | None) -> dict[str, dict]:
     """Per Leerwinkel {"files": {name: state}, "deliveries": n}. A cursor of the previous
     version (name -> [size, mtime_ns]) is taken over: its files count as known when their
@@ -175,13 +169,14 @@ def leerwinkel_deliveries(context: dg.SensorEvaluationContext, landing: LandingF
         old_contents, new_contents = _adopt_unhashed(before, after), _contents(after)
         if new_contents != old_contents:
             deliveries += 1
-            changes = [shown_name(c) for c in _changes(old_contents, new_contents)]  # into logs and tags: masked
+            # per file pattern with counts, never the names (a name may hold a client's name)
+            changes = changes_by_pattern(old_contents, new_contents, [f.pattern for f in spec.files])
             digest = hashlib.sha256(json.dumps(new_contents, sort_keys=True).encode()).hexdigest()[:16]
-            context.log.info(f"{code}: {', '.join(changes)}")
+            context.log.info(f"{code}: {changes}")
             requests.append(dg.RunRequest(
                 run_key=f"delivery:{code}:{deliveries}:{digest}",
                 partition_key=code,
-                tags={TRIGGER_TAG: "sensor", LEERWINKEL_TAG: code, FILES_TAG: ", ".join(changes)[:200]},
+                tags={TRIGGER_TAG: "sensor", LEERWINKEL_TAG: code, FILES_TAG: changes[:200]},
             ))
         cursor[code] = {"files": after, "deliveries": deliveries}
     return dg.SensorResult(

@@ -12,7 +12,7 @@ import hashlib
 import os
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,27 @@ _NEVER_A_DELIVERY = ("~$", ".")
 
 def _folded(text: str) -> str:
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def changes_by_pattern(before: Mapping[str, object], after: Mapping[str, object], patterns: Sequence[str]) -> str:
+    """What changed in a delivery folder, per file pattern of its source description
+    (``klanten_*.csv: 1 new; contacten_*.csv: 1 changed``), never a file's name: a name may
+    hold a client's name, and this text goes into run tags and the sensor's log.
+    ``before``/``after``: file name -> its content state (compared for equality)."""
+    counted: list[str] = []
+    for pattern in patterns:
+        new = changed = removed = 0
+        for name, state in after.items():
+            if matches_pattern(name, pattern):
+                if name not in before:
+                    new += 1
+                elif before[name] != state:
+                    changed += 1
+        removed = sum(1 for name in before if name not in after and matches_pattern(name, pattern))
+        parts = [f"{n} {what}" for n, what in ((new, "new"), (changed, "changed"), (removed, "removed")) if n]
+        if parts:
+            counted.append(f"{pattern}: {', '.join(parts)}")
+    return "; ".join(counted)
 
 
 def matches_pattern(name: str, pattern: str) -> bool:
