@@ -30,7 +30,10 @@ def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_p
     out = first.stdout
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["leerwinkel", "files"]
-    assert "failed checks (3;" in out
+    (header,) = [line for line in lines if line.startswith("failed checks: ")]
+    assert header.startswith("failed checks: 3, ")
+    findings = int(header.split(", ")[1].split()[0])
+    assert findings == sum(1 for line in lines if line.startswith(("  WARN ", "  ERROR ")))  # the count adds up
     assert ("WARN  quarantine_share_within_limit (dq_source_files): brussel: Leerwinkel_Brussel_2026-11-20.xlsx "
             "[Dossiers - Dossiers]: 5 of 33 rows quarantined (15.2 %") in out
     assert "WARN  no_unmapped_labels (dq_unmapped_values): brussel: labour_status label 'Z…(26)'" in out

@@ -181,8 +181,10 @@ def summary_lines(result: Any) -> list[str]:
     if trajectories is not None:
         lines.append(f"trajectories: {trajectories.height}, distinct clients: {trajectories.get_column('client_key').n_unique()}")
     if failed:
-        lines.append(f"failed checks ({len(failed)}; details in the Dagster UI and the dq_* tables):")
-        lines.extend("  " + line for line in check_lines(failed, tables))
+        findings = check_lines(failed, tables)
+        # one check may fail for several sheets or labels: both counts, so the lines below add up
+        lines.append(f"failed checks: {len(failed)}, {len(findings)} finding(s) (details in the Dagster UI and the dq_* tables):")
+        lines.extend("  " + line for line in findings)
     if result.success:
         lines.append(f"tables: {result.database}")
         # the path readers use (a symlink to the current release), not the release folder itself
