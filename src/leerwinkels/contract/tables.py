@@ -419,6 +419,8 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("category", "text", "the trajectory's code (full code list plus `unknown`); `yes`/`no` for `vulnerable` and `referred_out`; "
               "`0`, `1`, `2-3`, `4-6`, `7+` contacts; `<1`, `1-3`, `3-6`, `6+` hours of guidance or `unknown`; for `destination` each "
               "destination the trajectory was referred to (it counts under each) or `none`",
+              code_list_by=("dimension", tuple((d, d) for d in (
+                  "labour_status", "dutch_level", "education_level", "age_band", "gender", "inflow_channel", "destination"))),
               label_nl='Categorie', explanation_nl="De waarde van het kenmerk ('none' bij partner: niet doorverwezen)."),
             C("closed_trajectories", "int64", "trajectories completed or stopped in Y in the category",
               label_nl='Afgesloten trajecten', explanation_nl='Trajecten afgerond of stopgezet in het jaar, in die categorie.'),

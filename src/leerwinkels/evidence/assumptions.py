@@ -11,8 +11,8 @@ import polars as pl
 from leerwinkels.contract.tables import BY_NAME
 from leerwinkels.evidence import grading
 from leerwinkels.evidence.parameters import EvidenceParameters
-from leerwinkels.evidence.window import CLOSED_STATUSES, closed_with_responses
 from leerwinkels.evidence.wilson import wilson_bounds
+from leerwinkels.evidence.window import CLOSED_STATUSES, closed_with_responses
 from leerwinkels.indicators.tables import (
     _LEERWINKEL_ENUM,
     _coded,

@@ -9,8 +9,8 @@ import polars as pl
 
 from leerwinkels.contract.code_lists import UNKNOWN
 from leerwinkels.contract.tables import BY_NAME
-from leerwinkels.evidence.window import closed_with_responses
 from leerwinkels.evidence.wilson import with_share_and_interval
+from leerwinkels.evidence.window import closed_with_responses
 from leerwinkels.indicators.tables import _coded, _fill, _finish, _grid, _with_network, codes_with_unknown, indicator_years
 
 CODED_DIMENSIONS = ["labour_status", "dutch_level", "education_level", "age_band", "gender", "inflow_channel"]

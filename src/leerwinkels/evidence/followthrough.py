@@ -13,8 +13,8 @@ from datetime import date
 import polars as pl
 
 from leerwinkels.contract.tables import BY_NAME
-from leerwinkels.evidence.window import closed_with_responses
 from leerwinkels.evidence.wilson import with_share_and_interval
+from leerwinkels.evidence.window import closed_with_responses
 from leerwinkels.indicators.tables import (
     _coded,
     _fill,

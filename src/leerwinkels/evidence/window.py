@@ -16,17 +16,6 @@ from leerwinkels.indicators.tables import _trajectory_base
 CLOSED_STATUSES = ("completed", "stopped")
 
 
-def days_after_closing(followups: pl.DataFrame, trajectories: pl.DataFrame) -> pl.DataFrame:
-    """``followups`` with ``days_after_closing`` (Int64) set from its trajectory's closing date."""
-    closing = trajectories.select("trajectory_key", pl.col("closed_date").alias("__closed"))
-    return (
-        followups.drop("days_after_closing", strict=False)
-        .join(closing, on="trajectory_key", how="left")
-        .with_columns(days_after_closing=(pl.col("response_date") - pl.col("__closed")).dt.total_days().cast(pl.Int64))
-        .drop("__closed")
-    )
-
-
 def positive_outcome() -> pl.Expr:
     """A3's positive outcome of one response (False for a response that says none of these)."""
     return (

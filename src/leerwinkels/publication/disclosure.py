@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from leerwinkels.evidence.wilson import wilson_bounds
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.workbook import TABLES, Column, Table
 
@@ -113,7 +114,7 @@ def _protect_table(
     out = frame.with_columns(**hidden)
     noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
-    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of]
+    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
     out = out.with_columns(
         [perturbed(pl.col(name), pl.col(_noise_column(name))).cast(pl.Int64).alias(name) for name in counts]
@@ -129,7 +130,7 @@ def _protect_table(
             low, high = col.value_range or (float("-inf"), float("inf"))
             value = (pl.col(numerator).cast(pl.Float64) / pl.col(denominator)).clip(low, high)
             # where the published denominator is 0 there is nothing to divide: null, as exact
-            out = out.with_columns(pl.when(pl.col(denominator) > 0).then(value).alias(col.name))
+            out = out.with_columns(pl.when((pl.col(denominator) > 0) & _in_rows(col)).then(value).alias(col.name))
         elif col.scales_with:
             base = col.scales_with
             exact_base = _exact_column(base) if _exact_column(base) in out.columns else None
@@ -143,7 +144,21 @@ def _protect_table(
             out = out.with_columns(
                 pl.when(pl.col(exact_base) != 0).then(value).otherwise(pl.col(col.name)).alias(col.name)
             )
+    for col in derived:
+        if col.wilson:  # issue 16: an interval end from the published counts, like a ratio
+            numerator, denominator, end = col.wilson
+            interval = wilson_bounds(pl.col(numerator), pl.col(denominator))
+            interval_end = interval[0] if end == "low" else interval[1]
+            out = out.with_columns(pl.when(_in_rows(col)).then(interval_end).cast(pl.Float64).alias(col.name))
     return out
+
+
+def _in_rows(col: Column) -> pl.Expr:
+    """The rows a derived column is computed in (``Column.only_rows``); blank in the others."""
+    if col.only_rows is None:
+        return pl.lit(True)
+    column, values = col.only_rows
+    return pl.col(column).is_in(list(values))
 
 
 def _with_sum(frame: pl.DataFrame, col: Column, other: pl.DataFrame, source: str, key: tuple[str, ...]) -> pl.DataFrame:
@@ -306,6 +321,8 @@ def protection_problems(
             if expected:
                 checks["not the value the protection gives"] = pub != pl.col(f"__exp_{c}")
             for what, wrong in checks.items():
+                # a count that is null in the exact table (not measured) must stay null (issue 16)
+                wrong = pl.when(ex.is_null()).then(pub.is_not_null()).otherwise(wrong)
                 n = int(joined.select(wrong.fill_null(True).sum()).item())
                 if n:
                     problems.append(f"{name}.{c}: {n} published count(s) {what}")

@@ -80,6 +80,12 @@ class Column:
     sum_of: tuple[str, str] | None = None
     # a headline figure (INDICATORS.md): published for every row where it can be computed
     headline: bool = False
+    # an end of the Wilson 95 % interval of numerator / denominator, computed again from the
+    # published counts like a ratio: (numerator, denominator, "low" or "high") (issue 16)
+    wilson: tuple[str, str, Literal["low", "high"]] | None = None
+    # ratio/wilson only in the rows whose column holds one of the values; blank in the others
+    # (evidence_assumptions: shares only) (issue 16)
+    only_rows: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,77 @@ _SROI_OUTCOME_LABELS = {
 }
 
 _INSIGHTS = ("insight_labour_market", "insight_strengths", "insight_barriers", "insight_learning")
+
+# ---- issue 16: the evidence tables (EVIDENCE.md). Counts perturbed like every count; shares,
+# Wilson intervals and bounds computed again from the perturbed counts, so that no exact figure
+# of a protected cell can be recomputed from them. A numerator that is no column is perturbed as
+# a count of its own (as the insight shares of ind_outcomes).
+def _share(table: str, name: str, numerator: str, denominator: str, **more: Any) -> Column:
+    return _published(table, name, "share", derived_from=(denominator,), ratio=(numerator, denominator), value_range=(0.0, 1.0), **more)
+
+
+def _wilson(table: str, name: str, numerator: str, denominator: str, end: Literal["low", "high"], **more: Any) -> Column:
+    return _published(table, name, "share", derived_from=(denominator,), wilson=(numerator, denominator, end), **more)
+
+
+def _evidence_tables() -> list[Table]:
+    from leerwinkels.evidence.assumptions import SHARE_INDICATORS
+    from leerwinkels.evidence.context import CODED_DIMENSIONS
+
+    ctx, bounds, follow, ev = "ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"
+    shares_only = ("indicator", tuple(SHARE_INDICATORS))
+    return [
+        _published_table(ctx, (
+            _LEERWINKEL, _YEAR_CLOSED,
+            _published(ctx, "dimension", "key", value_labels={
+                **{d: _DIMENSION_LABELS[d] for d in CODED_DIMENSIONS}, "vulnerable": "Kwetsbaar", "contacts_band": "Aantal contacten",
+                "guidance_hours_band": "Begeleidingsuren", "referred_out": "Doorverwezen", "destination": "Doorverwezen naar"}),
+            _published(ctx, "category", "key", code_list_by=("dimension", {**{d: d for d in CODED_DIMENSIONS}, "destination": "destination"})),
+            _published(ctx, "closed_trajectories", "count"),
+            _published(ctx, "responses_in_window", "count"),
+            _published(ctx, "positive_in_window", "count"),
+            _share(ctx, "positive_share", "positive_in_window", "responses_in_window"),
+            _wilson(ctx, "positive_share_low", "positive_in_window", "responses_in_window", "low"),
+            _wilson(ctx, "positive_share_high", "positive_in_window", "responses_in_window", "high"),
+            _published(ctx, "working_in_window", "count"),
+            _published(ctx, "in_training_in_window", "count"),
+        )),
+        _published_table(bounds, (
+            _LEERWINKEL, _YEAR_CLOSED,
+            _published(bounds, "closed_trajectories", "count"),
+            _published(bounds, "responses_in_window", "count"),
+            _published(bounds, "positive_in_window", "count"),
+            _share(bounds, "share_respondents", "positive_in_window", "responses_in_window", headline=True),
+            _share(bounds, "share_weighted", "positive_weighted", "closed_trajectories"),
+            _published(bounds, "closed_unobserved", "count"),
+            _share(bounds, "bound_low", "positive_in_window", "closed_trajectories"),
+            _share(bounds, "bound_high", "positive_or_unanswered", "closed_trajectories"),
+        )),
+        _published_table(follow, (
+            _LEERWINKEL,
+            _published(follow, "year", "key"),
+            _published(follow, "destination", "key", code_list="destination"),
+            _published(follow, "referred_trajectories", "count"),
+            _published(follow, "responses_in_window", "count"),
+            _published(follow, "followed_through", "count"),
+            _share(follow, "followed_through_share", "followed_through", "responses_in_window"),
+            _wilson(follow, "followed_through_share_low", "followed_through", "responses_in_window", "low"),
+            _wilson(follow, "followed_through_share_high", "followed_through", "responses_in_window", "high"),
+        )),
+        _published_table(ev, (
+            _LEERWINKEL,
+            _published(ev, "year", "key"),
+            _published(ev, "assumption", "key"),
+            _published(ev, "indicator", "key"),
+            _share(ev, "value", "value_successes", "n", only_rows=shares_only),
+            _published(ev, "n", "count"),
+            _wilson(ev, "ci_low", "value_successes", "n", "low", only_rows=shares_only),
+            _wilson(ev, "ci_high", "value_successes", "n", "high", only_rows=shares_only),
+            _published(ev, "grade", "text"),
+            _published(ev, "rubric_version", "text"),
+        )),
+    ]
+
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -308,6 +385,7 @@ TABLES: dict[str, Table] = {
                 ),
             ),
         ),
+        *_evidence_tables(),
     ]
 }
 
