@@ -58,6 +58,9 @@ class ColumnFacts:
     # on the Toelichting sheet
     label_nl: str = ""
     explanation_nl: str = ""
+    # a column of a published table that stays in the database, and why (issue 16: a sentence
+    # quoting exact figures)
+    unpublished: str = ""
 
     @property
     def dtype(self) -> pl.DataType:
@@ -541,7 +544,7 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("grade", "text", "`strong`, `moderate`, `weak`, `indications` or `no data` by the rubric (A1 never `strong`)",
               label_nl='Sterkte van het bewijs', explanation_nl="Sterk, matig, zwak, aanwijzingen of geen gegevens, volgens het beoordelingsschema (registratiegegevens over doorverwijzingen nooit 'sterk')."),
             C("grade_reason", "text", "why that grade, in a Dutch sentence with the figures and thresholds behind it (exact figures: "
-              "not published)",
+              "not published)", unpublished="it quotes the exact figures behind the grade",
               label_nl='Reden', explanation_nl='Waarom die beoordeling, met de cijfers en drempels erachter.'),
             C("rubric_version", "text", "version of `evidence/parameters.yaml`",
               label_nl='Versie beoordelingsschema', explanation_nl='De versie van het beoordelingsschema waarmee de rij berekend is.'),

@@ -147,7 +147,8 @@ def _protect_table(
     for col in derived:
         if col.wilson:  # issue 16: an interval end from the published counts, like a ratio
             numerator, denominator, end = col.wilson
-            interval = wilson_bounds(pl.col(numerator), pl.col(denominator))
+            # the perturbed numerator can exceed the perturbed denominator: clip it as the share is clipped
+            interval = wilson_bounds(pl.min_horizontal(numerator, denominator), pl.col(denominator))
             interval_end = interval[0] if end == "low" else interval[1]
             out = out.with_columns(pl.when(_in_rows(col)).then(interval_end).cast(pl.Float64).alias(col.name))
     return out
