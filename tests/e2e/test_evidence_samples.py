@@ -74,6 +74,9 @@ def test_the_tables_reach_the_warehouse_pub_and_the_publication(sample_run):
         csv = pl.read_csv(publication / f"{table}.csv", infer_schema=False)
         assert csv.height == pub.height
         assert BY_NAME[table].sheet in workbook.sheetnames
+    explanation = " ".join(str(v) for row in workbook["Toelichting"].iter_rows(values_only=True) for v in row if v)
+    assert "Uitkomstvenster" in explanation and "90 tot 365 dagen" in explanation and "Wilson" in explanation
+    assert "ondergrens" in explanation and load_parameters().version in explanation
     # the sentence with exact figures stays in the database
     assert "grade_reason" in sample_run.tables["evidence_assumptions"].columns
     assert "grade_reason" not in sample_run.tables["pub_evidence_assumptions"].columns

@@ -556,6 +556,22 @@ PROTECTION_TEXT = [
     "nieuwe inschrijving de cel van gisteren. Ruis die elke nacht anders is, kan over "
     "publicaties heen uitgemiddeld worden; vaste ruis per cel niet.",
 ]
+# Dutch explanation of the evidence tables (issue 16, EVIDENCE.md): window, interval, bounds, grades.
+EVIDENCE_TEXT = [
+    "Bewijs voor de aannames van de studie (tabbladen 'Resultaten naar context', 'Resultaten en non-respons', "
+    "'Doorverwijzing opgevolgd' en 'Bewijs aannames'). Uitkomstvenster: een antwoord op de nazorgenquête telt "
+    "alleen mee als het {first} tot {last} dagen na de afsluiting van het traject gegeven werd, zodat een antwoord "
+    "een week na de afsluiting en een antwoord twee jaar later niet even zwaar wegen.",
+    "Interval: bij elk aandeel staat een 95%-betrouwbaarheidsinterval (methode van Wilson). Het echte aandeel ligt "
+    "met grote waarschijnlijkheid tussen de onder- en de bovengrens; hoe minder antwoorden, hoe breder het interval.",
+    "Grenzen: wie niet antwoordt, is niet wie wel antwoordt. De ondergrens is het aandeel als niemand die niet "
+    "antwoordde een positief resultaat had, de bovengrens als iedereen dat had: het echte aandeel ligt daar zeker "
+    "tussen. Het herwogen aandeel laat elke groep (arbeidssituatie x leeftijd bij intake) meetellen naar het aantal "
+    "afgesloten trajecten in die groep.",
+    "Sterkte van het bewijs: sterk, matig, zwak, aanwijzingen of geen gegevens, volgens een beoordelingsschema "
+    "(versie {version}) waarvan elke drempel een aanname is tot het onderzoeksteam ze vastlegt. Ook hier zijn de "
+    "aantallen verstoord en de aandelen en intervallen op de verstoorde aantallen berekend.",
+]
 LOSS_LABELS = {
     "table": "Tabel",
     "count_cells": "Aantallen",
@@ -584,6 +600,7 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
         "0 is. In 'Netwerk' telt een cliënt die bij twee Leerwinkels kwam één keer; trajecten "
         "tellen op.",
         *[t.format(n=NOISE_MAX) for t in PROTECTION_TEXT],
+        *_evidence_text(tables),
         "In dit werkboek staan de Nederlandse benamingen; de CSV-bestanden (UTF-8, komma als "
         "scheidingsteken) bevatten dezelfde cijfers met de codes en de kolomnamen van de "
         "databank.",
@@ -607,6 +624,19 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
         ws.column_dimensions[letter].width = width
     for (cell,) in ws.iter_rows(min_col=3, max_col=3):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _evidence_text(tables: list[Table]) -> list[str]:
+    """:data:`EVIDENCE_TEXT` with the window and rubric version of evidence/parameters.yaml, when
+    an evidence table is published (issue 16)."""
+    if not any(t.name in {"ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"}
+               for t in tables):
+        return []
+    from leerwinkels.evidence.parameters import load_parameters
+
+    params = load_parameters()
+    first, last = params.window
+    return [t.format(first=first, last=last, version=params.version) for t in EVIDENCE_TEXT]
 
 
 def _table_sheet(wb: Workbook, df: pl.DataFrame, table: Table) -> None:
