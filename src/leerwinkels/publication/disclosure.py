@@ -60,9 +60,28 @@ def cell_noise(
 ) -> pl.Series:
     """The noise of every cell of ``column``: uniform in ``{-noise_max .. noise_max}``
     (the first 60 bits of the HMAC modulo 2 * noise_max + 1; the bias is below 1e-16)."""
-    digests = pseudonymiser.series(cell_labels(frame, table, key, column))
+    return _noise_of_labels(cell_labels(frame, table, key, column), column, pseudonymiser, noise_max)
+
+
+def _noise_of_labels(labels: pl.Series, column: str, pseudonymiser: Pseudonymiser, noise_max: int) -> pl.Series:
+    digests = pseudonymiser.series(labels)
     draw = digests.str.slice(0, 15).str.to_integer(base=16)
     return (draw % (2 * noise_max + 1) - noise_max).cast(pl.Int64).alias(column)
+
+
+def _twin_labels(frame: pl.DataFrame, table: Table, column: str) -> pl.Series:
+    """The cell labels of ``column``, where the same figure is published in another table
+    (``Table.noise_twins``, issue 16) that table's cell label: one figure, one noise. Two
+    independent noises on one figure could be intersected to a narrow range."""
+    labels = pl.concat_str(
+        [pl.lit(NOISE_PREFIX + table.name), *[pl.col(k).cast(pl.String) for k in table.key], pl.lit(column)], separator="|"
+    )
+    for twin in reversed(table.noise_twins.get(column, ())):
+        parts = [pl.lit(k[1:]) if k.startswith("=") else pl.col(k).cast(pl.String) for k in twin.key]
+        label = pl.concat_str([pl.lit(NOISE_PREFIX + twin.table), *parts, pl.lit(twin.column)], separator="|")
+        applies = pl.col(twin.when[0]).is_in(list(twin.when[1])) if twin.when else pl.lit(True)
+        labels = pl.when(applies).then(label).otherwise(labels)
+    return frame.select(labels.alias("label")).to_series()
 
 
 def perturbed(count: pl.Expr, noise: pl.Expr) -> pl.Expr:
@@ -112,7 +131,7 @@ def _protect_table(
         if c.ratio and c.ratio[0] not in frame.columns
     }
     out = frame.with_columns(**hidden)
-    noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
+    noises = [_noise_of_labels(_twin_labels(out, table, name), name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
     derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -89,6 +89,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class NoiseTwin:
+    """The same figure published in another table (issue 16): the protection gives it that
+    cell's noise. ``key``: this table's columns (or ``=literal``) in the other table's key order;
+    ``when``: only the rows whose column holds one of the values."""
+    table: str
+    column: str
+    key: tuple[str, ...]
+    when: tuple[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
 class Table:
     name: str  # database table and CSV file name
     sheet: str  # workbook sheet (max. 31 characters)
@@ -96,6 +107,8 @@ class Table:
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # per count (or hidden numerator): where the same figure is published in another table
+    noise_twins: dict[str, tuple[NoiseTwin, ...]] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -167,6 +180,7 @@ def _evidence_tables() -> list[Table]:
 
     ctx, bounds, follow, ev = "ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"
     shares_only = ("indicator", tuple(SHARE_INDICATORS))
+    lw_year = ("leerwinkel", "year")
     return [
         _published_table(ctx, (
             _LEERWINKEL, _YEAR_CLOSED,
@@ -183,7 +197,7 @@ def _evidence_tables() -> list[Table]:
             _published(ctx, "working_in_window", "count"),
             _published(ctx, "in_training_in_window", "count"),
         )),
-        _published_table(bounds, (
+        replace(_published_table(bounds, (
             _LEERWINKEL, _YEAR_CLOSED,
             _published(bounds, "closed_trajectories", "count"),
             _published(bounds, "responses_in_window", "count"),
@@ -193,8 +207,8 @@ def _evidence_tables() -> list[Table]:
             _published(bounds, "closed_unobserved", "count"),
             _share(bounds, "bound_low", "positive_in_window", "closed_trajectories"),
             _share(bounds, "bound_high", "positive_or_unanswered", "closed_trajectories"),
-        )),
-        _published_table(follow, (
+        )), noise_twins={"closed_trajectories": (NoiseTwin("ind_outcomes", "closed_trajectories", lw_year),)}),
+        replace(_published_table(follow, (
             _LEERWINKEL,
             _published(follow, "year", "key"),
             _published(follow, "destination", "key", code_list="destination"),
@@ -204,8 +218,8 @@ def _evidence_tables() -> list[Table]:
             _share(follow, "followed_through_share", "followed_through", "responses_in_window"),
             _wilson(follow, "followed_through_share_low", "followed_through", "responses_in_window", "low"),
             _wilson(follow, "followed_through_share_high", "followed_through", "responses_in_window", "high"),
-        )),
-        _published_table(ev, (
+        )), noise_twins={"referred_trajectories": (NoiseTwin("ind_referrals", "trajectories", ("leerwinkel", "year", "=out", "destination")),)}),
+        replace(_published_table(ev, (
             _LEERWINKEL,
             _published(ev, "year", "key"),
             _published(ev, "assumption", "key"),
@@ -216,7 +230,16 @@ def _evidence_tables() -> list[Table]:
             _wilson(ev, "ci_high", "value_successes", "n", "high", only_rows=shares_only),
             _published(ev, "grade", "text"),
             _published(ev, "rubric_version", "text"),
-        )),
+        )), noise_twins={
+            "n": (
+                NoiseTwin("ind_reach", "new_trajectories", lw_year, ("indicator", ("share_referred_in_by_partner",))),
+                NoiseTwin("ind_outcomes", "closed_trajectories", lw_year, ("indicator", ("share_referred_out", "positive_outcome_bound_low"))),
+                NoiseTwin("ind_outcome_bounds", "responses_in_window", lw_year, ("indicator", ("positive_outcome",))),
+            ),
+            "value_successes": (
+                NoiseTwin("ind_outcome_bounds", "positive_in_window", lw_year, ("indicator", ("positive_outcome", "positive_outcome_bound_low"))),
+            ),
+        }),
     ]
 
 
