@@ -60,6 +60,9 @@ def cell_noise(
 ) -> pl.Series:
     """The noise of every cell of ``column``: uniform in ``{-noise_max .. noise_max}``
     (the first 60 bits of the HMAC modulo 2 * noise_max + 1; the bias is below 1e-16)."""
+    meta = TABLES.get(table)
+    if meta is not None and column in meta.noise_twins:  # the same figure in another table: its noise (issue 16)
+        return _noise_of_labels(_twin_labels(frame, meta, column), column, pseudonymiser, noise_max)
     return _noise_of_labels(cell_labels(frame, table, key, column), column, pseudonymiser, noise_max)
 
 
@@ -131,7 +134,7 @@ def _protect_table(
         if c.ratio and c.ratio[0] not in frame.columns
     }
     out = frame.with_columns(**hidden)
-    noises = [_noise_of_labels(_twin_labels(out, table, name), name, pseudonymiser, noise_max).alias(_noise_column(name))
+    noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
     derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
