@@ -159,7 +159,7 @@ def test_case_1_items_as_in_the_study_table(params):
 
 
 def test_proxies_are_computed_from_items(params):
-    assert params.version == "2026.1"
+    assert params.version == "2026.2"
     assert params.proxy_eur("work_from_invalidity") == (
         Decimal("22953.84") - Decimal("803.38") + Decimal("14916.36")
         + Decimal("469.59") + Decimal("760.39") + Decimal("3658.96")
@@ -364,12 +364,12 @@ def test_changing_a_proxy_in_a_copy_changes_values_and_version(params, tmp_path)
     gent = ratios.filter((pl.col("leerwinkel") == "gent") & (pl.col("year") == 2024))
     assert gent.get_column("value_eur").item() == pytest.approx(20000 * 0.35)
     # the original file is untouched
-    assert load_parameters(PARAMETERS).version == "2026.1"
+    assert load_parameters(PARAMETERS).version == "2026.2"
 
 
 def test_env_variable_overrides_default_path(tmp_path, monkeypatch):
     copy = tmp_path / "elsewhere.yaml"
-    text = PARAMETERS.read_text(encoding="utf-8").replace('version: "2026.1"', 'version: "env-1"')
+    text = PARAMETERS.read_text(encoding="utf-8").replace('version: "2026.2"', 'version: "env-1"')
     copy.write_text(text, encoding="utf-8")
     monkeypatch.setenv(sroi.ENV_PARAMETERS, str(copy))
     assert load_parameters().version == "env-1"

@@ -370,6 +370,11 @@ CATALOGUE: tuple[TableFacts, ...] = (
               "differ by a cent from the sum of the six rows",
               label_nl='Waarde (EUR)', explanation_nl='Aantal x proxy x (1 - deadweight) x (1 - attributie).'),
             _PARAMETER_VERSION,
+            # issue 17: the present value over the outcome's duration (Social Value principles)
+            C("present_value_eur", "float64", "the present value over the outcome's duration: the sum over t = 0 .. duration − 1 "
+              "of `count × proxy × (1 − deadweight) × (1 − attribution) × (1 − displacement) × (1 − drop_off)^t / "
+              "(1 + discount_rate)^t`, rounded to cents (docs/sroi.md); with duration 1 it is `value_eur`",
+              label_nl='Contante waarde (EUR)', explanation_nl='De waarde over de hele duur van de uitkomst, verminderd met de afname per jaar en verdisconteerd naar vandaag (met een duur van 1 jaar gelijk aan de waarde).'),
         ),
     ),
     TableFacts(
@@ -385,8 +390,8 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("cost_eur", "float64", "`Personeelskost + Werkingskost` of the coordinator's cost file (for `all`: the sum of the "
               "Leerwinkels' costs present)", nullable=True,
               label_nl='Kost (EUR)', explanation_nl='Personeelskost plus werkingskost van het jaar (kostenbestand van de coördinator); leeg zonder kostenrij.'),
-            C("sroi_ratio", "float64", "`value_eur / cost_eur`; **null** when there is no cost row (or cost 0)", nullable=True,
-              label_nl='SROI-ratio', explanation_nl='Waarde gedeeld door kost (centrale aannames); leeg zonder kost.'),
+            C("sroi_ratio", "float64", "`present_value_eur / cost_eur`; **null** when there is no cost row (or cost 0)", nullable=True,
+              label_nl='SROI-ratio', explanation_nl='Contante waarde gedeeld door kost (centrale aannames); leeg zonder kost.'),
             C("sroi_ratio_low", "float64", "the same with the low sensitivity rates: deadweight 0.50 and attribution 0.70", nullable=True,
               label_nl='SROI-ratio (laag)', explanation_nl='Idem met de voorzichtige aannames (meer deadweight en attributie).'),
             C("sroi_ratio_high", "float64", "the same with the high sensitivity rates: deadweight 0.10 and attribution 0.30", nullable=True,
@@ -397,6 +402,12 @@ CATALOGUE: tuple[TableFacts, ...] = (
             _PARAMETER_VERSION,
             C("assumptions", "text", "which parameters are assumptions, spelled out",
               label_nl='Aannames', explanation_nl='Welke parameters aannames zijn.'),
+            # issue 17: present value and net present value (Social Value principles)
+            C("present_value_eur", "float64", "sum of `ind_sroi_inputs.present_value_eur` of that Leerwinkel and year: the "
+              "numerator of the ratios",
+              label_nl='Contante waarde (EUR)', explanation_nl='Som van de contante waarde van de uitkomsten (centrale aannames); de teller van de SROI-ratio.'),
+            C("net_present_value_eur", "float64", "`present_value_eur − cost_eur`; null without a cost row", nullable=True,
+              label_nl='Netto contante waarde (EUR)', explanation_nl='Contante waarde min kost; leeg zonder kost.'),
         ),
     ),
     TableFacts(
