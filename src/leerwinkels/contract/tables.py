@@ -410,6 +410,44 @@ CATALOGUE: tuple[TableFacts, ...] = (
               label_nl='Netto contante waarde (EUR)', explanation_nl='Contante waarde min kost; leeg zonder kost.'),
         ),
     ),
+    # --- issue 17: SROI to the Social Value standard (who gains, the tornado; SROI.md, docs/sroi.md)
+    TableFacts(
+        "ind_sroi_by_payer", "indicator", "The present value of `ind_sroi` split over the payers that save or earn it (SROI.md, \"Who gains\").",
+        key=("leerwinkel", "year", "payer", "scenario"), published=True,
+        sheet='SROI per begunstigde', title_nl='SROI: wie wint er',
+        description_nl='Per Leerwinkel, jaar van afsluiting, begunstigde overheid en scenario: het deel van de contante waarde dat die overheid bespaart of ontvangt. De toewijzing van elke post aan een overheid is een aanname zolang het onderzoeksteam ze niet vastlegt. De vier begunstigden tellen op tot de contante waarde van het scenario.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("payer", "text", "who saves or earns it: `federal_social_security` (benefits, social contributions, health care), "
+              "`federal_tax` (income tax, VAT), `flemish` (VDAB guidance and training, education, childcare places), `local` (OCMW / CPAS)",
+              label_nl='Begunstigde', explanation_nl='De overheid die de besparing of opbrengst heeft: federale sociale zekerheid, federale belastingen, Vlaamse overheid of lokaal bestuur (OCMW).'),
+            C("scenario", "text", "`central`, `low` or `high`: the deadweight and attribution of `ind_sroi`'s ratio, low and high ratio",
+              label_nl='Scenario', explanation_nl='Centraal, laag (voorzichtige aannames) of hoog (ruime aannames), zoals de SROI-ratio.'),
+            C("value_eur", "float64", "the payer's part of the scenario's present value, rounded to cents; the four payers add up "
+              "to the cent to `ind_sroi.present_value_eur` (central) or the present value behind the low/high ratio",
+              label_nl='Contante waarde (EUR)', explanation_nl='Het deel van de contante waarde voor die overheid; de vier delen tellen op tot de contante waarde.'),
+            _PARAMETER_VERSION,
+        ),
+    ),
+    TableFacts(
+        "ind_sroi_sensitivity", "indicator", "The tornado: the SROI ratio when one parameter alone moves across its range, the rest central (SROI.md, \"Sensitivity\").",
+        key=("leerwinkel", "year", "parameter"), published=True,
+        sheet='SROI-gevoeligheid', title_nl='SROI: gevoeligheid per parameter',
+        description_nl='Per Leerwinkel, jaar van afsluiting en parameter: de laagste en hoogste SROI-ratio als alleen die parameter over zijn bereik beweegt en de rest centraal blijft (elke proxy 25 % lager en hoger, elk percentage over zijn laag-hoogbereik, de duur van 1 tot 3 jaar). Zo ziet een lezer welke aanname het resultaat bepaalt.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("parameter", "text", "`proxy:<outcome>` (each outcome's proxy ± `tornado.proxy_change`), `deadweight`, `attribution` "
+              "(the `sensitivity` low–high range), `displacement`, `drop_off`, `discount_rate`, `duration_years` (the `tornado` ranges)",
+              label_nl='Parameter', explanation_nl='De parameter die beweegt (proxy van een uitkomst, deadweight, attributie, verdringing, afname per jaar, disconteringsvoet of duur).'),
+            C("ratio_low", "float64", "the lower of the ratios at the two ends of the range; null without a cost", nullable=True,
+              label_nl='SROI-ratio (laagste)', explanation_nl='De laagste ratio over het bereik van de parameter; leeg zonder kost.'),
+            C("ratio_high", "float64", "the higher of the two; the central ratio lies between them", nullable=True,
+              label_nl='SROI-ratio (hoogste)', explanation_nl='De hoogste ratio over het bereik; de centrale SROI-ratio ligt ertussen.'),
+            _PARAMETER_VERSION,
+        ),
+    ),
     TableFacts(
         "sroi_case_studies", "publication_support", "The study's case 1 reproduced from the parameter file.",
         key=("case", "item"), scanned_for_personal_data=False,

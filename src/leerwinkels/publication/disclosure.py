@@ -113,7 +113,7 @@ def _protect_table(
     out = frame.with_columns(**hidden)
     noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
-    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of]
+    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.difference]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
     out = out.with_columns(
         [perturbed(pl.col(name), pl.col(_noise_column(name))).cast(pl.Int64).alias(name) for name in counts]
@@ -143,6 +143,10 @@ def _protect_table(
             out = out.with_columns(
                 pl.when(pl.col(exact_base) != 0).then(value).otherwise(pl.col(col.name)).alias(col.name)
             )
+    for col in derived:
+        if col.difference:  # after the columns it subtracts (net present value = present value - cost)
+            minuend, subtrahend = col.difference
+            out = out.with_columns((pl.col(minuend) - pl.col(subtrahend)).round(2).alias(col.name))
     return out
 
 
@@ -221,7 +225,10 @@ def protect(
         _check(frame, table)
         if any(c.sum_of and c.sum_of[0] not in published for c in table.published):
             raise ValueError(f"{table.name}: needs {[c.sum_of[0] for c in table.published if c.sum_of]} to be published with it")
-        protected = _protect_table(frame, table, published, pseudonymiser, noise_max)
+        if table.recompute is not None:  # computed again from the published frames (SROI by payer, tornado)
+            protected = table.recompute(published)
+        else:
+            protected = _protect_table(frame, table, published, pseudonymiser, noise_max)
         published[table.name] = protected.select(frame.columns)
         loss.append(_loss_row(frame, published[table.name], table))
     return published, pl.DataFrame(loss, schema={

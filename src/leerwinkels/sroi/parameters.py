@@ -542,8 +542,22 @@ def assumptions_text(params: SroiParameters) -> str:
     for outcome in OUTCOMES:
         if params.proxy_is_assumption(outcome):
             parts.append(f"{outcome} valued at {_eur(params.proxy_eur(outcome))} (assumed proxy)")
-    parts.append("respondents only; one year, no drop-off or discounting")
+    parts.append("respondents only")
+    parts.append(_time_and_displacement_text(params))
     return "; ".join(parts)
+
+
+def _time_and_displacement_text(params: SroiParameters) -> str:
+    """The first version's wording while every outcome lasts one year without displacement
+    (the defaults: today's rows keep their text); else the rates that are set."""
+    rates = params.outcome_rates.values()
+    if all(r.duration.years == 1 and r.displacement.value == 0 for r in rates):
+        return "one year, no drop-off or discounting"
+    per_outcome = ", ".join(
+        f"{name} {r.duration.years} y drop-off {r.drop_off.value:.2f} displacement {r.displacement.value:.2f}"
+        for name, r in params.outcome_rates.items()
+    )
+    return f"{per_outcome}; discount rate {params.discount_rate.value:.3f} ({params.discount_rate.source})"
 
 
 def _eur(amount: Decimal) -> str:

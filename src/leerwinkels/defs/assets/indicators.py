@@ -9,6 +9,8 @@ from leerwinkels.defs.conditions import AFTER_INGEST, DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings
 from leerwinkels.indicators import tables as ind
 from leerwinkels.sroi import calculate as sroi
+from leerwinkels.sroi.payers import build_sroi_by_payer
+from leerwinkels.sroi.sensitivity import build_sroi_sensitivity
 
 GROUP = "indicators"
 
@@ -86,6 +88,19 @@ def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, c
     metadata = table_metadata(frame, latest_network_rows(frame), table="ind_sroi")
     metadata["missing_cost_rows"] = dg.MetadataValue.int(missing.height)
     return dg.Output(frame, metadata=metadata)
+
+
+# issue 17: who gains and the tornado (src/leerwinkels/sroi/payers.py, sensitivity.py)
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_sroi_by_payer"),
+          description="The SROI present value split over the payers that save or earn it (federal social security, federal tax, Flemish, local), per scenario.")
+def ind_sroi_by_payer(ind_sroi_inputs: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    return _output(build_sroi_by_payer(ind_sroi_inputs, _parameters()), "ind_sroi_by_payer")
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_sroi_sensitivity"),
+          description="The tornado: the SROI ratio when one parameter alone moves across its range (proxies +-25 %, rates low-high, duration 1-3 years), the rest central.")
+def ind_sroi_sensitivity(ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    return _output(build_sroi_sensitivity(ind_sroi_inputs, ind_sroi, _parameters()), "ind_sroi_sensitivity")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST, metadata=definition_metadata("sroi_case_studies"),
