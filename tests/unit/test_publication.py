@@ -31,6 +31,7 @@ from leerwinkels.publication.workbook import (
     suppress_small_cells,
     write_publication,
 )
+from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from tests.factories import REPO_ROOT, events, followup, followups, referrals, sroi_tables, trajectories, trajectory
 
 DOCS = REPO_ROOT / "docs" / "indicators.md"
@@ -211,7 +212,7 @@ def published(tables, tmp_path_factory) -> tuple[Path, list[Path]]:
 def test_files_written_atomically(published):
     out_dir, paths = published
     names = [p.name for p in paths]
-    assert names == [f"{t}.csv" for t in TABLES] + [WORKBOOK_NAME]
+    assert names == [f"{t}.csv" for t in TABLES] + [WORKBOOK_NAME, VALUE_MAP_NAME]
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(names)  # no temp files left
 
 

@@ -122,7 +122,7 @@ def sroi_costs_complete(ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset="ind_sroi_by_payer", blocking=True, description="Per Leerwinkel, year and scenario the payers add up to the cent to the present value (central: ind_sroi.present_value_eur).")
+@dg.asset_check(asset="ind_sroi_by_payer", blocking=True, additional_ins={"ind_sroi": dg.AssetIn(key="ind_sroi")}, description="Per Leerwinkel, year and scenario the payers add up to the cent to the present value (central: ind_sroi.present_value_eur).")
 def sroi_payers_add_up(ind_sroi_by_payer: pl.DataFrame, ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
     sums = ind_sroi_by_payer.filter(pl.col("scenario") == "central").group_by("leerwinkel", "year").agg(pl.col("value_eur").sum().round(2).alias("payers"))
     wrong = sums.join(ind_sroi.select("leerwinkel", "year", "present_value_eur"), on=["leerwinkel", "year"], how="full", coalesce=True).filter(
@@ -131,7 +131,7 @@ def sroi_payers_add_up(ind_sroi_by_payer: pl.DataFrame, ind_sroi: pl.DataFrame) 
                                "details": dg.MetadataValue.md(markdown_table(wrong.select("leerwinkel", "year")))})
 
 
-@dg.asset_check(asset="ind_sroi_sensitivity", blocking=True, description="Every tornado range contains the central SROI ratio (null only where the ratio is null).")
+@dg.asset_check(asset="ind_sroi_sensitivity", blocking=True, additional_ins={"ind_sroi": dg.AssetIn(key="ind_sroi")}, description="Every tornado range contains the central SROI ratio (null only where the ratio is null).")
 def sroi_tornado_contains_central(ind_sroi_sensitivity: pl.DataFrame, ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
     joined = ind_sroi_sensitivity.join(ind_sroi.select("leerwinkel", "year", "sroi_ratio"), on=["leerwinkel", "year"], how="left")
     # a float sum in another order may differ in the last bit: a relative tolerance of 1e-9
