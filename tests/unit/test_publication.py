@@ -23,6 +23,7 @@ from leerwinkels.indicators.tables import (
 )
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_problems
+from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from leerwinkels.publication.workbook import (
     EXPLANATION_SHEET,
     TABLES,
@@ -31,7 +32,6 @@ from leerwinkels.publication.workbook import (
     suppress_small_cells,
     write_publication,
 )
-from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from tests.factories import REPO_ROOT, events, followup, followups, referrals, sroi_tables, trajectories, trajectory
 
 DOCS = REPO_ROOT / "docs" / "indicators.md"
