@@ -5,7 +5,8 @@ sroi/parameters.yaml). Per Leerwinkel, year and scenario (central, low, high) th
 value is split over the four payers: each payer's share of an outcome is the sum of its
 items. The split is computed in cents and the rounding rest (at most a few cents) goes to
 the payer with the largest share, so that the payers add up to the cent to the scenario's
-present value (`ind_sroi.present_value_eur` for `central`).
+present value (`ind_sroi.present_value_eur` for `central`). Cents / 100 is rounded again to
+2 decimals: 80396.29000000001 would be written out in full (and look like a national number).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _scenario_split(sroi_inputs: pl.DataFrame, params: SroiParameters, scenario:
         .with_columns(
             (pl.col("__cents") + pl.when(largest).then(pl.col("__rest")).otherwise(0)).alias("__cents")
         )
-        .select(*KEYS, "payer", pl.lit(scenario).alias("scenario"), (pl.col("__cents") / 100).alias("value_eur"))
+        .select(*KEYS, "payer", pl.lit(scenario).alias("scenario"), (pl.col("__cents") / 100).round(2).alias("value_eur"))
     )
 
 
