@@ -2,6 +2,9 @@
 
 All proxies, rates and the study's case live in one versioned parameter file
 (`sroi/parameters.yaml`), so that a data steward changes them without touching code.
+The other concerns have files of their own: parameters.py (the file), value.py (impact and
+present value), payers.py (`ind_sroi_by_payer`), sensitivity.py (`ind_sroi_sensitivity`),
+value_map.py (the Value Map); docs/sroi.md explains them.
 
 - `load_parameters(path=None)` reads and validates that file (`SroiParameterError`).
 - `classify_outcomes(trajectories, followups)`: the outcome of each follow-up response
@@ -233,8 +236,9 @@ def build_sroi(
     *,
     trajectories: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`ind_sroi`: per leerwinkel and year the value, the cost and the SROI ratio, central
-    and with the low/high deadweight and attribution.
+    """`ind_sroi`: per leerwinkel and year the value (first-year impact), the present value,
+    the cost, the net present value and the SROI ratio (present value / cost), central and
+    with the low/high deadweight and attribution.
 
     `cost_complete` says whether every cost row needed is present: for a Leerwinkel its
     own; for `all` those of every Leerwinkel with a trajectory active that year (given

@@ -79,7 +79,7 @@ def ind_sroi_inputs(trajectories: pl.DataFrame, followups: pl.DataFrame, setting
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_sroi"),
-          description="SROI ratio per Leerwinkel and year: social value over yearly cost, with a low/high sensitivity range. Null without a cost row.")
+          description="SROI ratio per Leerwinkel and year: present value of the social value over yearly cost, with net present value and a low/high sensitivity range. Null without a cost row.")
 def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, costs: pl.DataFrame, trajectories: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     frame = sroi.build_sroi(ind_sroi_inputs, costs, _parameters(), trajectories=trajectories)
     missing = sroi.missing_cost_rows(costs, trajectories, settings.as_of_date())
