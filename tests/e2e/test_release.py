@@ -28,6 +28,7 @@ from leerwinkels.cli import _what_changed
 from leerwinkels.definitions import build_resources
 from leerwinkels.defs.resources import Warehouse
 from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
+from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
@@ -38,7 +39,7 @@ from tests.factories import REPO_ROOT as ROOT
 from tests.factories import write_lock_held_by_another_process
 
 AS_OF = "2026-11-26"
-OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME])
+OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME, VALUE_MAP_NAME])
 SQLITE_FILES = {"w.sqlite", "w.sqlite-wal", "w.sqlite-shm", "w.sqlite-journal"}
 TEMPORARY_SUFFIXES = (".tmp", ".old", ".partial")
 
