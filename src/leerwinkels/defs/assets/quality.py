@@ -135,7 +135,8 @@ def _red_check(code: str) -> dg.AssetChecksDefinition:
         red = [m for m in MEASURES if row.height and row.get_column(f"{m}_status")[0] == "red"]
         return dg.AssetCheckResult(
             passed=not red, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"red_measures": dg.MetadataValue.text(", ".join(red) or "none"),
+            # the count is what the run summary prints (numbers only); the names for the UI
+            metadata={"red_measures": dg.MetadataValue.int(len(red)), "red_measure_names": dg.MetadataValue.text(", ".join(red) or "none"),
                       "status": dg.MetadataValue.text((row.get_column("status")[0] if row.height else None) or "not measured")},
         )
     return _check
