@@ -8,8 +8,8 @@ import dagster as dg
 import polars as pl
 
 from leerwinkels.contract.tables import BY_NAME
-from leerwinkels.defs.assets.quality import completeness_percent, scorecard_metadata, scorecard_red_checks
 from leerwinkels.definitions import ALL_ASSETS, ALL_CHECKS
+from leerwinkels.defs.assets.quality import completeness_percent, scorecard_metadata, scorecard_red_checks
 from leerwinkels.ingest.source_specs import LEERWINKELS
 from leerwinkels.quality import first_seen
 from leerwinkels.quality.scorecard import build_scorecard
@@ -57,4 +57,4 @@ def test_the_metadata_plots_completeness_and_quarantine_per_leerwinkel():
     assert metadata["completeness_percent_gent"].value == 100.0
     assert "completeness_percent_brussel" not in metadata  # no trajectories: no point, not a false 100
     assert metadata["status_genk"].value == "red"
-    assert completeness_percent({m: None for m in ("missing_gender",)} | {m: None for m in BY_NAME["dq_scorecard"].column_names}) is None
+    assert completeness_percent(dict.fromkeys(("missing_gender",)) | dict.fromkeys(BY_NAME["dq_scorecard"].column_names)) is None

@@ -123,8 +123,8 @@ def _open_genk_trajectory(lines: list[str]) -> str:
 
 
 def test_a_contact_that_first_appears_in_a_later_delivery_is_late(sample_landing, tmp_path):
-    run = dict(sources=sample_landing, database_url=f"sqlite:///{tmp_path / 'w.sqlite'}", as_of=AS_OF,
-               staging_dir=tmp_path / "staging", publication_dir=tmp_path / "publication")
+    run = {"sources": sample_landing, "database_url": f"sqlite:///{tmp_path / 'w.sqlite'}", "as_of": AS_OF,
+               "staging_dir": tmp_path / "staging", "publication_dir": tmp_path / "publication"}
     instance = dg.DagsterInstance.ephemeral()
     try:
         first = consolidate(**run, instance=instance)

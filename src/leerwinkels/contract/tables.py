@@ -547,16 +547,14 @@ DQ_SCORECARD = TableFacts(
         C("targets_version", "text", "version of `dq/targets.yaml`"),
         C("late_days", "int64", "a registration more than this many days before its first delivery is late"),
         C("idle_days", "int64", "an open trajectory without contact for more than this many days is probably forgotten"),
-        C("status", "text", "the worst status of the measures; null when none could be taken", nullable=True,
-          code_list=["green", "orange", "red"], with_unknown=False),
+        C("status", "text", "the worst status of the measures (`green`, `orange`, `red`); null when none could be taken", nullable=True),
         *(column
           for name, text in _DQ_MEASURES
           for column in (
               C(name, "int64" if name == "unmapped_labels" else "float64",
                 text + ("" if name == "unmapped_labels" else "; null when it cannot be taken (the field is not delivered, nothing to divide by)"),
                 nullable=name != "unmapped_labels"),
-              C(f"{name}_status", "text", f"`{name}` against its target: green, orange or red (null when not taken)", nullable=True,
-                code_list=["green", "orange", "red"], with_unknown=False),
+              C(f"{name}_status", "text", f"`{name}` against its target: `green`, `orange` or `red` (null when not taken)", nullable=True),
           )),
         *(C(name, "int64", text) for name, text in _DQ_COUNTS),
     ),

@@ -61,7 +61,7 @@ def write_feedback_workbook(leerwinkel: str, frames: dict[str, pl.DataFrame], pa
     """Write one Leerwinkel's workbook from the frames of ``feedback_frames`` (only its rows)."""
     about = frames["about"].row(0, named=True)
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for sheet, (frame_name, title, columns) in SHEETS.items():
         ws = wb.create_sheet(sheet)
         ws.append([title.format(**about)])
