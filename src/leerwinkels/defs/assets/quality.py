@@ -15,6 +15,7 @@ import polars as pl
 
 from leerwinkels.defs.asset_keys import STAGED_KEY
 from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table
+from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.conditions import DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings, Warehouse
 from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
@@ -143,3 +144,9 @@ def _red_check(code: str) -> dg.AssetChecksDefinition:
 
 
 scorecard_red_checks = [_red_check(code) for code in LEERWINKELS]
+
+
+@dg.asset_check(asset=TABLE, name=PERSONAL_DATA_CHECK, blocking=True,
+                description="No text column looks like a national number, e-mail address or phone number.")
+def no_personal_data_in_scorecard(dq_scorecard: pl.DataFrame) -> dg.AssetCheckResult:
+    return personal_data_result(TABLE, dq_scorecard)
