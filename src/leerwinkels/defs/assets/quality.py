@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 
 from leerwinkels.defs.asset_keys import STAGED_KEY
-from leerwinkels.defs.assets.common import OWNERS, definition_metadata, markdown_table
+from leerwinkels.defs.assets.common import OWNERS, definition_metadata, table_metadata
 from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.conditions import DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings, Warehouse
@@ -95,12 +95,8 @@ def dq_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse, settin
     )
     frame = with_history(_previous_scorecard(warehouse), current)
     preview = current.select("leerwinkel", "status", *MEASURES)
-    return dg.Output(frame, metadata={
-        "dagster/row_count": dg.MetadataValue.int(frame.height),
-        "targets_version": dg.MetadataValue.text(targets.version),
-        "preview": dg.MetadataValue.md(markdown_table(preview)),
-        **scorecard_metadata(current),
-    })
+    return dg.Output(frame, metadata=table_metadata(
+        frame, preview, table=TABLE, targets_version=dg.MetadataValue.text(targets.version), **scorecard_metadata(current)))
 
 
 @dg.asset(
