@@ -14,7 +14,6 @@ from leerwinkels.contract.tables import BY_NAME
 from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staging import stage_source
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
-from leerwinkels.quality import first_seen
 from leerwinkels.quality.feedback import RULE_ADVICE_NL, feedback_frames
 from leerwinkels.quality.feedback_workbook import SHEETS, write_feedback_workbooks
 from leerwinkels.quality.scorecard import build_scorecard, delivered_fields
