@@ -705,6 +705,63 @@ CATALOGUE: tuple[TableFacts, ...] = (
         ),
     ),
 )
+# -- issue 20: data-quality scorecard per Leerwinkel (src/leerwinkels/quality/, dq/targets.yaml)
+_DQ_MEASURES: tuple[tuple[str, str], ...] = (
+    ("missing_gender", "share of its trajectories whose gender is `unknown` or null"),
+    ("missing_age", "share of its trajectories without an age at intake (no or an unreadable birth date or year)"),
+    ("missing_postcode", "share of its trajectories without a postcode"),
+    ("missing_education_level", "share of its trajectories whose education level is `unknown` or null"),
+    ("missing_dutch_level", "share of its trajectories whose Dutch level is `unknown` or null"),
+    ("missing_labour_status", "share of its trajectories whose labour status is `unknown` or null"),
+    ("missing_inflow_channel", "share of its trajectories whose inflow channel is `unknown` or null"),
+    ("missing_learning_question", "share of its trajectories whose learning question is `unknown` or null"),
+    ("missing_national_number", "share of its trajectories without a valid national number (empty or failing its check digits)"),
+    ("quarantine_share", "`rows_quarantined / rows_read` of its current delivery (`dq_source_files`)"),
+    ("duplicate_share", "`rows_duplicate / rows_read` of its current delivery"),
+    ("unmapped_labels", "labels outside the code mapping (rows of `dq_unmapped_values`)"),
+    ("late_contacts_share", "`late_contacts / judged_contacts`: contacts dated more than `late_days` before the first delivery that held them"),
+    ("late_closings_share", "`late_closings / judged_closings`: closing dates more than `late_days` before the first delivery that held them"),
+    ("forgotten_dossiers_share", "`forgotten_dossiers / open_trajectories`"),
+)
+_DQ_COUNTS: tuple[tuple[str, str], ...] = (
+    ("trajectories", "its trajectories in the model (the denominator of the completeness shares)"),
+    ("rows_read", "data rows read from its current delivery"),
+    ("rows_quarantined", "rows quarantined"),
+    ("rows_duplicate", "duplicate rows dropped"),
+    ("judged_contacts", "contacts first seen in a delivery after its first (the first delivery's rows cannot be judged)"),
+    ("late_contacts", "judged contacts registered late"),
+    ("judged_closings", "closings first seen in a delivery after its first"),
+    ("late_closings", "judged closings registered late"),
+    ("open_trajectories", "its open trajectories"),
+    ("forgotten_dossiers", "open trajectories with no contact (nor intake) in the last `idle_days` before the as-of date"),
+)
+DQ_SCORECARD = TableFacts(
+    "dq_scorecard", "quality",
+    "Data quality per Leerwinkel and run against the targets of `dq/targets.yaml`: completeness, quarantine, duplicates, "
+    "unmapped labels, timeliness, forgotten dossiers; history kept (one block of rows per run).",
+    key=("leerwinkel", "run_id"), scanned_for_personal_data=False,
+    columns=(
+        C("leerwinkel", "text", "the Leerwinkel", code_list="leerwinkel", with_unknown=False),
+        C("run_id", "text", "the run that measured it"),
+        C("as_of_date", "date", "the run's as-of date"),
+        C("measured_at", "datetime_utc", "when it was measured"),
+        C("targets_version", "text", "version of `dq/targets.yaml`"),
+        C("late_days", "int64", "a registration more than this many days before its first delivery is late"),
+        C("idle_days", "int64", "an open trajectory without contact for more than this many days is probably forgotten"),
+        C("status", "text", "the worst status of the measures (`green`, `orange`, `red`); null when none could be taken", nullable=True),
+        *(column
+          for name, text in _DQ_MEASURES
+          for column in (
+              C(name, "int64" if name == "unmapped_labels" else "float64",
+                text + ("" if name == "unmapped_labels" else "; null when it cannot be taken (the field is not delivered, nothing to divide by)"),
+                nullable=name != "unmapped_labels"),
+              C(f"{name}_status", "text", f"`{name}` against its target: `green`, `orange` or `red` (null when not taken)", nullable=True),
+          )),
+        *(C(name, "int64", text) for name, text in _DQ_COUNTS),
+    ),
+)
+CATALOGUE += (DQ_SCORECARD,)
+
 BY_NAME = {t.name: t for t in CATALOGUE}
 
 
