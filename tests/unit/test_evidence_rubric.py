@@ -29,9 +29,9 @@ def _registration(n: int) -> str:
     return pl.select(grading.registration_grade(PARAMS, pl.lit(n))).item()
 
 
-def _sroi(low: float | None, central: float | None, high: float | None) -> str:
+def _sroi(low: float | None, central: float | None, high: float | None, cost_complete: bool = True) -> str:
     f = pl.Float64
-    return pl.select(grading.sroi_grade(PARAMS, pl.lit(low, f), pl.lit(central, f), pl.lit(high, f))).item()
+    return pl.select(grading.sroi_grade(PARAMS, pl.lit(low, f), pl.lit(central, f), pl.lit(high, f), pl.lit(cost_complete))).item()
 
 
 @pytest.mark.parametrize("n,rate,width,grade", [
@@ -69,6 +69,14 @@ def test_sroi_grades(low, central, high, grade):
     assert _sroi(low, central, high) == grade
 
 
+def test_a_ratio_over_an_incomplete_cost_is_no_evidence():
+    # `all` in a year where one Leerwinkel has no cost row: its benefits count, its cost does not,
+    # so even a ratio far above 1 says nothing about the return
+    assert _sroi(1.5, 2.0, 3.0, cost_complete=False) == "no data"
+    reason = pl.select(grading.sroi_reason(PARAMS, pl.lit("no data"), pl.lit(1.5), pl.lit(2.0), pl.lit(3.0), pl.lit(False))).item()
+    assert reason.startswith("Geen gegevens: de kosten van dit jaar zijn onvolledig")
+
+
 def test_reasons_name_figures_and_thresholds():
     reason = pl.select(grading.survey_reason(
         PARAMS, pl.lit("moderate"), pl.lit(142), pl.lit("antwoorden binnen het uitkomstvenster"), pl.lit(0.34), pl.lit(0.16)
@@ -77,7 +85,7 @@ def test_reasons_name_figures_and_thresholds():
                       "(drempels: ≥ 100 en ≥ 30 %; sterk vraagt ≥ 200, ≥ 50 % en een interval van hoogstens 10 procentpunten).")
     a1 = pl.select(grading.registration_reason(PARAMS, pl.lit("moderate"), pl.lit(345))).item()
     assert a1.startswith("Matig: 345 trajecten (drempel: ≥ 100;") and "nooit sterk" in a1
-    a4 = pl.select(grading.sroi_reason(PARAMS, pl.lit("moderate"), pl.lit(0.8), pl.lit(1.25), pl.lit(2.0))).item()
+    a4 = pl.select(grading.sroi_reason(PARAMS, pl.lit("moderate"), pl.lit(0.8), pl.lit(1.25), pl.lit(2.0), pl.lit(True))).item()
     assert a4 == ("Matig: met de centrale aannames is de SROI-ratio groter dan 1,0, met de voorzichtige niet "
                   "(laag 0,8, centraal 1,25, hoog 2,0).")
 

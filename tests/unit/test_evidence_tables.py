@@ -240,6 +240,20 @@ def test_evidence_assumptions_grades_and_reasons(evidence):
     assert set(evidence["rubric_version"]) == {load_parameters().version}
 
 
+def test_a_network_ratio_over_an_incomplete_cost_is_graded_no_data(model):
+    # `all` in a year where one Leerwinkel has no cost row: the ratio counts that Leerwinkel's
+    # benefits over the others' costs, so it is no evidence, however high it comes out
+    t, f, r = model
+    sroi = sroi_tables({"genk": 3, "all": 300})
+    incomplete = sroi["ind_sroi"].with_columns(
+        cost_complete=pl.when(pl.col("leerwinkel") == "all").then(False).otherwise(pl.col("cost_complete")))
+    evidence = build_evidence_assumptions(t, f, r, incomplete, sroi["ind_sroi_inputs"], load_parameters(), AS_OF)
+    network = _row(evidence, leerwinkel="all", year=2024, indicator="sroi_ratio_low")
+    assert incomplete.filter(leerwinkel="all", year=2024)["sroi_ratio_low"].item() > 1  # would be `strong`
+    assert network["grade"] == "no data" and "onvolledig" in network["grade_reason"]
+    assert network["value"] == incomplete.filter(leerwinkel="all", year=2024)["sroi_ratio_low"].item()  # the figure stays
+
+
 def test_evidence_assumptions_grid(evidence):
     assert evidence.height == len(ALL) * 3 * len(INDICATORS)
     assert evidence.select("leerwinkel", "year", "assumption", "indicator").is_duplicated().sum() == 0

@@ -81,7 +81,7 @@ def _sroi_rows(ind_sroi: pl.DataFrame, ind_sroi_inputs: pl.DataFrame) -> pl.Lazy
     """A4 rows from ind_sroi (ratios) with n = the responses counted as outcomes (ind_sroi_inputs)."""
     counted = ind_sroi_inputs.lazy().group_by("leerwinkel", "year").agg(n=pl.col("count").sum().cast(pl.Int64))
     ratios = ind_sroi.lazy().select(
-        pl.col("leerwinkel").cast(_LEERWINKEL_ENUM), pl.col("year").cast(pl.Int64), *SROI_RATIOS.values()
+        pl.col("leerwinkel").cast(_LEERWINKEL_ENUM), pl.col("year").cast(pl.Int64), *SROI_RATIOS.values(), "cost_complete"
     )
     joined = ratios.join(
         counted.with_columns(pl.col("leerwinkel").cast(_LEERWINKEL_ENUM), pl.col("year").cast(pl.Int64)),
@@ -90,7 +90,7 @@ def _sroi_rows(ind_sroi: pl.DataFrame, ind_sroi_inputs: pl.DataFrame) -> pl.Lazy
     return pl.concat(
         [
             joined.select(
-                "leerwinkel", "year", "n", "sroi_ratio_low", "sroi_ratio", "sroi_ratio_high",
+                "leerwinkel", "year", "n", "sroi_ratio_low", "sroi_ratio", "sroi_ratio_high", "cost_complete",
                 value=pl.col(column), assumption=pl.lit("A4"), indicator=pl.lit(name),
             )
             for name, column in SROI_RATIOS.items()
@@ -159,7 +159,7 @@ def build_evidence_assumptions(
     is_survey = pl.col("assumption").is_in(["A2", "A3"])
     survey = grading.survey_grade(params, pl.col("n"), pl.col("__rate"), width)
     registration = grading.registration_grade(params, pl.col("n"))
-    sroi = grading.sroi_grade(params, pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"))
+    sroi = grading.sroi_grade(params, pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"), pl.col("cost_complete"))
     out = out.with_columns(
         grade=pl.when(is_survey).then(survey).when(pl.col("assumption") == "A1").then(registration).otherwise(sroi)
     )
@@ -171,7 +171,8 @@ def build_evidence_assumptions(
     out = out.with_columns(
         grade_reason=pl.when(is_survey).then(grading.survey_reason(params, pl.col("grade"), pl.col("n"), noun, pl.col("__rate"), width))
         .when(pl.col("assumption") == "A1").then(grading.registration_reason(params, pl.col("grade"), pl.col("n")))
-        .otherwise(grading.sroi_reason(params, pl.col("grade"), pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"))),
+        .otherwise(grading.sroi_reason(params, pl.col("grade"), pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"),
+                                       pl.col("cost_complete"))),
         rubric_version=pl.lit(params.version),
     )
     return (

@@ -90,10 +90,12 @@ def registration_reason(params: EvidenceParameters, grade: pl.Expr, n: pl.Expr) 
     return sentence
 
 
-def sroi_grade(params: EvidenceParameters, low: pl.Expr, central: pl.Expr, high: pl.Expr) -> pl.Expr:
+def sroi_grade(params: EvidenceParameters, low: pl.Expr, central: pl.Expr, high: pl.Expr, cost_complete: pl.Expr) -> pl.Expr:
+    """A ratio over an incomplete cost (a Leerwinkel active that year without a cost row; for
+    `all` its benefits count but its cost does not) overstates the return: graded as no data."""
     even = params.sroi.break_even_ratio.value
     return (
-        pl.when(central.is_null()).then(pl.lit("no data"))
+        pl.when(central.is_null() | ~cost_complete.fill_null(False)).then(pl.lit("no data"))
         .when(low > even).then(pl.lit("strong"))
         .when(central > even).then(pl.lit("moderate"))
         .when(high > even).then(pl.lit("weak"))
@@ -101,7 +103,7 @@ def sroi_grade(params: EvidenceParameters, low: pl.Expr, central: pl.Expr, high:
     )
 
 
-def sroi_reason(params: EvidenceParameters, grade: pl.Expr, low: pl.Expr, central: pl.Expr, high: pl.Expr) -> pl.Expr:
+def sroi_reason(params: EvidenceParameters, grade: pl.Expr, low: pl.Expr, central: pl.Expr, high: pl.Expr, cost_complete: pl.Expr) -> pl.Expr:
     even = str(params.sroi.break_even_ratio.value).replace(".", ",")
     ratios = pl.format("laag {}, centraal {}, hoog {}", _decimal(low), _decimal(central), _decimal(high))
     texts = {
@@ -113,4 +115,10 @@ def sroi_reason(params: EvidenceParameters, grade: pl.Expr, low: pl.Expr, centra
     sentence = pl.format("{}: {} ({}).", pl.lit(GRADE_NL[params.sroi.grade_when_none_exceeds]), pl.lit(none), ratios)
     for level, text in texts.items():
         sentence = pl.when(grade == level).then(pl.format("{}: {} ({}).", pl.lit(GRADE_NL[level]), pl.lit(text), ratios)).otherwise(sentence)
-    return pl.when(central.is_null()).then(pl.lit("Geen gegevens: geen kostenrij voor dit jaar, dus geen SROI-ratio.")).otherwise(sentence)
+    return (
+        pl.when(central.is_null()).then(pl.lit("Geen gegevens: geen kostenrij voor dit jaar, dus geen SROI-ratio."))
+        .when(~cost_complete.fill_null(False)).then(pl.lit(
+            "Geen gegevens: de kosten van dit jaar zijn onvolledig (een Leerwinkel zonder kostenrij); de ratio telt "
+            "zijn baten maar niet zijn kosten en zegt dus niets over het rendement."))
+        .otherwise(sentence)
+    )
