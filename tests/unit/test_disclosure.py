@@ -97,20 +97,23 @@ def test_shares_means_and_sroi_follow_the_published_counts(network):
     agreeing = out["insight_learning"] * out["insight_learning_answered"]
     assert ((agreeing - agreeing.round(0)).abs().drop_nulls() < 1e-9).all()
     inputs, sroi = published["ind_sroi_inputs"], published["ind_sroi"]
-    exact_inputs = network["ind_sroi_inputs"]
-    per_unit = exact_inputs["value_eur"] / exact_inputs["count"]
-    recomputed = (inputs["count"] * per_unit).fill_nan(0.0).fill_null(0.0).round(2)
+    # values from the published counts with the parameter file's factors (not the exact value scaled)
+    from leerwinkels.sroi.parameters import load_parameters
+    from leerwinkels.sroi.value import outcome_multipliers, present_values, scenario_variant
+
+    params = load_parameters()
+    factors = inputs.join(outcome_multipliers(params), on="outcome", how="left", maintain_order="left")
+    recomputed = (factors["count"] * factors["proxy_eur"] * factors["impact_factor"]).round(2)
     assert (inputs["value_eur"] - recomputed).abs().max() < 0.011
-    sums = inputs.group_by("leerwinkel", "year").agg(pl.col("value_eur").sum().round(2))
+    sums = inputs.group_by("leerwinkel", "year").agg(pl.col("value_eur").sum().round(2), pl.col("present_value_eur").sum().round(2))
     joined = sroi.join(sums, on=["leerwinkel", "year"], suffix="_inputs")
     assert (joined["value_eur"] - joined["value_eur_inputs"]).abs().max() < 0.011
     with_cost = joined.filter(pl.col("cost_eur").is_not_null())
-    assert (with_cost["sroi_ratio"] - with_cost["value_eur"] / with_cost["cost_eur"]).abs().max() < 1e-9
-    # low/high move with the value as the central ratio does
-    exact = network["ind_sroi"].filter(pl.col("cost_eur").is_not_null()).sort("leerwinkel")
-    mine = with_cost.sort("leerwinkel")
-    scale = mine["value_eur"] / exact["value_eur"]
-    assert ((mine["sroi_ratio_low"] - exact["sroi_ratio_low"] * scale).abs() < 1e-9).all()
+    assert (with_cost["sroi_ratio"] - with_cost["present_value_eur"] / with_cost["cost_eur"]).abs().max() < 1e-9
+    # low/high: the scenario's present value of the published counts over the cost
+    low = present_values(inputs, params, scenario_variant(params, "low"))
+    mine = with_cost.join(low, on=["leerwinkel", "year"], suffix="_low")
+    assert ((mine["sroi_ratio_low"] - mine["present_value_eur_low"] / mine["cost_eur"]).abs() < 1e-9).all()
     # exact tables untouched
     assert network["ind_reach"]["new_trajectories"].to_list()[0] == 240
 
@@ -122,7 +125,7 @@ def test_headline_figures_published_where_their_counts_are_not_small(network):
             exact, pub = network[name], published[name]
             if col.ratio:  # computable and its denominator larger than the noise
                 big = exact[col.ratio[1]] > NOISE_MAX
-            elif col.scales_with:
+            elif name == "ind_sroi":  # the ratio: computable where there is a cost
                 big = exact["cost_eur"].is_not_null()
             else:
                 big = pl.Series([True] * exact.height)

@@ -157,12 +157,10 @@ def build_evidence_assumptions(
     )
     width = pl.col("ci_high") - pl.col("ci_low")
     is_survey = pl.col("assumption").is_in(["A2", "A3"])
-    survey = grading.survey_grade(params, pl.col("n"), pl.col("__rate"), width)
-    registration = grading.registration_grade(params, pl.col("n"))
-    sroi = grading.sroi_grade(params, pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"), pl.col("cost_complete"))
-    out = out.with_columns(
-        grade=pl.when(is_survey).then(survey).when(pl.col("assumption") == "A1").then(registration).otherwise(sroi)
-    )
+    out = out.with_columns(grade=grading.grade(
+        params, pl.col("assumption"), pl.col("n"), pl.col("__rate"), width,
+        pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"), pl.col("cost_complete"),
+    ))
     noun = (
         pl.when(pl.col("indicator") == "positive_outcome_bound_low").then(pl.lit("afgesloten trajecten"))
         .when(pl.col("assumption") == "A2").then(pl.lit("antwoorden op die vraag binnen het uitkomstvenster"))

@@ -45,6 +45,20 @@ def survey_grade(params: EvidenceParameters, n: pl.Expr, response_rate: pl.Expr,
     )
 
 
+def grade(
+    params: EvidenceParameters, assumption: pl.Expr, n: pl.Expr, response_rate: pl.Expr, width: pl.Expr,
+    low: pl.Expr, central: pl.Expr, high: pl.Expr, cost_complete: pl.Expr,
+) -> pl.Expr:
+    """The grade of an `evidence_assumptions` row by its assumption: A2/A3 survey shares, A1
+    registrations, A4 SROI. The exact table grades its exact figures; the publication grades the
+    published ones (src/leerwinkels/publication/evidence_tables.py)."""
+    return (
+        pl.when(assumption.is_in(["A2", "A3"])).then(survey_grade(params, n, response_rate, width))
+        .when(assumption == "A1").then(registration_grade(params, n))
+        .otherwise(sroi_grade(params, low, central, high, cost_complete))
+    )
+
+
 def survey_reason(params: EvidenceParameters, grade: pl.Expr, n: pl.Expr, noun: pl.Expr, response_rate: pl.Expr, width: pl.Expr) -> pl.Expr:
     r = params.survey_shares
     strong = (f"≥ {r.strong.min_n.value}, ≥ {_pct(r.strong.min_response_rate.value)} en een interval van hoogstens "

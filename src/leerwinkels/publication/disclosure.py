@@ -108,8 +108,6 @@ def _required(table: Table) -> list[str]:
     for col in table.published:
         if col.ratio:
             needed.append(col.ratio[1])
-        if col.scales_with:
-            needed.append(col.scales_with)
     return list(dict.fromkeys(needed))
 
 
@@ -136,7 +134,7 @@ def _protect_table(
     out = frame.with_columns(**hidden)
     noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
-    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson or c.difference]
+    derived = [c for c in table.published if c.ratio or c.sum_of or c.wilson or c.difference]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
     out = out.with_columns(
         [perturbed(pl.col(name), pl.col(_noise_column(name))).cast(pl.Int64).alias(name) for name in counts]
@@ -153,29 +151,21 @@ def _protect_table(
             value = (pl.col(numerator).cast(pl.Float64) / pl.col(denominator)).clip(low, high)
             # where the published denominator is 0 there is nothing to divide: null, as exact
             out = out.with_columns(pl.when((pl.col(denominator) > 0) & _in_rows(col)).then(value).alias(col.name))
-        elif col.scales_with:
-            base = col.scales_with
-            exact_base = _exact_column(base) if _exact_column(base) in out.columns else None
-            if exact_base is None:  # a count: its exact value is in the input frame
-                out = out.with_columns(frame.get_column(base).alias(_exact_column(base)))
-                exact_base = _exact_column(base)
-            factor = pl.col(base).cast(pl.Float64) / pl.col(exact_base)
-            value = pl.col(col.name) * factor
-            if col.kind == "euro":
-                value = value.round(2)
-            out = out.with_columns(
-                pl.when(pl.col(exact_base) != 0).then(value).otherwise(pl.col(col.name)).alias(col.name)
-            )
     for col in derived:
         if col.wilson:  # issue 16: an interval end from the published counts, like a ratio
             numerator, denominator, end = col.wilson
             # the perturbed numerator can exceed the perturbed denominator: clip it as the share is clipped
             interval = wilson_bounds(pl.min_horizontal(numerator, denominator), pl.col(denominator))
             interval_end = interval[0] if end == "low" else interval[1]
-            out = out.with_columns(pl.when(_in_rows(col)).then(interval_end).cast(pl.Float64).alias(col.name))
+            # a numerator that is null (not measured: a destination without follow-through) has no
+            # interval; min_horizontal would skip the null and give the interval of k = n
+            known = _in_rows(col) & pl.col(numerator).is_not_null() & pl.col(denominator).is_not_null()
+            out = out.with_columns(pl.when(known).then(interval_end).cast(pl.Float64).alias(col.name))
         if col.difference:  # after the columns it subtracts (net present value = present value - cost)
             minuend, subtrahend = col.difference
             out = out.with_columns((pl.col(minuend) - pl.col(subtrahend)).round(2).alias(col.name))
+    if table.derive is not None:  # figures computed again from the published frame (SROI values and ratios, grade)
+        out = table.derive(out, published)
     return out
 
 

@@ -8,6 +8,13 @@ counts of `ind_sroi_inputs` and the cost of the published `ind_sroi`, so that th
 nothing the published tables do not (src/leerwinkels/publication/disclosure.py calls these
 through ``Table.recompute``). The parameter file must be the version the tables were built
 with.
+
+`ind_sroi_inputs`' value and present value and `ind_sroi`'s ratios are computed the same way
+(``Table.derive``): value = published count x proxy x the outcome's factors, rounded to the cent
+as the exact value (sroi/value.py), and ratio = the scenario's present value of the published
+counts / cost (sroi/calculate.py ``with_sroi_ratios``). Scaling the exact figure by published /
+exact count instead kept the exact value's cent rounding (and low / central the exact present
+values' ratio), which told the exact count apart from its neighbours.
 """
 
 from __future__ import annotations
@@ -16,9 +23,11 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from leerwinkels.sroi.calculate import with_sroi_ratios
 from leerwinkels.sroi.parameters import SroiParameters, load_parameters
 from leerwinkels.sroi.payers import build_sroi_by_payer
 from leerwinkels.sroi.sensitivity import build_sroi_sensitivity
+from leerwinkels.sroi.value import outcome_multipliers, present_value_expr, value_expr
 
 PAYER_LABELS = {
     "federal_social_security": "Federale sociale zekerheid",
@@ -48,6 +57,24 @@ def parameters_for(inputs: pl.DataFrame, table: str) -> SroiParameters:
     return params
 
 
+def published_input_values(frame: pl.DataFrame, published: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """``ind_sroi_inputs`` with its published (perturbed) counts: value_eur and present_value_eur
+    computed again from them, by the exact table's expressions (``Table.derive``)."""
+    params = parameters_for(frame, "ind_sroi_inputs")
+    factors = outcome_multipliers(params)
+    with_factors = frame.join(factors, on="outcome", how="left", maintain_order="left")
+    return frame.with_columns(
+        with_factors.select(value_expr().alias("value_eur"), present_value_expr().alias("present_value_eur"))
+    )
+
+
+def published_sroi_ratios(frame: pl.DataFrame, published: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
+    """``ind_sroi`` with its published present value (the sum of the published outcomes'): the
+    central, low and high ratio computed again from the published ``ind_sroi_inputs``."""
+    (inputs,) = _needed(published, "ind_sroi", "ind_sroi_inputs")
+    return with_sroi_ratios(frame, inputs, parameters_for(inputs, "ind_sroi"))
+
+
 def published_by_payer(published: Mapping[str, pl.DataFrame]) -> pl.DataFrame:
     (inputs,) = _needed(published, "ind_sroi_by_payer", "ind_sroi_inputs")
     return build_sroi_by_payer(inputs, parameters_for(inputs, "ind_sroi_by_payer"))
@@ -58,4 +85,7 @@ def published_sensitivity(published: Mapping[str, pl.DataFrame]) -> pl.DataFrame
     return build_sroi_sensitivity(inputs, sroi, parameters_for(inputs, "ind_sroi_sensitivity"))
 
 
-__all__ = ["PAYER_LABELS", "SCENARIO_LABELS", "parameters_for", "published_by_payer", "published_sensitivity"]
+__all__ = [
+    "PAYER_LABELS", "SCENARIO_LABELS", "parameters_for", "published_by_payer", "published_input_values",
+    "published_sensitivity", "published_sroi_ratios",
+]

@@ -27,7 +27,15 @@ from openpyxl.utils import get_column_letter
 from leerwinkels.contract.tables import BY_NAME
 from leerwinkels.indicators.tables import BREAKDOWN_DIMENSIONS, code_labels
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
-from leerwinkels.publication.sroi_tables import PAYER_LABELS, SCENARIO_LABELS, published_by_payer, published_sensitivity
+from leerwinkels.publication.evidence_tables import published_grades
+from leerwinkels.publication.sroi_tables import (
+    PAYER_LABELS,
+    SCENARIO_LABELS,
+    published_by_payer,
+    published_input_values,
+    published_sensitivity,
+    published_sroi_ratios,
+)
 
 WORKBOOK_NAME = "leerwinkels_indicatoren.xlsx"
 EXPLANATION_SHEET = "Toelichting"
@@ -75,8 +83,6 @@ class Column:
     ratio: tuple[str, str] | None = None
     # the published value is clipped to this range (a share to [0, 1], a mean to its scale)
     value_range: tuple[float, float] | None = None
-    # value x (published column / exact column): e.g. a value in euro per counted outcome
-    scales_with: str | None = None
     # the sum of a column of another table over this table's key: (table, column)
     sum_of: tuple[str, str] | None = None
     # a headline figure (INDICATORS.md): published for every row where it can be computed
@@ -115,6 +121,10 @@ class Table:
     # a table published as computed again from the published frames of the tables before it
     # (the SROI tables that follow from the outcome counts: src/leerwinkels/publication/sroi_tables.py)
     recompute: Callable[[Mapping[str, pl.DataFrame]], pl.DataFrame] | None = None
+    # columns computed again, after the counts are perturbed and the shares computed, from the
+    # table's published frame and the tables published before it: (frame, published) -> frame
+    # (SROI values and ratios: publication/sroi_tables.py; the evidence grade: publication/evidence_tables.py)
+    derive: Callable[[pl.DataFrame, Mapping[str, pl.DataFrame]], pl.DataFrame] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -269,7 +279,7 @@ def _evidence_tables() -> list[Table]:
             _wilson(ev, "ci_high", "value_successes", "n", "high", only_rows=shares_only),
             _published(ev, "grade", "text"),
             _published(ev, "rubric_version", "text"),
-        )), noise_twins={
+        )), derive=published_grades, noise_twins={
             "n": (
                 NoiseTwin("ind_reach", "new_trajectories", lw_year, ("indicator", ("share_referred_in_by_partner",))),
                 NoiseTwin("ind_outcomes", "closed_trajectories", lw_year, ("indicator", ("share_referred_out", "positive_outcome_bound_low"))),
@@ -386,7 +396,7 @@ TABLES: dict[str, Table] = {
                 _published("ind_outcomes", "satisfaction_answered", "count"),
             ),
         ),
-        _published_table(
+        replace(_published_table(
             "ind_sroi_inputs",
             (
                 _LEERWINKEL,
@@ -402,17 +412,15 @@ TABLES: dict[str, Table] = {
                 _published(
                     "ind_sroi_inputs", "value_eur", "euro",
                     derived_from=("count",),
-                    scales_with="count",
                 ),
                 _published("ind_sroi_inputs", "parameter_version", "text"),
                 _published(
                     "ind_sroi_inputs", "present_value_eur", "euro",
                     derived_from=("count",),
-                    scales_with="count",
                 ),
             ),
-        ),
-        _published_table(
+        ), derive=published_input_values),  # value and present value from the published count
+        replace(_published_table(
             "ind_sroi",
             (
                 _LEERWINKEL,
@@ -426,18 +434,15 @@ TABLES: dict[str, Table] = {
                 _published(
                     "ind_sroi", "sroi_ratio", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
-                    scales_with="present_value_eur",
                     headline=True,
                 ),
                 _published(
                     "ind_sroi", "sroi_ratio_low", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
-                    scales_with="present_value_eur",
                 ),
                 _published(
                     "ind_sroi", "sroi_ratio_high", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
-                    scales_with="present_value_eur",
                 ),
                 _published("ind_sroi", "cost_complete", "flag"),
                 _published("ind_sroi", "parameter_version", "text"),
@@ -461,7 +466,7 @@ TABLES: dict[str, Table] = {
                     published=False,
                 ),
             ),
-        ),
+        ), derive=published_sroi_ratios),  # the ratios from the published outcome counts
         *SROI_DERIVED_TABLES,
         *_evidence_tables(),
     ]

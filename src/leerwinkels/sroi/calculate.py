@@ -53,6 +53,7 @@ __all__ = [
     "load_parameters",
     "missing_cost_rows",
     "outcome_expr",
+    "with_sroi_ratios",
 ]
 
 CLOSED_STATUSES = ("completed", "stopped")
@@ -253,13 +254,8 @@ def build_sroi(
     sroi_inputs = sroi_inputs.with_columns(pl.col("year").cast(pl.Int64))
     years = sorted(sroi_inputs.get_column("year").unique().to_list())
     keys = ["leerwinkel", "year"]
-    values = (
-        sroi_inputs.group_by(keys)
-        .agg(pl.col("value_eur").sum().round(2), pl.col("present_value_eur").sum().round(2))
-        .join(present_values(sroi_inputs, params, scenario_variant(params, "low"))
-              .rename({"present_value_eur": "value_low"}), on=keys, how="left")
-        .join(present_values(sroi_inputs, params, scenario_variant(params, "high"))
-              .rename({"present_value_eur": "value_high"}), on=keys, how="left")
+    values = sroi_inputs.group_by(keys).agg(
+        pl.col("value_eur").sum().round(2), pl.col("present_value_eur").sum().round(2)
     )
 
     cost_rows = _cost_rows(costs).filter(pl.col("year").is_in(years))
@@ -277,20 +273,17 @@ def build_sroi(
         [missing, missing.select(pl.lit(NETWORK).alias("leerwinkel"), "year")]
     ).unique().with_columns(pl.lit(False).alias("cost_complete"))
 
-    def ratio(value: str) -> pl.Expr:
-        return pl.when(pl.col("cost_eur") > 0).then(pl.col(value) / pl.col("cost_eur"))
-
-    return (
+    joined = (
         values.join(all_costs, on=["leerwinkel", "year"], how="left")
         .join(incomplete, on=["leerwinkel", "year"], how="left")
         # the ratios divide the published (cent) figures: the network's cost is a float sum
         # whose last bit depends on the order of its parts, which must not reach the ratio
         .with_columns(pl.col("cost_eur").round(2))
+    )
+    return (
+        with_sroi_ratios(joined, sroi_inputs, params)
         .with_columns(
-            ratio("present_value_eur").alias("sroi_ratio"),
             (pl.col("present_value_eur") - pl.col("cost_eur")).round(2).alias("net_present_value_eur"),
-            ratio("value_low").alias("sroi_ratio_low"),
-            ratio("value_high").alias("sroi_ratio_high"),
             pl.col("cost_complete").fill_null(True),
             pl.lit(params.version, dtype=pl.String).alias("parameter_version"),
             pl.lit(assumptions_text(params), dtype=pl.String).alias("assumptions"),
@@ -302,6 +295,36 @@ def build_sroi(
         )
         .sort("leerwinkel", "year")
     )
+
+
+def with_sroi_ratios(frame: pl.DataFrame, sroi_inputs: pl.DataFrame, params: SroiParameters) -> pl.DataFrame:
+    """``frame`` (leerwinkel, year, present_value_eur, cost_eur: cent figures) with `sroi_ratio`
+    (present value / cost) and `sroi_ratio_low` / `_high` (the low/high scenario's present value
+    of ``sroi_inputs``, `present_values`, / cost); null where the cost is not > 0. Row order kept.
+    `build_sroi` on the exact tables; the publication on the published ones
+    (src/leerwinkels/publication/sroi_tables.py), so that every published ratio follows from
+    the published counts."""
+    keys = ["leerwinkel", "year"]
+    dtypes = {k: frame.schema[k] for k in keys}
+    inputs = sroi_inputs.with_columns(pl.col(k).cast(dtypes[k]) for k in keys)
+    scenarios = [
+        present_values(inputs, params, scenario_variant(params, s))
+        .with_columns(pl.col(k).cast(dtypes[k]) for k in keys)
+        .rename({"present_value_eur": f"__value_{s}"})
+        for s in ("low", "high")
+    ]
+
+    def ratio(value: str) -> pl.Expr:
+        return pl.when(pl.col("cost_eur") > 0).then(pl.col(value) / pl.col("cost_eur"))
+
+    out = frame.drop("sroi_ratio", "sroi_ratio_low", "sroi_ratio_high", strict=False)
+    for scenario in scenarios:
+        out = out.join(scenario, on=keys, how="left", maintain_order="left")
+    return out.with_columns(
+        ratio("present_value_eur").alias("sroi_ratio"),
+        ratio("__value_low").alias("sroi_ratio_low"),
+        ratio("__value_high").alias("sroi_ratio_high"),
+    ).drop("__value_low", "__value_high")
 
 
 # --------------------------------------------------------------------------- case studies
