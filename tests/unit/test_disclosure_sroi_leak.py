@@ -128,7 +128,7 @@ def _recovered(cells: pl.DataFrame, params) -> tuple[int, int]:
         by_value = cands.filter(pl.col("scaled") == cell["value"]).get_column("count").to_list()
         a += by_value == [cell["c"]]
         seen = cell["sroi_ratio_low"] / cell["sroi_ratio"]
-        by_ratio = cands.filter(((pl.col("fingerprint") - seen).abs() < 1e-12 * seen)).get_column("count").to_list()
+        by_ratio = cands.filter((pl.col("fingerprint") - seen).abs() < 1e-12 * seen).get_column("count").to_list()
         b += by_ratio == [cell["c"]]
     return a, b
 
@@ -242,3 +242,11 @@ def test_published_grade_follows_the_published_figures(network, published_networ
     expected = a4.select(grading.sroi_grade(params, pl.col("sroi_ratio_low"), pl.col("sroi_ratio"), pl.col("sroi_ratio_high"),
                                             pl.col("cost_complete")).alias("grade"))["grade"]
     assert a4.height > 0 and a4["grade"].equals(expected)
+
+
+def test_the_check_finds_a_ratio_outside_the_tornado(exact, published):
+    from leerwinkels.publication.disclosure import protection_problems
+
+    assert protection_problems(exact, published, KEY) == []
+    moved = dict(published) | {"ind_sroi": published["ind_sroi"].with_columns(pl.col("sroi_ratio") * 1.5)}
+    assert any("tornado" in p for p in protection_problems(exact, moved))

@@ -351,7 +351,28 @@ def protection_problems(
                 n = int(((value < 0) | (value > 1)).sum())
                 if n:
                     problems.append(f"{name}.{col.name}: {n} share(s) outside 0-100%")
+    problems += _sroi_consistency(published)
     return problems
+
+
+def _sroi_consistency(published: Mapping[str, pl.DataFrame]) -> list[str]:
+    """The published SROI ratio is the tornado's central point: inside every published range of
+    `ind_sroi_sensitivity` (both computed from the published counts; a ratio scaled from the exact
+    one would not be)."""
+    if "ind_sroi" not in published or "ind_sroi_sensitivity" not in published:
+        return []
+    keys = ["leerwinkel", "year"]
+
+    def numbers(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+        return frame.select(*[pl.col(k).cast(pl.String) for k in keys],
+                            *[pl.col(c).cast(pl.Float64, strict=False) for c in columns])
+
+    joined = numbers(published["ind_sroi_sensitivity"], "ratio_low", "ratio_high").join(
+        numbers(published["ind_sroi"], "sroi_ratio"), on=keys, how="inner")
+    tolerance = 1e-9 * pl.col("sroi_ratio").abs()
+    outside = (pl.col("sroi_ratio") < pl.col("ratio_low") - tolerance) | (pl.col("sroi_ratio") > pl.col("ratio_high") + tolerance)
+    n = int(joined.select(outside.fill_null(False).sum()).item())
+    return [f"ind_sroi.sroi_ratio: {n} tornado range(s) of ind_sroi_sensitivity without the published ratio"] if n else []
 
 
 __all__ = [
