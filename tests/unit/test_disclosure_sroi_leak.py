@@ -250,3 +250,13 @@ def test_the_check_finds_a_ratio_outside_the_tornado(exact, published):
     assert protection_problems(exact, published, KEY) == []
     moved = dict(published) | {"ind_sroi": published["ind_sroi"].with_columns(pl.col("sroi_ratio") * 1.5)}
     assert any("tornado" in p for p in protection_problems(exact, moved))
+
+
+def test_the_three_sroi_rows_of_an_evidence_year_publish_one_n(network, published_network):
+    """A4's n (the year's counted outcomes) is one figure on three rows: one noise, else three
+    independent noises could be intersected to a narrow range."""
+    a4 = published_network["evidence_assumptions"].filter(assumption="A4")
+    per_year = a4.group_by("leerwinkel", "year").agg(pl.col("n").n_unique().alias("values"), pl.len().alias("rows"))
+    assert (per_year["rows"] == 3).all() and (per_year["values"] == 1).all()
+    exact = network["evidence_assumptions"].filter(assumption="A4")
+    assert (exact["n"] > 0).any()

@@ -284,6 +284,8 @@ def _evidence_tables() -> list[Table]:
                 NoiseTwin("ind_reach", "new_trajectories", lw_year, ("indicator", ("share_referred_in_by_partner",))),
                 NoiseTwin("ind_outcomes", "closed_trajectories", lw_year, ("indicator", ("share_referred_out", "positive_outcome_bound_low"))),
                 NoiseTwin("ind_outcome_bounds", "responses_in_window", lw_year, ("indicator", ("positive_outcome",))),
+                # A4: one n (the year's counted outcomes) on three rows: one noise, not three to intersect
+                NoiseTwin(ev, "n", ("leerwinkel", "year", "=A4", "=sroi_ratio"), ("indicator", ("sroi_ratio_low", "sroi_ratio_high"))),
             ),
             "value_successes": (
                 NoiseTwin("ind_outcome_bounds", "positive_in_window", lw_year, ("indicator", ("positive_outcome", "positive_outcome_bound_low"))),
