@@ -17,6 +17,7 @@ from leerwinkels.defs.conditions import DOWNSTREAM
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, Warehouse
 from leerwinkels.defs.resources.warehouse import WarehouseBusy
 from leerwinkels.model.build import INTERNAL_COLUMNS
+from leerwinkels.publication.data_status import data_status
 from leerwinkels.publication.disclosure import information_loss_metadata
 from leerwinkels.publication.release import ReleaseError, publish_release
 from leerwinkels.publication.workbook import published_frames, write_publication
@@ -110,7 +111,8 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
 
 
 @dg.asset(
-    ins={name: dg.AssetIn() for name in PUBLISHED_TABLES},
+    # dq_deliveries: the data date and the Leerwinkels on old data, for the workbook's headers
+    ins={**{name: dg.AssetIn() for name in PUBLISHED_TABLES}, "dq_deliveries": dg.AssetIn()},
     # After the warehouse transaction has committed, never before or without it: the
     # tables and the export of a run are one release (DELIVERIES.md).
     deps=list(WAREHOUSE_TABLE_KEYS),
@@ -120,13 +122,14 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
     kinds={"csv", "excel"},
     description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), counts perturbed with stable key-derived noise (src/leerwinkels/publication/disclosure.py). The database keeps exact figures. Written as a complete release folder after the warehouse has committed, checked, then switched to atomically (the publication path is a symlink to the current release).",
 )
-def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, **tables: pl.DataFrame) -> dg.MaterializeResult:
+def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, dq_deliveries: pl.DataFrame, **tables: pl.DataFrame) -> dg.MaterializeResult:
     publication = Path(settings.publication_dir)
     run_id = context.run.run_id
     written: list[Path] = []
 
     def write(folder: Path) -> list[Path]:
-        written.extend(write_publication(dict(tables), folder, run_id=run_id, pseudonymiser=pseudonym_key.pseudonymiser()))
+        written.extend(write_publication(dict(tables), folder, run_id=run_id, pseudonymiser=pseudonym_key.pseudonymiser(),
+                                         data_status=data_status(dq_deliveries)))
         return written
 
     try:
