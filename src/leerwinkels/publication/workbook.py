@@ -421,6 +421,12 @@ def _labelled(df: pl.DataFrame, table: Table) -> pl.DataFrame:
     return df.with_columns(exprs)
 
 
+def dutch_labels(df: pl.DataFrame, table_name: str) -> pl.DataFrame:
+    """``df`` (a published table, with all its published columns) with codes replaced by their
+    Dutch labels, as the workbook shows them (the impact report's charts use the same words)."""
+    return _labelled(df, _table(table_name))
+
+
 def _write_file(path: Path, write: Callable[[io.BufferedWriter], object]) -> Path:
     """Write ``path`` and flush it to disk. No temporary name: the folder is a release
     being built (src/leerwinkels/publication/release.py), which readers only see once it is complete."""
@@ -647,6 +653,7 @@ __all__ = [
     "TABLES",
     "WORKBOOK_NAME",
     "Column",
+    "dutch_labels",
     "Table",
     "published_frames",
     "suppress_small_cells",
