@@ -12,6 +12,7 @@ is enough; nothing is downloaded.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import queue
@@ -64,7 +65,7 @@ class Browser:
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- open for the browser's lifetime, closed in close()
         try:
             self._proc = subprocess.Popen(
                 ["sh", "-c", 'exec "$@" 3<&0 4>&1 </dev/null >/dev/null', "sh", *args],
@@ -89,7 +90,8 @@ class Browser:
     def _read(self) -> None:
         assert self._proc.stdout is not None
         buffer = b""
-        while chunk := self._proc.stdout.read1(65536):
+        stream = self._proc.stdout
+        while chunk := os.read(stream.fileno(), 65536):
             buffer += chunk
             while b"\0" in buffer:
                 message, buffer = buffer.split(b"\0", 1)
@@ -183,10 +185,8 @@ class Browser:
 
     def close(self) -> None:
         if self._proc.poll() is None:
-            try:
+            with contextlib.suppress(BrowserError):
                 self.call("Browser.close", session=False)
-            except BrowserError:
-                pass
             try:
                 self._proc.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -75,7 +75,7 @@ def reach_network(reach: pl.DataFrame | None) -> ReportChart | None:
                        "van alle Leerwinkels samen.", chart)
 
 
-def _lines(data: pl.DataFrame, y: alt.Y, colour: alt.Color) -> alt.LayerChart:
+def _lines(data: pl.DataFrame, y: alt.Y, colour: alt.Color) -> alt.LayerChart | alt.FacetChart:
     base = alt.Chart(_data(data, "year", "leerwinkel", "value", "description")).encode(x=_year_axis(), y=y, color=colour)
     return alt.layer(
         base.mark_line(aria=False),
@@ -169,7 +169,7 @@ def outcomes_over_time(outcomes: pl.DataFrame | None) -> ReportChart | None:
 
 
 def _range_chart(data: pl.DataFrame, wide: pl.DataFrame, y: str, low: str, high: str, central: list[str],
-                 ends: list[str], x: alt.X, y_title: str, y_format: str | None = None) -> alt.LayerChart:
+                 ends: list[str], x: alt.X, y_title: str, y_format: str | None = None) -> alt.LayerChart | alt.FacetChart:
     """Points for ``central`` measures, ticks for the ``ends`` of a range, and an unlabelled
     rule between ``low`` and ``high`` (its ends are the ticks' figures)."""
     axis = alt.Axis(format=y_format) if y_format else alt.Axis()
