@@ -29,6 +29,7 @@ from leerwinkels.definitions import build_resources
 from leerwinkels.defs.resources import Warehouse
 from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
+from leerwinkels.report.build import REPORT_HTML
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
@@ -38,7 +39,8 @@ from tests.factories import REPO_ROOT as ROOT
 from tests.factories import write_lock_held_by_another_process
 
 AS_OF = "2026-11-26"
-OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME])
+# the impact report is written into the release after the switch (report.pdf is off in tests: conftest)
+OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME, REPORT_HTML])
 SQLITE_FILES = {"w.sqlite", "w.sqlite-wal", "w.sqlite-shm", "w.sqlite-journal"}
 TEMPORARY_SUFFIXES = (".tmp", ".old", ".partial")
 

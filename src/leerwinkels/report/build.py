@@ -181,9 +181,10 @@ def pdf_page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
-def write_report(folder: Path, status: DataStatus | None, chromium: str | None) -> ReportResult:
+def write_report(folder: Path, status: DataStatus | None, chromium: str | None, *, no_pdf_reason: str | None = None) -> ReportResult:
     """``report.html`` and, with ``chromium``, ``report.pdf`` in the publication ``folder``
-    (a release folder), from the published CSV files in it."""
+    (a release folder), from the published CSV files in it. Without ``chromium`` the result's
+    message says why there is no PDF (``no_pdf_reason``, else: no Chromium found)."""
     folder = Path(folder)
     published = read_published(folder)
     html, context, sections, headline = build_html(published, status)
@@ -192,7 +193,7 @@ def write_report(folder: Path, status: DataStatus | None, chromium: str | None) 
     result = ReportResult(html_path, None, None, [s.title for s in sections], headline,
                           charts=[c.chart_id for s in sections for c in s.charts])
     if chromium is None:
-        result.message = "no Chromium found (install Debian's chromium package): report.pdf not written, report.html is"
+        result.message = no_pdf_reason or "no Chromium found (install Debian's chromium package): report.pdf not written, report.html is"
         return result
     try:
         with Browser(chromium) as browser:

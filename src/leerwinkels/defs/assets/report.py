@@ -2,6 +2,7 @@
 only, into the same release folder."""
 
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +15,9 @@ from leerwinkels.publication.data_status import data_status
 from leerwinkels.publication.release import current_release, managed_path
 from leerwinkels.report.browser import find_chromium
 from leerwinkels.report.build import REPORT_HTML, REPORT_PDF, write_report
+
+# "0": no report.pdf (the test suite sets it: most of its runs need no PDF; the report tests print one)
+PDF_ENV = "LEERWINKELS_REPORT_PDF"
 
 
 @dg.asset(
@@ -35,7 +39,9 @@ def impact_report(context: dg.AssetExecutionContext, settings: RunSettings, dq_d
         raise dg.Failure(description=f"the publication path {publication.absolute()} does not show the release of run "
                                      f"{run_id}: no report written (the report belongs to its own release)")
     folder = managed_path(publication).resolve()
-    result = write_report(folder, data_status(dq_deliveries), find_chromium())
+    wants_pdf = os.environ.get(PDF_ENV, "1").strip() != "0"
+    result = write_report(folder, data_status(dq_deliveries), find_chromium() if wants_pdf else None,
+                          no_pdf_reason=None if wants_pdf else f"{PDF_ENV}=0: report.pdf not written")
     if result.message:
         context.log.warning(result.message)
     metadata: dict[str, dg.RawMetadataValue] = {
