@@ -8,7 +8,9 @@ Sections whose published table has not landed yet say what is still to come, wit
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import polars as pl
@@ -46,11 +48,10 @@ def _versions(published: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
     return {what: sorted(v) for what, v in found.items()}
 
 
-def _figure_span(row: dict[str, object]) -> str:
+def _figure_span(row: dict[str, object], table: str) -> str:
     """A figure in the text, with the same description as a chart mark (the browser test reads it)."""
-    from html import escape
-
-    return f'<b class="figure" data-description="{escape(str(row["description"]))}">{escape(str(row["shown"]))}</b>'
+    return (f'<b class="figure" data-table="{escape(table)}" data-description="{escape(str(row["description"]))}">'
+            f'{escape(str(row["shown"]))}</b>')
 
 
 def _summary(published: dict[str, pl.DataFrame], year: int | None) -> tuple[str, dict[str, int | float]]:
@@ -64,9 +65,9 @@ def _summary(published: dict[str, pl.DataFrame], year: int | None) -> tuple[str,
         by = {r["column"]: r for r in rows.iter_rows(named=True)}
         if {"new_trajectories", "clients_reached"} <= set(by):
             parts.append(
-                f"<p>In {year} startte het netwerk {_figure_span(by['new_trajectories'])} nieuwe trajecten en bereikte "
-                f"het {_figure_span(by['clients_reached'])} cliënten"
-                + (f", van wie {_figure_span(by['share_vulnerable'])} kwetsbaar" if "share_vulnerable" in by else "")
+                f"<p>In {year} startte het netwerk {_figure_span(by['new_trajectories'], 'ind_reach')} nieuwe trajecten en bereikte "
+                f"het {_figure_span(by['clients_reached'], 'ind_reach')} cliënten"
+                + (f", van wie {_figure_span(by['share_vulnerable'], 'ind_reach')} kwetsbaar" if "share_vulnerable" in by else "")
                 + ".</p>"
             )
         latest = network_reach(reach).filter(pl.col("year") == year)
@@ -86,9 +87,9 @@ def _summary(published: dict[str, pl.DataFrame], year: int | None) -> tuple[str,
                      "ind_sroi", ["sroi_ratio", "sroi_ratio_low", "sroi_ratio_high"])
         by = {r["column"]: r for r in rows.iter_rows(named=True)}
         parts.append(
-            f"<p>In {last['year']} bracht elke euro werkingskost naar schatting {_figure_span(by['sroi_ratio'])} euro "
-            f"maatschappelijke waarde op (laag scenario {_figure_span(by['sroi_ratio_low'])}, hoog "
-            f"{_figure_span(by['sroi_ratio_high'])}).</p>"
+            f"<p>In {last['year']} bracht elke euro werkingskost naar schatting {_figure_span(by['sroi_ratio'], 'ind_sroi')} euro "
+            f"maatschappelijke waarde op (laag scenario {_figure_span(by['sroi_ratio_low'], 'ind_sroi')}, hoog "
+            f"{_figure_span(by['sroi_ratio_high'], 'ind_sroi')}).</p>"
         )
         headline |= {"sroi_year": int(last["year"]), "network_sroi_ratio": round(float(last["sroi_ratio"]), 4),
                      "network_sroi_ratio_low": round(float(last["sroi_ratio_low"]), 4),
@@ -176,8 +177,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 def pdf_page_count(pdf: bytes) -> int:
     """Pages of a PDF as Chromium writes it (one ``/Type /Page`` object per page)."""
-    import re
-
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
 
 
