@@ -37,6 +37,7 @@ class ReportResult:
     headline: dict[str, int | float]
     message: str | None = None  # why there is no PDF
     charts: list[str] = field(default_factory=list)
+    rows_read: int = 0  # rows of the published CSV files the report was drawn from
 
 
 def _versions(published: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
@@ -190,7 +191,8 @@ def write_report(folder: Path, status: DataStatus | None, chromium: str | None, 
     html_path = folder / REPORT_HTML
     _write_atomically(html_path, html.encode("utf-8"))
     result = ReportResult(html_path, None, None, [s.title for s in sections], headline,
-                          charts=[c.chart_id for s in sections for c in s.charts])
+                          charts=[c.chart_id for s in sections for c in s.charts],
+                          rows_read=sum(frame.height for frame in published.values()))
     if chromium is None:
         result.message = no_pdf_reason or "no Chromium found (install Debian's chromium package): report.pdf not written, report.html is"
         return result
