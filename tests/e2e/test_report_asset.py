@@ -57,6 +57,7 @@ def test_a_run_writes_the_report_and_its_pdf_with_headline_metadata(tmp_path, mo
     assert metadata["network_new_trajectories"].value == reach["new_trajectories"][0]
     assert metadata["network_clients_reached"].value == reach["clients_reached"][0]
     assert isinstance(metadata["network_sroi_ratio"], dg.FloatMetadataValue)
+    assert metadata["headline_series"].value.startswith("| year | new_trajectories | clients_reached | share_vulnerable")
     assert report_lines(publication) == [f"report: {(publication / REPORT_HTML).absolute()} and report.pdf"]
 
 

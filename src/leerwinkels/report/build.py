@@ -38,6 +38,7 @@ class ReportResult:
     message: str | None = None  # why there is no PDF
     charts: list[str] = field(default_factory=list)
     rows_read: int = 0  # rows of the published CSV files the report was drawn from
+    headline_table: str = ""  # the network's headline series per year (markdown), as the charts draw them
 
 
 def _versions(published: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
@@ -129,7 +130,7 @@ def sections_of(published: dict[str, pl.DataFrame], status: DataStatus | None) -
             "Nog te komen: de graad van het bewijs voor elke veronderstelling A1 tot A4, jaar na jaar (de tabel "
             "evidence_assumptions is nog niet gepubliceerd).")
     sroi_charts = _present([charts.sroi_range(published.get("ind_sroi")),
-                            charts.sroi_tornado(sensitivity, sensitivity_year),
+                            charts.sroi_tornado(sensitivity, sensitivity_year, published.get("ind_sroi")),
                             charts.sroi_by_payer(published.get("ind_sroi_by_payer"))])
     sroi_to_come = []
     if "ind_sroi_sensitivity" not in published:
@@ -166,6 +167,22 @@ def build_html(published: dict[str, pl.DataFrame], status: DataStatus | None) ->
     return document(sections, context), context, sections, headline
 
 
+def headline_markdown(published: dict[str, pl.DataFrame]) -> str:
+    """The network's published headline series per year as a markdown table (for the run's metadata)."""
+    reach = published.get("ind_reach")
+    if reach is None:
+        return ""
+    table = network_reach(reach)
+    sroi = published.get("ind_sroi")
+    if sroi is not None:
+        table = table.join(network_sroi(sroi).with_columns(pl.col("year").cast(table.schema["year"])), on="year", how="left")
+    header = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
+    return header + "".join(
+        "| " + " | ".join("" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)) for v in row) + " |\n"
+        for row in table.iter_rows()
+    )
+
+
 def _write_atomically(path: Path, data: bytes) -> None:
     """Written under a dot name first, then renamed: a reader never opens half a report."""
     temporary = path.with_name(f".{path.name}.writing")
@@ -192,7 +209,8 @@ def write_report(folder: Path, status: DataStatus | None, chromium: str | None, 
     _write_atomically(html_path, html.encode("utf-8"))
     result = ReportResult(html_path, None, None, [s.title for s in sections], headline,
                           charts=[c.chart_id for s in sections for c in s.charts],
-                          rows_read=sum(frame.height for frame in published.values()))
+                          rows_read=sum(frame.height for frame in published.values()),
+                          headline_table=headline_markdown(published))
     if chromium is None:
         result.message = no_pdf_reason or "no Chromium found (install Debian's chromium package): report.pdf not written, report.html is"
         return result

@@ -49,7 +49,7 @@ def _leerwinkel_colour(labels: list[str]) -> alt.Color:
     palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d", "#bab0ac"]
     colours = palette[: len(domain) - (NETWORK_LABEL in domain)] + (["#222222"] if NETWORK_LABEL in domain else [])
     return alt.Color("leerwinkel:N", title="Leerwinkel", scale=alt.Scale(domain=domain, range=colours),
-                     legend=alt.Legend(orient="bottom", columns=3))
+                     legend=alt.Legend(orient="bottom", columns=3, columnPadding=30, labelLimit=260))
 
 
 def reach_network(reach: pl.DataFrame | None) -> ReportChart | None:
@@ -65,7 +65,7 @@ def reach_network(reach: pl.DataFrame | None) -> ReportChart | None:
             x=_year_axis(),
             xOffset=alt.XOffset("measure:N", sort=None),
             y=alt.Y("value:Q", title="Aantal"),
-            color=alt.Color("measure:N", title=None, sort=None, legend=alt.Legend(orient="bottom")),
+            color=alt.Color("measure:N", title=None, sort=None, legend=alt.Legend(orient="bottom", columnPadding=30)),
             description=alt.Description("description:N"),
         )
         .properties(width=WIDTH, height=HEIGHT)
@@ -172,7 +172,7 @@ def _range_chart(data: pl.DataFrame, wide: pl.DataFrame, y: str, low: str, high:
                  ends: list[str], x: alt.X, y_title: str, y_format: str | None = None) -> alt.LayerChart | alt.FacetChart:
     """Points for ``central`` measures, ticks for the ``ends`` of a range, and an unlabelled
     rule between ``low`` and ``high`` (its ends are the ticks' figures)."""
-    axis = alt.Axis(format=y_format) if y_format else alt.Axis()
+    axis = alt.Axis(format=y_format, titleLimit=260) if y_format else alt.Axis(titleLimit=260)
     rule = alt.Chart(wide.select(x.shorthand.split(":")[0], low, high)).mark_rule(aria=False, color="#888888", strokeWidth=2).encode(
         x=x, y=alt.Y(f"{low}:Q", title=y_title, axis=axis), y2=alt.Y2(f"{high}:Q"))
     points = alt.Chart(_data(data.filter(pl.col("column").is_in(central)), x.shorthand.split(":")[0], "measure", "value", "description"))
@@ -194,7 +194,7 @@ def sroi_range(sroi: pl.DataFrame | None) -> ReportChart | None:
     if data.is_empty():
         return None
     chart = _range_chart(data, wide, "year", "sroi_ratio_low", "sroi_ratio_high", ["sroi_ratio"],
-                         ["sroi_ratio_low", "sroi_ratio_high"], _year_axis(), "Maatschappelijke waarde per euro kost")
+                         ["sroi_ratio_low", "sroi_ratio_high"], _year_axis(), "Waarde per euro kost")
     one = alt.Chart(pl.DataFrame({"y": [1.0]})).mark_rule(aria=False, strokeDash=[4, 4], color="#d62728").encode(y="y:Q")
     return ReportChart("sroi_range", "ind_sroi", "SROI-ratio van het netwerk per jaar",
                        "De maatschappelijke waarde per euro werkingskost (punt), met het bereik van het lage tot het "
@@ -273,7 +273,7 @@ def evidence_grades(evidence: pl.DataFrame | None) -> ReportChart | None:
                        "parameters van het bewijs).", chart)
 
 
-def sroi_tornado(sensitivity: pl.DataFrame | None, year: int | None) -> ReportChart | None:
+def sroi_tornado(sensitivity: pl.DataFrame | None, year: int | None, sroi: pl.DataFrame | None = None) -> ReportChart | None:
     """SROI.md ind_sroi_sensitivity: the ratio when one parameter alone moves across its range."""
     if sensitivity is None or year is None:
         return None
@@ -292,10 +292,17 @@ def sroi_tornado(sensitivity: pl.DataFrame | None, year: int | None) -> ReportCh
         y=y, x=alt.X("ratio_low:Q", title="SROI-ratio"), x2="ratio_high:Q")
     ticks = alt.Chart(data.select("parameter", "value", "description")).mark_tick(thickness=2, color="#08519c").encode(
         y=y, x="value:Q", description=alt.Description("description:N"))
-    chart = alt.layer(bars, ticks).properties(width=WIDTH - 170, height=alt.Step(16))
+    layers = [bars, ticks]
+    central = (sroi.filter((pl.col("leerwinkel") == NETWORK) & (pl.col("year") == year)).get_column("sroi_ratio").drop_nulls()
+               if sroi is not None else pl.Series([], dtype=pl.Float64))
+    if central.len():  # the central ratio, named in the SROI chart above: a line, no mark of its own
+        layers.append(alt.Chart(pl.DataFrame({"central": [float(central[0])]})).mark_rule(aria=False, color="#d62728")
+                      .encode(x="central:Q"))
+    chart = alt.layer(*layers).properties(width=WIDTH - 170, height=alt.Step(16))
     return ReportChart("sroi_tornado", "ind_sroi_sensitivity", f"Welke aanname weegt het zwaarst? ({year})",
                        "De SROI-ratio van het netwerk als één parameter over zijn bereik beweegt en de rest centraal "
-                       "blijft: hoe langer de balk, hoe meer de uitkomst van die aanname afhangt.", chart)
+                       "blijft (rode lijn: de centrale ratio): hoe langer de balk, hoe meer de uitkomst van die "
+                       "aanname afhangt.", chart)
 
 
 def sroi_by_payer(by_payer: pl.DataFrame | None) -> ReportChart | None:

@@ -53,6 +53,7 @@ def impact_report(context: dg.AssetExecutionContext, settings: RunSettings, dq_d
         "pdf": dg.MetadataValue.path(str(publication.absolute() / REPORT_PDF)) if result.pdf else dg.MetadataValue.text(result.message or "not written"),
         "sections": dg.MetadataValue.md("\n".join(f"- {title}" for title in result.sections)),
         "charts": dg.MetadataValue.int(len(result.charts)),
+        "headline_series": dg.MetadataValue.md(result.headline_table or "_no reach table published_"),
         # the published rows the report was drawn from
         "dagster/row_count": dg.MetadataValue.int(result.rows_read),
     }
