@@ -80,12 +80,12 @@ def _summary(published: dict[str, pl.DataFrame], year: int | None) -> tuple[str,
             if row["share_vulnerable"] is not None:
                 headline["network_share_vulnerable"] = round(float(row["share_vulnerable"]), 4)
     sroi = published.get("ind_sroi")
-    ratios = network_sroi(sroi) if sroi is not None else None
-    if ratios is not None and ratios.height:
+    ratios = network_sroi(sroi) if sroi is not None else pl.DataFrame()
+    if sroi is not None and ratios.height:
         # the complete year when it has a ratio (the running year's cost and outcomes are not in yet)
         chosen = ratios.filter(pl.col("year") == year) if year is not None else ratios.clear()
         last = (chosen if chosen.height else ratios).row(-1, named=True)
-        rows = marks(sroi.filter((pl.col("leerwinkel") == "all") & (pl.col("year") == last["year"])),  # type: ignore[union-attr]
+        rows = marks(sroi.filter((pl.col("leerwinkel") == "all") & (pl.col("year") == last["year"])),
                      "ind_sroi", ["sroi_ratio", "sroi_ratio_low", "sroi_ratio_high"])
         by = {r["column"]: r for r in rows.iter_rows(named=True)}
         parts.append(
@@ -99,6 +99,14 @@ def _summary(published: dict[str, pl.DataFrame], year: int | None) -> tuple[str,
     return "".join(parts), headline
 
 
+def _complete_year(frame: pl.DataFrame | None, data_year: int | None) -> int | None:
+    """The last complete year of the network's rows of a published table (None without any)."""
+    if frame is None:
+        return None
+    years = frame.filter(pl.col("leerwinkel") == "all").get_column("year").unique().to_list()
+    return complete_year([int(y) for y in years], data_year)
+
+
 def _present(items: list[charts.ReportChart | None]) -> list[charts.ReportChart]:
     return [c for c in items if c is not None]
 
@@ -106,14 +114,12 @@ def _present(items: list[charts.ReportChart | None]) -> list[charts.ReportChart]
 def sections_of(published: dict[str, pl.DataFrame], status: DataStatus | None) -> tuple[list[Section], dict[str, int | float]]:
     data_year = status.data_date.year if status and status.data_date else None
     reach = published.get("ind_reach")
-    year = complete_year(reach.get_column("year").unique().to_list(), data_year) if reach is not None else None
+    year = _complete_year(reach, data_year)
     summary_html, headline = _summary(published, year)
     context_table = published.get("ind_outcomes_by_context")
-    context_year = (complete_year(context_table.get_column("year").unique().to_list(), data_year)
-                    if context_table is not None else None)
+    context_year = _complete_year(context_table, data_year)
     sensitivity = published.get("ind_sroi_sensitivity")
-    sensitivity_year = (int(sensitivity.filter(pl.col("leerwinkel") == "all").get_column("year").max() or 0) or None  # type: ignore[arg-type]
-                        if sensitivity is not None and sensitivity.height else None)
+    sensitivity_year = _complete_year(sensitivity, data_year)
 
     outcome_charts = _present([charts.outcomes_over_time(published.get("ind_outcomes")),
                                charts.outcome_bounds(published.get("ind_outcome_bounds")),
