@@ -105,7 +105,7 @@ def test_evidence_and_sroi_sections_draw_their_tables_when_published(declared, s
         labels = re.findall(r'aria-label="(Netwerk; [^"]+)"', figure.group(0))
         assert len(labels) >= 3, (chart_id, labels)
     # the marks say the published figures: e.g. the bounds and the tornado's ends
-    assert "Netwerk; 2024; Ondergrens: 23,0%" in html and "Netwerk; 2025; duration; Ratio hoog: 1,1" in html
+    assert "Netwerk; 2024; Ondergrens: 23,0%" in html and "Netwerk; 2025; duration; Ratio hoog: 1,10" in html
     assert "Netwerk; 2025; A3; positive_outcome; Bewijs: sterk" in html
 
 

@@ -29,14 +29,24 @@ def read_published(folder: Path) -> dict[str, pl.DataFrame]:
     return frames
 
 
+def _fixed(value: pl.Expr, decimals: int) -> pl.Expr:
+    """``value`` with ``decimals`` decimals behind a decimal comma, rounded half up as a reader
+    (and Excel's number format) rounds: 0.8565 as a percentage is 85,7 (not the 85,6 of its
+    binary value 85.6499...), 1 as a ratio 1,00."""
+    scale = 10**decimals
+    scaled = ((value.abs() * scale).round(6) + 0.5).floor().cast(pl.Int64)
+    sign = pl.when((value < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
+    return sign + (scaled // scale).cast(pl.String) + pl.lit(",") + (scaled % scale).cast(pl.String).str.zfill(decimals)
+
+
 def shown(kind: str) -> pl.Expr:
     """``value`` as the report shows it, in Dutch notation: a count whole, a share as a
     percentage with one decimal, a ratio with two, euro whole."""
     value = pl.col("value")
     if kind == "share":
-        text = (value * 100).round(1).cast(pl.String).str.replace(".", ",", literal=True) + pl.lit("%")
+        text = _fixed(value * 100, 1) + pl.lit("%")
     elif kind in {"ratio", "mean", "hours"}:
-        text = value.round(2).cast(pl.String).str.replace(".", ",", literal=True)
+        text = _fixed(value, 2)
     elif kind == "euro":
         text = pl.lit("EUR ") + value.round(0).cast(pl.Int64).cast(pl.String)
     else:
