@@ -86,12 +86,22 @@ def _lines(data: pl.DataFrame, y: alt.Y, colour: alt.Color) -> alt.LayerChart | 
 def reach_by_leerwinkel(reach: pl.DataFrame | None) -> ReportChart | None:
     if reach is None:
         return None
-    data = marks(reach.filter(pl.col("leerwinkel") != NETWORK), "ind_reach", ["new_trajectories"])
+    data = marks(reach.filter(pl.col("leerwinkel") != NETWORK), "ind_reach", ["new_trajectories", "clients_reached"])
     if data.is_empty():
         return None
-    chart = _lines(data, alt.Y("value:Q", title="Nieuwe trajecten"), _leerwinkel_colour(data["leerwinkel"].unique().to_list()))
-    return ReportChart("reach_by_leerwinkel", "ind_reach", "Nieuwe trajecten per Leerwinkel",
-                       "Hoeveel trajecten elke Leerwinkel per jaar startte.", chart)
+    base = alt.Chart().encode(x=_year_axis(), y=alt.Y("value:Q", title=None),
+                              color=_leerwinkel_colour(data["leerwinkel"].unique().to_list()))
+    chart = (
+        alt.layer(base.mark_line(aria=False),
+                  base.mark_point(filled=True, size=36).encode(description=alt.Description("description:N")),
+                  data=_data(data, "year", "leerwinkel", "measure", "value", "description"))
+        .properties(width=WIDTH // 2 - 20, height=HEIGHT - 40)
+        .facet(column=alt.Column("measure:N", title=None, sort=data["measure"].unique(maintain_order=True).to_list(),
+                                 header=alt.Header(labelFontWeight="bold", labelFontSize=11)))
+        .resolve_scale(y="independent")
+    )
+    return ReportChart("reach_by_leerwinkel", "ind_reach", "Bereik per Leerwinkel",
+                       "Per Leerwinkel en per jaar: de nieuwe trajecten (links) en de bereikte cliënten (rechts).", chart)
 
 
 def share_vulnerable(reach: pl.DataFrame | None) -> ReportChart | None:
