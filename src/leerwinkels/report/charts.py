@@ -125,7 +125,7 @@ def _bars_by(data: pl.DataFrame, row: str, category: str, row_title: str, x_titl
             x=alt.X("value:Q", title=x_title),
             description=alt.Description("description:N"),
         )
-        .properties(width=WIDTH - 170, height=alt.Step(13))
+        .properties(width=WIDTH - 170, height=alt.Step(10))
         .facet(row=alt.Row(f"{row}:N", title=row_title, sort=None,
                            header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")))
         .resolve_scale(y="independent")
