@@ -13,6 +13,7 @@ import math
 import polars as pl
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -23,6 +24,7 @@ CHART_SHEET = "Grafieken"
 TITLE = "Leerwinkels - indicatoren"
 # the explanation's columns (characters); together about the width of a landscape A4 page
 EXPLANATION_WIDTHS = {"A": 30, "B": 24, "C": 72}
+NARROW_WIDTH = 9  # the explanation's columns beyond C (the information-loss table)
 POINTS_PER_LINE = 15.0
 DEFAULT_ROW_POINTS = 12.8  # a row without a set height, as LibreOffice prints it (0.45 cm)
 PAPER_A4 = "9"  # openpyxl's Worksheet.PAPERSIZE_A4
@@ -69,11 +71,15 @@ def wrap_explanation(ws: Worksheet) -> None:
             first.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[first.row].height = _lines(first.value, page_width) * POINTS_PER_LINE
         elif len(row) >= 3 and isinstance(row[2].value, str):
-            for cell in row[:3]:
+            # a column explanation, or the information-loss header (columns beyond C: narrow ones)
+            filled = [c for c in row if c.value is not None]
+            for cell in filled:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[first.row].height = max(
-                _lines(str(c.value), EXPLANATION_WIDTHS[c.column_letter]) for c in row[:3] if c.value is not None
+                _lines(str(c.value), EXPLANATION_WIDTHS.get(c.column_letter, NARROW_WIDTH)) for c in filled
             ) * POINTS_PER_LINE
+    for column in range(len(EXPLANATION_WIDTHS) + 1, ws.max_column + 1):
+        ws.column_dimensions[get_column_letter(column)].width = NARROW_WIDTH
 
 
 def _lines(text: str, width: int) -> int:
