@@ -209,6 +209,8 @@ def write_report(folder: Path, status: DataStatus | None, chromium: str | None, 
     (a release folder), from the published CSV files in it. Without ``chromium`` the result's
     message says why there is no PDF (``no_pdf_reason``, else: no Chromium found)."""
     folder = Path(folder)
+    for leftover in folder.glob(".*.writing"):  # a report write that was killed half-way
+        leftover.unlink(missing_ok=True)
     published = read_published(folder)
     html, context, sections, headline = build_html(published, status)
     html_path = folder / REPORT_HTML
