@@ -416,3 +416,24 @@ def consolidate_control_chars(tmp_path: Path, database_url: str) -> dict[str, pl
     assert counts[genk_file.name] == 3
     assert counts[brussel_file.name] == 1
     return tables
+
+
+# ---------------------------------------------------------------- evidence tables (issue 16)
+
+
+def evidence_tables(t: pl.DataFrame, f: pl.DataFrame, r: pl.DataFrame, sroi: dict[str, pl.DataFrame], as_of: dt.date) -> dict[str, pl.DataFrame]:
+    """The four evidence tables of EVIDENCE.md built from model frames and the SROI tables, with
+    the rubric and window of evidence/parameters.yaml."""
+    from leerwinkels.evidence.assumptions import build_evidence_assumptions
+    from leerwinkels.evidence.bounds import build_outcome_bounds
+    from leerwinkels.evidence.context import build_outcomes_by_context
+    from leerwinkels.evidence.followthrough import build_referral_followthrough
+    from leerwinkels.evidence.parameters import load_parameters
+
+    params = load_parameters()
+    return {
+        "ind_outcomes_by_context": build_outcomes_by_context(t, f, r, as_of, params.window),
+        "ind_outcome_bounds": build_outcome_bounds(t, f, as_of, params.window),
+        "ind_referral_followthrough": build_referral_followthrough(t, f, r, as_of, params.window),
+        "evidence_assumptions": build_evidence_assumptions(t, f, r, sroi["ind_sroi"], sroi["ind_sroi_inputs"], params, as_of),
+    }

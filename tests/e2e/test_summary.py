@@ -31,13 +31,17 @@ def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_p
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["leerwinkel", "files"]
     (header,) = [line for line in lines if line.startswith("failed checks: ")]
-    assert header.startswith("failed checks: 3, ")
+    # issue 16: the samples' survey also gives the two evidence WARN checks (few in-window answers,
+    # a reweighting gap), on top of the three deliberate defects
+    assert header.startswith("failed checks: 5, ")
     findings = int(header.split(", ")[1].split()[0])
     assert findings == sum(1 for line in lines if line.startswith(("  WARN ", "  ERROR ")))  # the count adds up
     assert ("WARN  quarantine_share_within_limit (dq_source_files): brussel: Leerwinkel_Brussel_2026-11-20.xlsx "
             "[Dossiers - Dossiers]: 5 of 33 rows quarantined (15.2 %") in out
     assert "WARN  no_unmapped_labels (dq_unmapped_values): brussel: labour_status label 'Z…(26)'" in out
     assert "WARN  sroi_costs_complete (ind_sroi): leuven: no cost row for 2021" in out
+    assert "WARN  evidence_response_rate_in_window (ind_outcome_bounds): " in out
+    assert "WARN  evidence_weighting_gap (ind_outcome_bounds): " in out
     assert lines[-1] == "verdict: success with warnings"
     assert "Traceback" not in out + first.stderr
     assert not [v for v in personal_values if v in out + first.stderr]

@@ -12,7 +12,7 @@ from leerwinkels.indicators.tables import LEERWINKELS, build_outcomes, build_rea
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.disclosure import NOISE_MAX, cell_noise, protect, protection_problems
 from leerwinkels.publication.workbook import TABLES
-from tests.factories import events, followup, followups, referrals, sroi_tables, trajectories, trajectory
+from tests.factories import events, evidence_tables, followup, followups, referrals, sroi_tables, trajectories, trajectory
 
 KEY = Pseudonymiser(b"unit-test-key-for-the-protection")
 OTHER_KEY = Pseudonymiser(b"another-key-gives-other-noise-00")
@@ -40,12 +40,14 @@ def network() -> dict[str, pl.DataFrame]:
     r = referrals(*[(f"{lw}{i}", None, "adult_education") for lw in LEERWINKELS for i in range(3)])
     f = followups(*answers)
     working = dict.fromkeys(LEERWINKELS, 15) | {"all": 90}
+    sroi = sroi_tables(working)
     return {
         "ind_reach": build_reach(t, ce, as_of),
         "ind_reach_breakdown": build_reach_breakdown(t, as_of),
         "ind_referrals": build_referrals(t, r, as_of),
         "ind_outcomes": build_outcomes(t, f, as_of),
-        **sroi_tables(working),
+        **sroi,
+        **evidence_tables(t, f, r, sroi, as_of),
     }
 
 

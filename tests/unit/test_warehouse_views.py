@@ -32,7 +32,11 @@ def _write(tmp_path: Path, tables: dict[str, pl.DataFrame]) -> sa.Engine:
 
 def test_every_indicator_table_has_a_view_labelling_its_coded_columns():
     by_table = {v.table: v for v in VIEWS}
-    assert set(by_table) == {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi"}
+    assert set(by_table) == {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
+                             # issue 16: the evidence tables
+                             "ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"}
+    assert by_table["ind_outcomes_by_context"].labelled_columns == ("leerwinkel", "category")
+    assert by_table["ind_referral_followthrough"].labelled_columns == ("leerwinkel", "destination")
     assert by_table["ind_referrals"].labelled_columns == ("leerwinkel", "partner")
     assert by_table["ind_reach_breakdown"].labelled_columns == ("leerwinkel", "category")
     sql = view_sql(by_table["ind_referrals"], lambda name: f'"{name}"')

@@ -58,6 +58,9 @@ class ColumnFacts:
     # on the Toelichting sheet
     label_nl: str = ""
     explanation_nl: str = ""
+    # a column of a published table that stays in the database, and why (issue 16: a sentence
+    # quoting exact figures)
+    unpublished: str = ""
 
     @property
     def dtype(self) -> pl.DataType:
@@ -183,6 +186,8 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("insight_barriers", "int32", "agreement 1-5: ... of what holds me back", nullable=True, value_range=(1, 5)),
             C("insight_learning", "int32", "agreement 1-5: ... of my learning opportunities", nullable=True, value_range=(1, 5)),
             C("satisfaction", "int32", "satisfaction with the guidance 1-10", nullable=True, value_range=(1, 10)),
+            C("days_after_closing", "int64", "response date minus the trajectory's closing date, in days; null for an open trajectory "
+              "or a response without date (issue 16: the outcome window of EVIDENCE.md)", nullable=True),
         ),
     ),
     TableFacts(
@@ -399,6 +404,153 @@ CATALOGUE: tuple[TableFacts, ...] = (
               label_nl='Aannames', explanation_nl='Welke parameters aannames zijn.'),
         ),
     ),
+    # ---- issue 16: evidence for the study's four assumptions (EVIDENCE.md; src/leerwinkels/evidence/)
+    TableFacts(
+        "ind_outcomes_by_context", "indicator",
+        "In-window outcomes of the trajectories closed in Y by the client's context at intake and the guidance given (EVIDENCE.md).",
+        key=("leerwinkel", "year", "dimension", "category"), published=True,
+        sheet='Resultaten naar context', title_nl='Resultaten naar context (wat werkt voor wie)',
+        description_nl='Per Leerwinkel en jaar van afsluiting: de afgesloten trajecten en hun antwoorden op de nazorgenquête binnen het '
+                       'uitkomstvenster, naar een kenmerk van de cliënt bij intake (voor wie) of van de begeleiding (wat). Een traject '
+                       'dat naar twee partners doorverwezen werd, telt bij elk van die partners.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("dimension", "text", "`labour_status`, `dutch_level`, `education_level`, `age_band`, `gender`, `inflow_channel` (the "
+              "trajectory's code at intake), `vulnerable`, `contacts_band`, `guidance_hours_band`, `referred_out` or `destination`",
+              label_nl='Kenmerk', explanation_nl='Het kenmerk: een kenmerk van de cliënt bij intake, kwetsbaar, aantal contacten, begeleidingsuren, doorverwezen, of de partner waarheen doorverwezen werd.'),
+            C("category", "text", "the trajectory's code (full code list plus `unknown`); `yes`/`no` for `vulnerable` and `referred_out`; "
+              "`0`, `1`, `2-3`, `4-6`, `7+` contacts; `<1`, `1-3`, `3-6`, `6+` hours of guidance or `unknown`; for `destination` each "
+              "destination the trajectory was referred to (it counts under each) or `none`",
+              code_list_by=("dimension", tuple((d, d) for d in (
+                  "labour_status", "dutch_level", "education_level", "age_band", "gender", "inflow_channel", "destination"))),
+              label_nl='Categorie', explanation_nl="De waarde van het kenmerk ('none' bij partner: niet doorverwezen)."),
+            C("closed_trajectories", "int64", "trajectories completed or stopped in Y in the category",
+              label_nl='Afgesloten trajecten', explanation_nl='Trajecten afgerond of stopgezet in het jaar, in die categorie.'),
+            C("responses_in_window", "int64", "of those, how many have a follow-up response inside the outcome window (90–365 days "
+              "after closing by default; `evidence/parameters.yaml`)",
+              label_nl='Antwoorden binnen venster', explanation_nl='Antwoorden op de nazorgenquête gegeven binnen het uitkomstvenster: standaard 90 tot 365 dagen na de afsluiting. Zo telt een antwoord een week na de afsluiting niet even zwaar als een antwoord twee jaar later.'),
+            C("positive_in_window", "int64", "in-window responses with a positive outcome: situation `working` or `in_training`, training "
+              "started `yes` or `enrolled`, or a qualification obtained",
+              label_nl='Positief resultaat', explanation_nl='Antwoorden binnen het venster met een positief resultaat: werkt, volgt een opleiding, is een opleiding gestart of ingeschreven, of behaalde een diploma of certificaat.'),
+            C("positive_share", "float64", "`positive_in_window / responses_in_window`; null when there is no in-window response", nullable=True,
+              label_nl='Aandeel positief', explanation_nl='Positieve resultaten gedeeld door de antwoorden binnen het venster (leeg zonder antwoord).'),
+            C("positive_share_low", "float64", "lower end of the Wilson 95 % interval of `positive_share`", nullable=True,
+              label_nl='Aandeel positief: ondergrens 95%', explanation_nl='Ondergrens van het 95%-betrouwbaarheidsinterval (Wilson): het echte aandeel ligt met grote waarschijnlijkheid tussen onder- en bovengrens. Hoe minder antwoorden, hoe breder.'),
+            C("positive_share_high", "float64", "upper end of the Wilson 95 % interval of `positive_share`", nullable=True,
+              label_nl='Aandeel positief: bovengrens 95%', explanation_nl='Bovengrens van het 95%-betrouwbaarheidsinterval (Wilson).'),
+            C("working_in_window", "int64", "in-window responses whose situation is `working`",
+              label_nl='Werkt (binnen venster)', explanation_nl="Antwoorden binnen het venster: 'Ik werk'."),
+            C("in_training_in_window", "int64", "in-window responses whose situation is `in_training`",
+              label_nl='Volgt opleiding (binnen venster)', explanation_nl="Antwoorden binnen het venster: 'Ik volg een opleiding'."),
+        ),
+    ),
+    TableFacts(
+        "ind_outcome_bounds", "indicator",
+        "The positive-outcome share of the trajectories closed in Y, reweighted for non-response and bounded (EVIDENCE.md).",
+        key=("leerwinkel", "year"), published=True,
+        sheet='Resultaten en non-respons', title_nl='Resultaten: wie niet antwoordde',
+        description_nl='Wie de nazorgenquête beantwoordt, is niet wie ze niet beantwoordt. Per Leerwinkel en jaar van afsluiting: het '
+                       'aandeel positieve resultaten onder wie antwoordde, hetzelfde aandeel herwogen naar arbeidssituatie en leeftijd '
+                       'van alle afgesloten trajecten, en de grenzen waartussen het echte aandeel zeker ligt.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("closed_trajectories", "int64", "trajectories completed or stopped in Y",
+              label_nl='Afgesloten trajecten', explanation_nl='Trajecten afgerond of stopgezet in het jaar.'),
+            C("responses_in_window", "int64", "of those, how many have an in-window follow-up response",
+              label_nl='Antwoorden binnen venster', explanation_nl='Antwoorden op de nazorgenquête binnen het uitkomstvenster (standaard 90 tot 365 dagen na de afsluiting).'),
+            C("positive_in_window", "int64", "in-window responses with a positive outcome",
+              label_nl='Positief resultaat', explanation_nl='Antwoorden binnen het venster met een positief resultaat (werk, opleiding, diploma of certificaat).'),
+            C("share_respondents", "float64", "`positive_in_window / responses_in_window`; null without an in-window response", nullable=True,
+              label_nl='Aandeel positief (antwoorders)', explanation_nl='Positieve resultaten gedeeld door de antwoorden binnen het venster.'),
+            C("share_weighted", "float64", "reweighted for non-response over the cells labour_status × age_band (of that Leerwinkel and "
+              "year; for `all` of the network): Σ closed_c × positive_c / responses_c ÷ Σ closed_c over the cells with at least one "
+              "in-window response; null when there is none", nullable=True,
+              label_nl='Aandeel positief (herwogen)', explanation_nl='Hetzelfde aandeel, maar elke groep (arbeidssituatie x leeftijd bij intake) telt mee naar het aantal afgesloten trajecten in die groep, niet naar het aantal antwoorden: zo wegen groepen die minder antwoorden niet minder.'),
+            C("closed_unobserved", "int64", "closed trajectories in cells without an in-window response (not in `share_weighted`)",
+              label_nl='Afgesloten zonder antwoordgroep', explanation_nl='Afgesloten trajecten in groepen waarin niemand binnen het venster antwoordde: zij tellen niet mee in het herwogen aandeel.'),
+            C("bound_low", "float64", "`positive_in_window / closed_trajectories`: every non-respondent counted negative", nullable=True,
+              label_nl='Ondergrens (niet-antwoorders negatief)', explanation_nl='Het aandeel als niemand die niet antwoordde een positief resultaat had: lager kan het echte aandeel niet zijn.'),
+            C("bound_high", "float64", "`(positive_in_window + closed_trajectories − responses_in_window) / closed_trajectories`: every "
+              "non-respondent counted positive", nullable=True,
+              label_nl='Bovengrens (niet-antwoorders positief)', explanation_nl='Het aandeel als iedereen die niet antwoordde een positief resultaat had: hoger kan het echte aandeel niet zijn.'),
+        ),
+    ),
+    TableFacts(
+        "ind_referral_followthrough", "indicator",
+        "Did a referral lead somewhere: per referral year and destination, the in-window responses that show it followed (EVIDENCE.md).",
+        key=("leerwinkel", "year", "destination"), published=True,
+        sheet='Doorverwijzing opgevolgd', title_nl='Doorverwijzingen: gevolgd?',
+        description_nl='Per Leerwinkel, jaar van de doorverwijzing en partner: hoeveel doorverwezen trajecten een antwoord binnen het '
+                       'uitkomstvenster hebben en hoeveel daarvan tonen dat de doorverwijzing gevolgd werd. Alleen te meten voor '
+                       'opleidingen (gestart, ingeschreven of volgt een opleiding) en arbeidsbemiddeling (werkt); bij andere partners leeg.',
+        columns=(
+            _LEERWINKEL_ROW,
+            C("year", "int64", "the referral's year (a referral without its own date: the closing date, else the intake date; as `ind_referrals`)",
+              label_nl='Jaar van doorverwijzing', explanation_nl='Het jaar van de doorverwijzing (zonder eigen datum: de datum van afsluiting, anders die van de intake).'),
+            C("destination", "text", "where the trajectory was referred to (full code list plus `unknown`)", code_list="destination",
+              label_nl='Partner', explanation_nl='Waarheen doorverwezen werd.'),
+            C("referred_trajectories", "int64", "distinct trajectories with a referral to the destination dated in Y",
+              label_nl='Doorverwezen trajecten', explanation_nl='Trajecten met een doorverwijzing naar die partner in het jaar.'),
+            C("responses_in_window", "int64", "of those, how many have an in-window follow-up response",
+              label_nl='Antwoorden binnen venster', explanation_nl='Van die trajecten: met een antwoord op de nazorgenquête binnen het uitkomstvenster.'),
+            C("followed_through", "int64", "in-window responses showing the referral followed: training destinations (`adult_education`, "
+              "`basic_education`, `vdab_training`, `higher_education`, `second_chance_education`, `dutch_course`) training started or "
+              "enrolled, or situation `in_training`; `job_mediation` situation `working`; **null** (not measured) for other destinations",
+              nullable=True,
+              label_nl='Gevolgd', explanation_nl='Antwoorden die tonen dat de doorverwijzing gevolgd werd: bij een opleiding gestart, ingeschreven of volgt een opleiding; bij bemiddeling naar werk: werkt. Leeg waar de enquête het niet kan meten.'),
+            C("followed_through_share", "float64", "`followed_through / responses_in_window`; null when not measured or no response", nullable=True,
+              label_nl='Aandeel gevolgd', explanation_nl='Gevolgd gedeeld door de antwoorden binnen het venster.'),
+            C("followed_through_share_low", "float64", "lower end of its Wilson 95 % interval", nullable=True,
+              label_nl='Aandeel gevolgd: ondergrens 95%', explanation_nl='Ondergrens van het 95%-betrouwbaarheidsinterval (Wilson).'),
+            C("followed_through_share_high", "float64", "upper end of its Wilson 95 % interval", nullable=True,
+              label_nl='Aandeel gevolgd: bovengrens 95%', explanation_nl='Bovengrens van het 95%-betrouwbaarheidsinterval (Wilson).'),
+        ),
+    ),
+    TableFacts(
+        "evidence_assumptions", "indicator",
+        "The evidence for the study's assumptions A1-A4 per Leerwinkel, year and indicator, graded by the rubric of "
+        "`evidence/parameters.yaml` (EVIDENCE.md).",
+        key=("leerwinkel", "year", "assumption", "indicator"), published=True,
+        sheet='Bewijs aannames', title_nl='Bewijs voor de vier aannames van de studie',
+        description_nl='Per Leerwinkel, jaar, aanname (A1 complementair aan andere actoren, A2 inzicht in vier domeinen, A3 positieve '
+                       'invloed op beslissingen over opleiding en werk, A4 maatschappelijke baten groter dan de kost) en indicator: de '
+                       'waarde, het aantal mensen of trajecten erachter, het 95%-interval en de sterkte van het bewijs (sterk, matig, '
+                       'zwak, aanwijzingen, geen gegevens) volgens een beoordelingsschema waarvan elke drempel een aanname is tot het '
+                       'onderzoeksteam ze vastlegt. De waarde van partner_types en van de SROI-ratio staat niet op dit tabblad '
+                       '(zie Doorverwijzingen en SROI).',
+        columns=(
+            _LEERWINKEL_ROW,
+            C("year", "int64", "intake year for `share_referred_in_by_partner`, the year of inflow and referrals for `partner_types`, "
+              "closing year for the others",
+              label_nl='Jaar', explanation_nl='Het jaar van intake (instroom via partner), van instroom en doorverwijzingen (soorten partners) of van afsluiting (de andere indicatoren).'),
+            C("assumption", "text", "`A1`, `A2`, `A3` or `A4`",
+              label_nl='Aanname', explanation_nl='A1: complementair aan de andere actoren rond leren en werken. A2: bouwt bewust inzicht op (arbeidsmarkt, sterktes, drempels, leerkansen). A3: positieve invloed op beslissingen over opleiding, heroriëntering of werk. A4: maatschappelijke baten groter dan de kost.'),
+            C("indicator", "text", "`share_referred_in_by_partner`, `share_referred_out`, `partner_types` (A1); `insight_labour_market`, "
+              "`insight_strengths`, `insight_barriers`, `insight_learning` (A2); `positive_outcome`, `positive_outcome_bound_low` (A3); "
+              "`sroi_ratio`, `sroi_ratio_low`, `sroi_ratio_high` (A4)",
+              label_nl='Indicator', explanation_nl='De indicator die iets zegt over de aanname.'),
+            C("value", "float64", "the indicator's value: a share (0–1), the number of partner types, or an SROI ratio; null when it "
+              "cannot be computed", nullable=True,
+              label_nl='Waarde', explanation_nl='De waarde: een aandeel (in de publicatie alleen de aandelen, berekend op de verstoorde aantallen).'),
+            C("n", "int64", "the people or trajectories behind the value: the share's denominator; for `partner_types` the trajectories "
+              "with a partner (inflow via a partner or a referral) in the year; for the SROI rows the responses counted as outcomes",
+              label_nl='Aantal (n)', explanation_nl='Het aantal mensen of trajecten achter de waarde (de noemer van het aandeel).'),
+            C("ci_low", "float64", "lower end of the Wilson 95 % interval (shares only)", nullable=True,
+              label_nl='Ondergrens 95%', explanation_nl='Ondergrens van het 95%-betrouwbaarheidsinterval (alleen bij aandelen).'),
+            C("ci_high", "float64", "upper end of the Wilson 95 % interval (shares only)", nullable=True,
+              label_nl='Bovengrens 95%', explanation_nl='Bovengrens van het 95%-betrouwbaarheidsinterval (alleen bij aandelen).'),
+            C("grade", "text", "`strong`, `moderate`, `weak`, `indications` or `no data` by the rubric (A1 never `strong`)",
+              label_nl='Sterkte van het bewijs', explanation_nl="Sterk, matig, zwak, aanwijzingen of geen gegevens, volgens het beoordelingsschema (registratiegegevens over doorverwijzingen nooit 'sterk')."),
+            C("grade_reason", "text", "why that grade, in a Dutch sentence with the figures and thresholds behind it (exact figures: "
+              "not published)", unpublished="it quotes the exact figures behind the grade",
+              label_nl='Reden', explanation_nl='Waarom die beoordeling, met de cijfers en drempels erachter.'),
+            C("rubric_version", "text", "version of `evidence/parameters.yaml`",
+              label_nl='Versie beoordelingsschema', explanation_nl='De versie van het beoordelingsschema waarmee de rij berekend is.'),
+        ),
+    ),
+    # ---- end of issue 16
     TableFacts(
         "sroi_case_studies", "publication_support", "The study's case 1 reproduced from the parameter file.",
         key=("case", "item"), scanned_for_personal_data=False,

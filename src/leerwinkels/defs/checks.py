@@ -53,14 +53,21 @@ def _personal_scan_checks(name: str, tables: list[str]) -> dg.AssetChecksDefinit
     return _check
 
 
-_LEAF_INDICATORS = {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi", "code_labels"}
+_LEAF_INDICATORS = {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi", "code_labels",
+                    "ind_outcomes_by_context", "ind_referral_followthrough"}
+# computed from other indicator tables (ind_sroi, ind_sroi_inputs): their checks must come first (issue 16)
+_EVIDENCE_SUMMARY = "evidence_assumptions"
 personal_data_checks = [
     # everything network_model makes: one step, after it
-    _personal_scan_checks("no_personal_data_model", [t for t in PERSONAL_SCAN_TABLES if not t.startswith("ind_") and t != "code_labels"]),
+    _personal_scan_checks("no_personal_data_model", [t for t in PERSONAL_SCAN_TABLES
+                                                     if not t.startswith("ind_") and t not in {"code_labels", _EVIDENCE_SUMMARY}]),
     # indicator tables nothing else is computed from
     _personal_scan_checks("no_personal_data_indicators", [t for t in PERSONAL_SCAN_TABLES if t in _LEAF_INDICATORS]),
     # ind_sroi is computed from ind_sroi_inputs: its check must come first
     _personal_scan_checks("no_personal_data_sroi_inputs", ["ind_sroi_inputs"]),
+    # issue 16: ind_outcome_bounds is a leaf too; evidence_assumptions reads ind_sroi and ind_sroi_inputs
+    _personal_scan_checks("no_personal_data_outcome_bounds", ["ind_outcome_bounds"]),
+    _personal_scan_checks("no_personal_data_evidence", [_EVIDENCE_SUMMARY]),
 ]
 
 
@@ -120,6 +127,46 @@ def sroi_costs_complete(ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
+# ---- issue 16: the evidence tables (limits in evidence/parameters.yaml)
+
+
+def _evidence_limits():
+    from leerwinkels.evidence.parameters import EvidenceParameterError, load_parameters
+
+    try:
+        return load_parameters()
+    except EvidenceParameterError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+@dg.asset_check(asset="ind_outcome_bounds", description="WARN when the in-window response rate of a Leerwinkel-year whose outcome window has passed is below the limit of evidence/parameters.yaml (default 20%): its outcome figures rest on few answers.")
+def evidence_response_rate_in_window(ind_outcome_bounds: pl.DataFrame, settings: RunSettings) -> dg.AssetCheckResult:
+    from leerwinkels.evidence.checks import low_response_rates
+
+    params = _evidence_limits()
+    low = low_response_rates(ind_outcome_bounds, params, settings.as_of_date())
+    return dg.AssetCheckResult(
+        passed=low.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"limit": params.checks.min_response_rate_in_window.value, "rows_below_limit": low.height,
+                  "rubric_version": params.version, "details": dg.MetadataValue.md(markdown_table(low))},
+    )
+
+
+@dg.asset_check(asset="ind_outcome_bounds", description="WARN when |share_weighted - share_respondents| exceeds the limit of evidence/parameters.yaml (default 0.10): non-response changes the picture.")
+def evidence_weighting_gap(ind_outcome_bounds: pl.DataFrame) -> dg.AssetCheckResult:
+    from leerwinkels.evidence.checks import large_weighting_gaps
+
+    params = _evidence_limits()
+    gaps = large_weighting_gaps(ind_outcome_bounds, params)
+    return dg.AssetCheckResult(
+        passed=gaps.height == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"limit": params.checks.max_weighting_gap.value, "rows_over_limit": gaps.height,
+                  "rubric_version": params.version, "details": dg.MetadataValue.md(markdown_table(gaps))},
+    )
+
+
 def _published_csvs(folder) -> dict[str, pl.DataFrame]:
     from leerwinkels.publication.workbook import TABLES
 
@@ -161,13 +208,17 @@ def publication_is_clean(problems: dict) -> bool:
 def publication_suppresses_small_cells(
     settings: RunSettings, pseudonym_key: PseudonymKey, ind_reach: pl.DataFrame, ind_reach_breakdown: pl.DataFrame,
     ind_referrals: pl.DataFrame, ind_outcomes: pl.DataFrame, ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame,
+    ind_outcomes_by_context: pl.DataFrame, ind_outcome_bounds: pl.DataFrame, ind_referral_followthrough: pl.DataFrame,
+    evidence_assumptions: pl.DataFrame,
 ) -> dg.AssetCheckResult:
     from pathlib import Path
 
     from leerwinkels.publication.disclosure import NOISE_MAX
 
     exact = {"ind_reach": ind_reach, "ind_reach_breakdown": ind_reach_breakdown, "ind_referrals": ind_referrals,
-             "ind_outcomes": ind_outcomes, "ind_sroi_inputs": ind_sroi_inputs, "ind_sroi": ind_sroi}
+             "ind_outcomes": ind_outcomes, "ind_sroi_inputs": ind_sroi_inputs, "ind_sroi": ind_sroi,
+             "ind_outcomes_by_context": ind_outcomes_by_context, "ind_outcome_bounds": ind_outcome_bounds,
+             "ind_referral_followthrough": ind_referral_followthrough, "evidence_assumptions": evidence_assumptions}
     problems = publication_problems(Path(settings.publication_dir), exact, pseudonym_key.pseudonymiser())
     # messages name tables, columns and how many cells: never a value
     return dg.AssetCheckResult(

@@ -61,6 +61,15 @@ def link_survey(survey: pl.DataFrame, trajectories: pl.DataFrame) -> tuple[pl.Da
     return followups, conform(quarantine, "quarantine"), counts
 
 
+def with_days_after_closing(followups: pl.DataFrame, trajectories: pl.DataFrame) -> pl.DataFrame:
+    """``days_after_closing`` (issue 16, EVIDENCE.md): the response date minus the trajectory's
+    closing date in days; null for an open trajectory or a response without date."""
+    closing = trajectories.select("trajectory_key", pl.col("closed_date").alias("_closed_date"))
+    return followups.join(closing, on="trajectory_key", how="left").with_columns(
+        days_after_closing=(pl.col("response_date") - pl.col("_closed_date")).dt.total_days().cast(pl.Int64)
+    ).drop("_closed_date").sort("trajectory_key")
+
+
 def build_clients(trajectories: pl.DataFrame) -> pl.DataFrame:
     return (
         trajectories.group_by("client_key")
@@ -78,6 +87,7 @@ def build_model(staged: dict[str, dict[str, pl.DataFrame]]) -> dict[str, pl.Data
     accounting, from the staged partitions."""
     trajectories = _concat(staged, "trajectories").sort("leerwinkel", "intake_date", "trajectory_key")
     followups, unlinked, survey_counts = link_survey(_concat(staged, "survey"), trajectories)
+    followups = with_days_after_closing(followups, trajectories)
     return {
         "trajectories": trajectories,
         "contacts": _concat(staged, "contacts").sort("trajectory_key", "contact_date", "contact_type"),

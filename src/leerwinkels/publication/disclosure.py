@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from leerwinkels.evidence.wilson import wilson_bounds
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.workbook import TABLES, Column, Table
 
@@ -59,9 +60,31 @@ def cell_noise(
 ) -> pl.Series:
     """The noise of every cell of ``column``: uniform in ``{-noise_max .. noise_max}``
     (the first 60 bits of the HMAC modulo 2 * noise_max + 1; the bias is below 1e-16)."""
-    digests = pseudonymiser.series(cell_labels(frame, table, key, column))
+    meta = TABLES.get(table)
+    if meta is not None and column in meta.noise_twins:  # the same figure in another table: its noise (issue 16)
+        return _noise_of_labels(_twin_labels(frame, meta, column), column, pseudonymiser, noise_max)
+    return _noise_of_labels(cell_labels(frame, table, key, column), column, pseudonymiser, noise_max)
+
+
+def _noise_of_labels(labels: pl.Series, column: str, pseudonymiser: Pseudonymiser, noise_max: int) -> pl.Series:
+    digests = pseudonymiser.series(labels)
     draw = digests.str.slice(0, 15).str.to_integer(base=16)
     return (draw % (2 * noise_max + 1) - noise_max).cast(pl.Int64).alias(column)
+
+
+def _twin_labels(frame: pl.DataFrame, table: Table, column: str) -> pl.Series:
+    """The cell labels of ``column``, where the same figure is published in another table
+    (``Table.noise_twins``, issue 16) that table's cell label: one figure, one noise. Two
+    independent noises on one figure could be intersected to a narrow range."""
+    labels = pl.concat_str(
+        [pl.lit(NOISE_PREFIX + table.name), *[pl.col(k).cast(pl.String) for k in table.key], pl.lit(column)], separator="|"
+    )
+    for twin in reversed(table.noise_twins.get(column, ())):
+        parts = [pl.lit(k[1:]) if k.startswith("=") else pl.col(k).cast(pl.String) for k in twin.key]
+        label = pl.concat_str([pl.lit(NOISE_PREFIX + twin.table), *parts, pl.lit(twin.column)], separator="|")
+        applies = pl.col(twin.when[0]).is_in(list(twin.when[1])) if twin.when else pl.lit(True)
+        labels = pl.when(applies).then(label).otherwise(labels)
+    return frame.select(labels.alias("label")).to_series()
 
 
 def perturbed(count: pl.Expr, noise: pl.Expr) -> pl.Expr:
@@ -113,7 +136,7 @@ def _protect_table(
     out = frame.with_columns(**hidden)
     noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
-    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of]
+    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
     out = out.with_columns(
         [perturbed(pl.col(name), pl.col(_noise_column(name))).cast(pl.Int64).alias(name) for name in counts]
@@ -129,7 +152,7 @@ def _protect_table(
             low, high = col.value_range or (float("-inf"), float("inf"))
             value = (pl.col(numerator).cast(pl.Float64) / pl.col(denominator)).clip(low, high)
             # where the published denominator is 0 there is nothing to divide: null, as exact
-            out = out.with_columns(pl.when(pl.col(denominator) > 0).then(value).alias(col.name))
+            out = out.with_columns(pl.when((pl.col(denominator) > 0) & _in_rows(col)).then(value).alias(col.name))
         elif col.scales_with:
             base = col.scales_with
             exact_base = _exact_column(base) if _exact_column(base) in out.columns else None
@@ -143,7 +166,22 @@ def _protect_table(
             out = out.with_columns(
                 pl.when(pl.col(exact_base) != 0).then(value).otherwise(pl.col(col.name)).alias(col.name)
             )
+    for col in derived:
+        if col.wilson:  # issue 16: an interval end from the published counts, like a ratio
+            numerator, denominator, end = col.wilson
+            # the perturbed numerator can exceed the perturbed denominator: clip it as the share is clipped
+            interval = wilson_bounds(pl.min_horizontal(numerator, denominator), pl.col(denominator))
+            interval_end = interval[0] if end == "low" else interval[1]
+            out = out.with_columns(pl.when(_in_rows(col)).then(interval_end).cast(pl.Float64).alias(col.name))
     return out
+
+
+def _in_rows(col: Column) -> pl.Expr:
+    """The rows a derived column is computed in (``Column.only_rows``); blank in the others."""
+    if col.only_rows is None:
+        return pl.lit(True)
+    column, values = col.only_rows
+    return pl.col(column).is_in(list(values))
 
 
 def _with_sum(frame: pl.DataFrame, col: Column, other: pl.DataFrame, source: str, key: tuple[str, ...]) -> pl.DataFrame:
@@ -306,6 +344,8 @@ def protection_problems(
             if expected:
                 checks["not the value the protection gives"] = pub != pl.col(f"__exp_{c}")
             for what, wrong in checks.items():
+                # a count that is null in the exact table (not measured) must stay null (issue 16)
+                wrong = pl.when(ex.is_null()).then(pub.is_not_null()).otherwise(wrong)
                 n = int(joined.select(wrong.fill_null(True).sum()).item())
                 if n:
                     problems.append(f"{name}.{c}: {n} published count(s) {what}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,6 +83,23 @@ class Column:
     sum_of: tuple[str, str] | None = None
     # a headline figure (INDICATORS.md): published for every row where it can be computed
     headline: bool = False
+    # an end of the Wilson 95 % interval of numerator / denominator, computed again from the
+    # published counts like a ratio: (numerator, denominator, "low" or "high") (issue 16)
+    wilson: tuple[str, str, Literal["low", "high"]] | None = None
+    # ratio/wilson only in the rows whose column holds one of the values; blank in the others
+    # (evidence_assumptions: shares only) (issue 16)
+    only_rows: tuple[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class NoiseTwin:
+    """The same figure published in another table (issue 16): the protection gives it that
+    cell's noise. ``key``: this table's columns (or ``=literal``) in the other table's key order;
+    ``when``: only the rows whose column holds one of the values."""
+    table: str
+    column: str
+    key: tuple[str, ...]
+    when: tuple[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,8 @@ class Table:
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    # per count (or hidden numerator): where the same figure is published in another table
+    noise_twins: dict[str, tuple[NoiseTwin, ...]] = field(default_factory=dict)
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -145,6 +164,87 @@ _SROI_OUTCOME_LABELS = {
 }
 
 _INSIGHTS = ("insight_labour_market", "insight_strengths", "insight_barriers", "insight_learning")
+
+# ---- issue 16: the evidence tables (EVIDENCE.md). Counts perturbed like every count; shares,
+# Wilson intervals and bounds computed again from the perturbed counts, so that no exact figure
+# of a protected cell can be recomputed from them. A numerator that is no column is perturbed as
+# a count of its own (as the insight shares of ind_outcomes).
+def _share(table: str, name: str, numerator: str, denominator: str, **more: Any) -> Column:
+    return _published(table, name, "share", derived_from=(denominator,), ratio=(numerator, denominator), value_range=(0.0, 1.0), **more)
+
+
+def _wilson(table: str, name: str, numerator: str, denominator: str, end: Literal["low", "high"], **more: Any) -> Column:
+    return _published(table, name, "share", derived_from=(denominator,), wilson=(numerator, denominator, end), **more)
+
+
+def _evidence_tables() -> list[Table]:
+    from leerwinkels.evidence.assumptions import SHARE_INDICATORS
+    from leerwinkels.evidence.context import CODED_DIMENSIONS
+
+    ctx, bounds, follow, ev = "ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"
+    shares_only = ("indicator", tuple(SHARE_INDICATORS))
+    lw_year = ("leerwinkel", "year")
+    return [
+        _published_table(ctx, (
+            _LEERWINKEL, _YEAR_CLOSED,
+            _published(ctx, "dimension", "key", value_labels={
+                **{d: _DIMENSION_LABELS[d] for d in CODED_DIMENSIONS}, "vulnerable": "Kwetsbaar", "contacts_band": "Aantal contacten",
+                "guidance_hours_band": "Begeleidingsuren", "referred_out": "Doorverwezen", "destination": "Doorverwezen naar"}),
+            _published(ctx, "category", "key", code_list_by=("dimension", {**{d: d for d in CODED_DIMENSIONS}, "destination": "destination"})),
+            _published(ctx, "closed_trajectories", "count"),
+            _published(ctx, "responses_in_window", "count"),
+            _published(ctx, "positive_in_window", "count"),
+            _share(ctx, "positive_share", "positive_in_window", "responses_in_window"),
+            _wilson(ctx, "positive_share_low", "positive_in_window", "responses_in_window", "low"),
+            _wilson(ctx, "positive_share_high", "positive_in_window", "responses_in_window", "high"),
+            _published(ctx, "working_in_window", "count"),
+            _published(ctx, "in_training_in_window", "count"),
+        )),
+        replace(_published_table(bounds, (
+            _LEERWINKEL, _YEAR_CLOSED,
+            _published(bounds, "closed_trajectories", "count"),
+            _published(bounds, "responses_in_window", "count"),
+            _published(bounds, "positive_in_window", "count"),
+            _share(bounds, "share_respondents", "positive_in_window", "responses_in_window", headline=True),
+            _share(bounds, "share_weighted", "positive_weighted", "closed_trajectories"),
+            _published(bounds, "closed_unobserved", "count"),
+            _share(bounds, "bound_low", "positive_in_window", "closed_trajectories"),
+            _share(bounds, "bound_high", "positive_or_unanswered", "closed_trajectories"),
+        )), noise_twins={"closed_trajectories": (NoiseTwin("ind_outcomes", "closed_trajectories", lw_year),)}),
+        replace(_published_table(follow, (
+            _LEERWINKEL,
+            _published(follow, "year", "key"),
+            _published(follow, "destination", "key", code_list="destination"),
+            _published(follow, "referred_trajectories", "count"),
+            _published(follow, "responses_in_window", "count"),
+            _published(follow, "followed_through", "count"),
+            _share(follow, "followed_through_share", "followed_through", "responses_in_window"),
+            _wilson(follow, "followed_through_share_low", "followed_through", "responses_in_window", "low"),
+            _wilson(follow, "followed_through_share_high", "followed_through", "responses_in_window", "high"),
+        )), noise_twins={"referred_trajectories": (NoiseTwin("ind_referrals", "trajectories", ("leerwinkel", "year", "=out", "destination")),)}),
+        replace(_published_table(ev, (
+            _LEERWINKEL,
+            _published(ev, "year", "key"),
+            _published(ev, "assumption", "key"),
+            _published(ev, "indicator", "key"),
+            _share(ev, "value", "value_successes", "n", only_rows=shares_only),
+            _published(ev, "n", "count"),
+            _wilson(ev, "ci_low", "value_successes", "n", "low", only_rows=shares_only),
+            _wilson(ev, "ci_high", "value_successes", "n", "high", only_rows=shares_only),
+            _published(ev, "grade", "text"),
+            _published(ev, "rubric_version", "text"),
+        )), noise_twins={
+            "n": (
+                NoiseTwin("ind_reach", "new_trajectories", lw_year, ("indicator", ("share_referred_in_by_partner",))),
+                NoiseTwin("ind_outcomes", "closed_trajectories", lw_year, ("indicator", ("share_referred_out", "positive_outcome_bound_low"))),
+                NoiseTwin("ind_outcome_bounds", "responses_in_window", lw_year, ("indicator", ("positive_outcome",))),
+            ),
+            "value_successes": (
+                NoiseTwin("ind_outcome_bounds", "positive_in_window", lw_year, ("indicator", ("positive_outcome", "positive_outcome_bound_low"))),
+            ),
+        }),
+    ]
+
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -311,6 +411,7 @@ TABLES: dict[str, Table] = {
                 ),
             ),
         ),
+        *_evidence_tables(),
     ]
 }
 
@@ -489,6 +590,22 @@ PROTECTION_TEXT = [
     "nieuwe inschrijving de cel van gisteren. Ruis die elke nacht anders is, kan over "
     "publicaties heen uitgemiddeld worden; vaste ruis per cel niet.",
 ]
+# Dutch explanation of the evidence tables (issue 16, EVIDENCE.md): window, interval, bounds, grades.
+EVIDENCE_TEXT = [
+    "Bewijs voor de aannames van de studie (tabbladen 'Resultaten naar context', 'Resultaten en non-respons', "
+    "'Doorverwijzing opgevolgd' en 'Bewijs aannames'). Uitkomstvenster: een antwoord op de nazorgenquête telt "
+    "alleen mee als het {first} tot {last} dagen na de afsluiting van het traject gegeven werd, zodat een antwoord "
+    "een week na de afsluiting en een antwoord twee jaar later niet even zwaar wegen.",
+    "Interval: bij elk aandeel staat een 95%-betrouwbaarheidsinterval (methode van Wilson). Het echte aandeel ligt "
+    "met grote waarschijnlijkheid tussen de onder- en de bovengrens; hoe minder antwoorden, hoe breder het interval.",
+    "Grenzen: wie niet antwoordt, is niet wie wel antwoordt. De ondergrens is het aandeel als niemand die niet "
+    "antwoordde een positief resultaat had, de bovengrens als iedereen dat had: het echte aandeel ligt daar zeker "
+    "tussen. Het herwogen aandeel laat elke groep (arbeidssituatie x leeftijd bij intake) meetellen naar het aantal "
+    "afgesloten trajecten in die groep.",
+    "Sterkte van het bewijs: sterk, matig, zwak, aanwijzingen of geen gegevens, volgens een beoordelingsschema "
+    "(versie {version}) waarvan elke drempel een aanname is tot het onderzoeksteam ze vastlegt. Ook hier zijn de "
+    "aantallen verstoord en de aandelen en intervallen op de verstoorde aantallen berekend.",
+]
 LOSS_LABELS = {
     "table": "Tabel",
     "count_cells": "Aantallen",
@@ -519,6 +636,7 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
         "0 is. In 'Netwerk' telt een cliënt die bij twee Leerwinkels kwam één keer; trajecten "
         "tellen op.",
         *[t.format(n=NOISE_MAX) for t in PROTECTION_TEXT],
+        *_evidence_text(tables),
         "In dit werkboek staan de Nederlandse benamingen; de CSV-bestanden (UTF-8, komma als "
         "scheidingsteken) bevatten dezelfde cijfers met de codes en de kolomnamen van de "
         "databank.",
@@ -545,6 +663,19 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
         for col in table.published:
             rows.append([col.label, col.name, col.description])
     wrap_explanation(ws)  # paragraphs and explanations wrapped to the page width
+
+
+def _evidence_text(tables: list[Table]) -> list[str]:
+    """:data:`EVIDENCE_TEXT` with the window and rubric version of evidence/parameters.yaml, when
+    an evidence table is published (issue 16)."""
+    if not any(t.name in {"ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"}
+               for t in tables):
+        return []
+    from leerwinkels.evidence.parameters import load_parameters
+
+    params = load_parameters()
+    first, last = params.window
+    return [t.format(first=first, last=last, version=params.version) for t in EVIDENCE_TEXT]
 
 
 def _table_sheet(wb: Workbook, df: pl.DataFrame, table: Table) -> None:

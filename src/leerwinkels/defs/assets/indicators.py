@@ -7,6 +7,11 @@ import polars as pl
 from leerwinkels.defs.assets.common import OWNERS, definition_metadata, latest_network_rows, table_metadata
 from leerwinkels.defs.conditions import AFTER_INGEST, DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings
+from leerwinkels.evidence import assumptions as ev_assumptions
+from leerwinkels.evidence import bounds as ev_bounds
+from leerwinkels.evidence import context as ev_context
+from leerwinkels.evidence import followthrough as ev_followthrough
+from leerwinkels.evidence import parameters as ev_parameters
 from leerwinkels.indicators import tables as ind
 from leerwinkels.sroi import calculate as sroi
 
@@ -93,3 +98,45 @@ def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, c
 def sroi_case_studies() -> dg.Output[pl.DataFrame]:
     frame = sroi.case_study_table(_parameters())
     return dg.Output(frame, metadata=table_metadata(frame, table="sroi_case_studies"))
+
+
+# ---- issue 16: evidence for the study's four assumptions (EVIDENCE.md; src/leerwinkels/evidence/)
+
+
+def _evidence_parameters() -> ev_parameters.EvidenceParameters:
+    try:
+        return ev_parameters.load_parameters()
+    except ev_parameters.EvidenceParameterError as exc:
+        raise dg.Failure(description=str(exc), allow_retries=False) from None
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_outcomes_by_context"),
+          description="What works for whom: in-window outcomes (positive share with its Wilson 95 % interval) of the trajectories closed in the year, by context at intake and by the guidance given.")
+def ind_outcomes_by_context(trajectories: pl.DataFrame, followups: pl.DataFrame, referrals: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
+    frame = ev_context.build_outcomes_by_context(trajectories, followups, referrals, settings.as_of_date(), _evidence_parameters().window)
+    return _output(frame, "ind_outcomes_by_context")
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_outcome_bounds"),
+          description="The positive-outcome share of respondents, reweighted for non-response (labour status x age band), and its bounds with every non-respondent negative or positive.")
+def ind_outcome_bounds(trajectories: pl.DataFrame, followups: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
+    frame = ev_bounds.build_outcome_bounds(trajectories, followups, settings.as_of_date(), _evidence_parameters().window)
+    return _output(frame, "ind_outcome_bounds")
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_referral_followthrough"),
+          description="Did a referral lead somewhere: per referral year and destination, the in-window responses showing a training started or work (null where the survey cannot tell).")
+def ind_referral_followthrough(trajectories: pl.DataFrame, followups: pl.DataFrame, referrals: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
+    frame = ev_followthrough.build_referral_followthrough(trajectories, followups, referrals, settings.as_of_date(), _evidence_parameters().window)
+    return _output(frame, "ind_referral_followthrough")
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("evidence_assumptions"),
+          description="The evidence for the study's assumptions A1-A4 per Leerwinkel, year and indicator: value, n, Wilson interval and a grade by the versioned rubric (evidence/parameters.yaml).")
+def evidence_assumptions(trajectories: pl.DataFrame, followups: pl.DataFrame, referrals: pl.DataFrame, ind_sroi: pl.DataFrame,
+                         ind_sroi_inputs: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
+    params = _evidence_parameters()
+    frame = ev_assumptions.build_evidence_assumptions(trajectories, followups, referrals, ind_sroi, ind_sroi_inputs, params, settings.as_of_date())
+    metadata = table_metadata(frame, latest_network_rows(frame).select("assumption", "indicator", "value", "n", "grade"), table="evidence_assumptions")
+    metadata["rubric_version"] = dg.MetadataValue.text(params.version)
+    return dg.Output(frame, metadata=metadata)

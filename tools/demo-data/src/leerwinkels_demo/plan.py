@@ -345,6 +345,20 @@ def _plan_ids(p: Plan, rng, lw_idx) -> None:
                 ex[2] = order[min(len(order) - 1, k + int(rng.integers(0, 60)))]
 
 
+# Days between closing and response (issue 16: the evidence tables' outcome window, 90-365 days
+# by default): a quarter too early, most inside, some after it, so that every case is present.
+RESPONSE_LAGS = ((7, 90, 0.25), (90, 366, 0.55), (366, 600, 0.20))  # [low, high) days, share
+
+
+def _response_lags(seed: int, size: int) -> np.ndarray:
+    """Response lags drawn from their own stream (the plan's other draws do not move)."""
+    own = np.random.default_rng([seed, 16])
+    kind = own.choice(len(RESPONSE_LAGS), size=size, p=[w for _, _, w in RESPONSE_LAGS])
+    low = np.array([lo for lo, _, _ in RESPONSE_LAGS])[kind]
+    high = np.array([hi for _, hi, _ in RESPONSE_LAGS])[kind]
+    return (low + np.floor(own.random(size) * (high - low))).astype(np.int64)
+
+
 def _plan_survey(p: Plan, rng, lw_idx) -> None:
     """Responses, in time order: [day ordinal, minute of day, leerwinkel, target trajectory
     or -1, person(, dossiernummer when the target is -1)]."""
@@ -354,7 +368,8 @@ def _plan_survey(p: Plan, rng, lw_idx) -> None:
     cand = np.nonzero(has_close)[0]
     pick = cand[rng.random(len(cand)) < 0.40]
     resp = []  # [ordinal, minutes-of-day, lw, target, person]
-    lag = rng.integers(7, 150, len(pick))
+    lag = rng.integers(7, 150, len(pick))  # drawn as before: the draws after it stay the same
+    lag = _response_lags(p.seed, len(pick))
     for t, lg in zip(pick.tolist(), lag.tolist(), strict=True):
         o = min(int(p.closed[t]) + lg, exp_o)
         resp.append([o, int(rng.integers(7 * 60, 23 * 60)), int(p.lw[t]), t, int(p.person[t])])
