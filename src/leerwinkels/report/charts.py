@@ -23,6 +23,16 @@ GRADE_WORDS = {
     "strong": "sterk", "moderate": "matig", "weak": "zwak", "indications": "aanwijzingen",
     "no data": "geen gegevens", "no_data": "geen gegevens", "no relevant data": "geen gegevens",
 }
+# the indicators of EVIDENCE.md's evidence_assumptions, in the reader's words
+INDICATOR_WORDS = {
+    "share_referred_in_by_partner": "door een partner verwezen", "share_referred_out": "doorverwezen",
+    "partner_types": "soorten partners", "insight_labour_market": "inzicht arbeidsmarkt",
+    "insight_strengths": "inzicht sterktes", "insight_barriers": "inzicht drempels",
+    "insight_learning": "inzicht leermogelijkheden", "positive_outcome": "positieve uitkomst",
+    "positive_outcome_bound_low": "positieve uitkomst (ondergrens)", "sroi_ratio": "SROI-ratio",
+    "sroi_ratio_low": "SROI-ratio (laag)", "sroi_ratio_high": "SROI-ratio (hoog)",
+}
+CATEGORY_WORDS = {"yes": "ja", "no": "nee", "unknown": "onbekend", "none": "geen"}  # categories without a code list
 GRADE_ORDER = ["sterk", "matig", "zwak", "aanwijzingen", "geen gegevens"]
 GRADE_COLOURS = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d9d9d9"]
 
@@ -239,16 +249,26 @@ def outcomes_by_context(context: pl.DataFrame | None, year: int | None) -> Repor
     data = marks(wide, "ind_outcomes_by_context", ["positive_share"])
     if data.is_empty():
         return None
-    row = (pl.col("dimension") + pl.lit(" · ") + pl.col("category")).alias("row")
-    points = data.select(row, "value", "description")
+    keys = ["dimension", "category"]
     intervals = marks(wide, "ind_outcomes_by_context", ["positive_share_low", "positive_share_high"]).pivot(
-        on="column", index=["dimension", "category"], values="value").select(row, "positive_share_low", "positive_share_high")
-    y = alt.Y("row:N", title=None, sort=points.get_column("row").to_list())
-    rule = alt.Chart(intervals).mark_rule(aria=False, color="#888888", strokeWidth=2).encode(
-        y=y, x=alt.X("positive_share_low:Q", title="Aandeel positief", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1])),
-        x2="positive_share_high:Q")
-    point = alt.Chart(points).mark_point(filled=True, size=60).encode(y=y, x=alt.X("value:Q"), description=alt.Description("description:N"))
-    faceted = alt.layer(rule, point).properties(width=WIDTH - 170, height=alt.Step(14))
+        on="column", index=keys, values="value")
+    rows = data.select(*keys, "value", "description").join(intervals, on=keys, how="left").with_columns(
+        pl.col("category").replace(CATEGORY_WORDS))
+    base = alt.Chart().encode(y=alt.Y("category:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)))
+    faceted = (
+        alt.layer(
+            base.mark_rule(aria=False, color="#888888", strokeWidth=2).encode(
+                x=alt.X("positive_share_low:Q", title="Aandeel positief", axis=alt.Axis(format=".0%"),
+                        scale=alt.Scale(domain=[0, 1])),
+                x2="positive_share_high:Q"),
+            base.mark_point(filled=True, size=60).encode(x=alt.X("value:Q"), description=alt.Description("description:N")),
+            data=rows,
+        )
+        .properties(width=WIDTH - 230, height=alt.Step(14))
+        .facet(row=alt.Row("dimension:N", title=None, sort=None,
+                           header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold", labelLimit=150)))
+        .resolve_scale(y="independent")
+    )
     return ReportChart("outcomes_by_context", "ind_outcomes_by_context", f"Voor wie werkt het? ({year})",
                        "Het aandeel met een positieve uitkomst naar de situatie bij intake, met het 95%-interval "
                        "(grijze lijn).", faceted)
@@ -260,9 +280,10 @@ def evidence_grades(evidence: pl.DataFrame | None) -> ReportChart | None:
         return None
     rows = evidence.filter(pl.col("leerwinkel") == NETWORK).with_columns(
         pl.col("grade").replace(GRADE_WORDS).alias("grade_nl"),
-        (pl.col("assumption") + pl.lit(" · ") + pl.col("indicator")).alias("row"),
+        pl.col("indicator").replace(INDICATOR_WORDS).alias("indicator_nl"),
     ).with_columns(
-        pl.concat_str([pl.lit(NETWORK_LABEL), pl.col("year").cast(pl.String), pl.col("assumption"), pl.col("indicator"),
+        (pl.col("assumption") + pl.lit(" · ") + pl.col("indicator_nl")).alias("row"),
+        pl.concat_str([pl.lit(NETWORK_LABEL), pl.col("year").cast(pl.String), pl.col("assumption"), pl.col("indicator_nl"),
                        pl.lit("Bewijs: ") + pl.col("grade_nl")], separator="; ").alias("description")
     )
     if rows.is_empty():
@@ -271,7 +292,7 @@ def evidence_grades(evidence: pl.DataFrame | None) -> ReportChart | None:
         alt.Chart(rows.select("year", "row", "grade_nl", "description"))
         .mark_rect(stroke="white")
         .encode(
-            x=_year_axis(), y=alt.Y("row:N", title=None, sort=None),
+            x=_year_axis(), y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=300)),
             color=alt.Color("grade_nl:N", title="Bewijs", scale=alt.Scale(domain=GRADE_ORDER, range=GRADE_COLOURS),
                             legend=alt.Legend(orient="bottom")),
             description=alt.Description("description:N"),

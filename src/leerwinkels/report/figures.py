@@ -63,9 +63,10 @@ def marks(frame: pl.DataFrame, table_name: str, values: list[str]) -> pl.DataFra
     key = list(table.key)
     codes = frame.with_columns(pl.col(k).alias(f"{k}_code") for k in key if k != "year")
     labelled = dutch_labels(codes, table_name)
+    # unpivoted under names no table uses (evidence_assumptions has a column `value`), then renamed
     long = labelled.unpivot(
-        index=[*key, *[f"{k}_code" for k in key if k != "year"]], on=values, variable_name="column", value_name="value"
-    ).filter(pl.col("value").is_not_null())
+        index=[*key, *[f"{k}_code" for k in key if k != "year"]], on=values, variable_name="__column", value_name="__value"
+    ).rename({"__column": "column", "__value": "value"}).filter(pl.col("value").is_not_null())
     long = long.with_columns(pl.col("value").cast(pl.Float64))
     measures = {c: table.column(c).label for c in values}
     kinds = {c: table.column(c).kind for c in values}
