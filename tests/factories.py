@@ -93,7 +93,13 @@ SROI_OUTCOMES = ["early_school_leaving_prevented", "training_started", "work_fro
 
 def sroi_tables(working: dict[str, int]) -> dict[str, pl.DataFrame]:
     """Hand-made ind_sroi_inputs / ind_sroi for 2024: `working` responses per Leerwinkel
-    counted as work_from_other_status (proxy 19,805.30), every other count 0."""
+    counted as work_from_other_status (proxy 19,805.30), every other count 0; with the
+    parameter file's version, and ind_sroi_by_payer / ind_sroi_sensitivity built from them."""
+    from leerwinkels.sroi.parameters import load_parameters
+    from leerwinkels.sroi.payers import build_sroi_by_payer
+    from leerwinkels.sroi.sensitivity import build_sroi_sensitivity
+
+    params = load_parameters()
     leerwinkels = ["all", "brussel", "genk", "gent", "leuven", "mechelen", "west_vlaanderen"]
     proxy = 19805.30
     inputs = pl.DataFrame(
@@ -106,8 +112,8 @@ def sroi_tables(working: dict[str, int]) -> dict[str, pl.DataFrame]:
                 "proxy_eur": pl.Float64, "deadweight": pl.Float64, "attribution": pl.Float64},
         orient="row",
     ).with_columns(
-        value_eur=pl.col("count") * pl.col("proxy_eur") * 0.35, parameter_version=pl.lit("2026.1")
-    )
+        value_eur=pl.col("count") * pl.col("proxy_eur") * 0.35, parameter_version=pl.lit(params.version)
+    ).with_columns(present_value_eur=pl.col("value_eur"))
     sroi = (
         inputs.group_by("leerwinkel", "year").agg(pl.col("value_eur").sum())
         .with_columns(cost_eur=pl.when(pl.col("leerwinkel").is_in(["brussel", "genk", "all"])).then(50_000.0))
@@ -116,12 +122,15 @@ def sroi_tables(working: dict[str, int]) -> dict[str, pl.DataFrame]:
             sroi_ratio_low=pl.col("value_eur") * 0.15 / 0.35 / pl.col("cost_eur"),
             sroi_ratio_high=pl.col("value_eur") * 0.63 / 0.35 / pl.col("cost_eur"),
             cost_complete=pl.col("cost_eur").is_not_null(),
-            parameter_version=pl.lit("2026.1"),
+            parameter_version=pl.lit(params.version),
             assumptions=pl.lit("deadweight 0.30 and attribution 0.50 are assumptions"),
+            present_value_eur=pl.col("value_eur"),
+            net_present_value_eur=pl.col("value_eur") - pl.col("cost_eur"),
         )
         .sort("leerwinkel", "year")
     )
-    return {"ind_sroi_inputs": inputs, "ind_sroi": sroi}
+    return {"ind_sroi_inputs": inputs, "ind_sroi": sroi, "ind_sroi_by_payer": build_sroi_by_payer(inputs, params),
+            "ind_sroi_sensitivity": build_sroi_sensitivity(inputs, sroi, params)}
 
 
 # ---------------------------------------------------------------- warehouse writes

@@ -28,7 +28,9 @@ from leerwinkels.cli import _what_changed
 from leerwinkels.definitions import build_resources
 from leerwinkels.defs.resources import Warehouse
 from leerwinkels.publication.release import current_release, publish_release, releases_dir, remove_leftovers
+from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
+from leerwinkels.quality.feedback_workbook import FEEDBACK_DIR
 from leerwinkels.report.build import REPORT_HTML
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
@@ -40,7 +42,7 @@ from tests.factories import write_lock_held_by_another_process
 
 AS_OF = "2026-11-26"
 # the impact report is written into the release after the switch (report.pdf is off in tests: conftest)
-OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME, REPORT_HTML])
+OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME, VALUE_MAP_NAME, REPORT_HTML])
 SQLITE_FILES = {"w.sqlite", "w.sqlite-wal", "w.sqlite-shm", "w.sqlite-journal"}
 TEMPORARY_SUFFIXES = (".tmp", ".old", ".partial")
 
@@ -86,11 +88,13 @@ def consolidate_site(site: Path, **overrides) -> object:
 
 def release_of(publication: Path) -> tuple[str, dict[str, bytes]]:
     """The release the publication path shows, checked whole: a symlink to a release folder
-    holding exactly the CSV files and the workbook, the workbook naming that run."""
+    holding exactly the CSV files and the workbook, the workbook naming that run (and, not public,
+    the folder of the six feedback workbooks of issue 20)."""
     assert publication.is_symlink(), "the publication path is a symlink to the current release"
     folder = publication.resolve()
     assert folder.parent == releases_dir(publication).resolve()
-    assert sorted(p.name for p in publication.iterdir()) == OUTPUT_FILES
+    assert sorted(p.name for p in publication.iterdir() if p.name != FEEDBACK_DIR) == OUTPUT_FILES
+    assert len(list((publication / FEEDBACK_DIR).glob("*.xlsx"))) == 6
     run_id = folder.name
     wb = openpyxl.load_workbook(publication / WORKBOOK_NAME, read_only=True)
     assert f"Run: {run_id}" in [row[0] for row in wb[EXPLANATION_SHEET].iter_rows(max_row=3, values_only=True)]
@@ -130,7 +134,7 @@ def temporaries(site: Path) -> list[str]:
 def assert_nothing_looks_like_output(site: Path) -> None:
     """What a reader sees: the publication folder holds the outputs only; every temporary
     name is hidden and never ends in an output's extension."""
-    assert sorted(p.name for p in (site / "publication").iterdir()) == OUTPUT_FILES
+    assert sorted(p.name for p in (site / "publication").iterdir() if p.name != FEEDBACK_DIR) == OUTPUT_FILES
     assert {p.name for p in site.iterdir()} <= {"landing", "staging", "publication", ".publication.releases", *SQLITE_FILES} | {
         p.name for p in site.iterdir() if p.name.startswith(".publication.switch.")
     }

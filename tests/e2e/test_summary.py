@@ -5,6 +5,7 @@ a missing key named with its README section."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +33,13 @@ def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_p
     assert lines[0].split()[:2] == ["leerwinkel", "files"]
     (header,) = [line for line in lines if line.startswith("failed checks: ")]
     # issue 16: the samples' survey also gives the two evidence WARN checks (few in-window answers,
-    # a reweighting gap), on top of the three deliberate defects
-    assert header.startswith("failed checks: 5, ")
+    # a reweighting gap); issue 20: a WARN per Leerwinkel whose scorecard has a measure in red;
+    # both on top of the three deliberate defects
+    with sqlite3.connect(tmp_path / "w.sqlite") as db:
+        red = [code for (code,) in db.execute("SELECT leerwinkel FROM dq_scorecard WHERE status = 'red'")]
+    assert header.startswith(f"failed checks: {5 + len(red)}, ")
+    for code in red:
+        assert f"WARN  scorecard_not_red_{code} (dq_scorecard): red_measures " in out
     findings = int(header.split(", ")[1].split()[0])
     assert findings == sum(1 for line in lines if line.startswith(("  WARN ", "  ERROR ")))  # the count adds up
     assert ("WARN  quarantine_share_within_limit (dq_source_files): brussel: Leerwinkel_Brussel_2026-11-20.xlsx "

@@ -14,7 +14,7 @@ from leerwinkels.run.runner import consolidate
 
 from ..conftest import AS_OF, SAMPLES, read_warehouse
 
-RUN_SPECIFIC = {"run_id", "loaded_at", "data_staged_at"}
+RUN_SPECIFIC = {"run_id", "loaded_at", "data_staged_at", "measured_at"}  # measured_at: dq_scorecard (issue 20)
 
 
 def _stable(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -24,6 +24,7 @@ from leerwinkels.indicators.tables import (
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_problems
 from leerwinkels.publication.print_setup import CHART_SHEET
+from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from leerwinkels.publication.workbook import (
     EXPLANATION_SHEET,
     TABLES,
@@ -215,7 +216,7 @@ def published(tables, tmp_path_factory) -> tuple[Path, list[Path]]:
 def test_files_written_atomically(published):
     out_dir, paths = published
     names = [p.name for p in paths]
-    assert names == [f"{t}.csv" for t in TABLES] + [WORKBOOK_NAME]
+    assert names == [f"{t}.csv" for t in TABLES] + [WORKBOOK_NAME, VALUE_MAP_NAME]
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(names)  # no temp files left
 
 

@@ -159,7 +159,7 @@ def test_case_1_items_as_in_the_study_table(params):
 
 
 def test_proxies_are_computed_from_items(params):
-    assert params.version == "2026.1"
+    assert params.version == "2026.2"
     assert params.proxy_eur("work_from_invalidity") == (
         Decimal("22953.84") - Decimal("803.38") + Decimal("14916.36")
         + Decimal("469.59") + Decimal("760.39") + Decimal("3658.96")
@@ -297,7 +297,7 @@ def test_sroi_inputs_grid_counts_and_values(params):
     inputs = build_sroi_inputs(trajectories, followups, params, AS_OF)
     assert inputs.columns == [
         "leerwinkel", "year", "outcome", "count", "proxy_eur",
-        "deadweight", "attribution", "value_eur", "parameter_version",
+        "deadweight", "attribution", "value_eur", "parameter_version", "present_value_eur",
     ]
     years = list(range(2022, 2027))  # earliest intake 2022 .. as-of year 2026
     assert inputs.height == (len(LEERWINKELS) + 1) * len(years) * len(OUTCOMES)
@@ -328,7 +328,7 @@ def test_sroi_inputs_grid_counts_and_values(params):
         exact = row["count"] * Decimal(str(row["proxy_eur"])) * factor
         assert row["value_eur"] == float(exact.quantize(Decimal("0.01"), ROUND_HALF_UP))
         assert row["proxy_eur"] == float(params.proxy_eur(row["outcome"]))
-    assert set(inputs.get_column("parameter_version")) == {"2026.1"}
+    assert set(inputs.get_column("parameter_version")) == {"2026.2"}
     genk_2023 = inputs.filter((pl.col("leerwinkel") == "genk") & (pl.col("year") == 2023))
     assert genk_2023.get_column("value_eur").sum() == pytest.approx(
         (41955.76 + 2 * 19805.30) * 0.35
@@ -364,12 +364,12 @@ def test_changing_a_proxy_in_a_copy_changes_values_and_version(params, tmp_path)
     gent = ratios.filter((pl.col("leerwinkel") == "gent") & (pl.col("year") == 2024))
     assert gent.get_column("value_eur").item() == pytest.approx(20000 * 0.35)
     # the original file is untouched
-    assert load_parameters(PARAMETERS).version == "2026.1"
+    assert load_parameters(PARAMETERS).version == "2026.2"
 
 
 def test_env_variable_overrides_default_path(tmp_path, monkeypatch):
     copy = tmp_path / "elsewhere.yaml"
-    text = PARAMETERS.read_text(encoding="utf-8").replace('version: "2026.1"', 'version: "env-1"')
+    text = PARAMETERS.read_text(encoding="utf-8").replace('version: "2026.2"', 'version: "env-1"')
     copy.write_text(text, encoding="utf-8")
     monkeypatch.setenv(sroi.ENV_PARAMETERS, str(copy))
     assert load_parameters().version == "env-1"
@@ -397,6 +397,7 @@ def test_sroi_ratios_costs_and_completeness(params):
     assert result.columns == [
         "leerwinkel", "year", "value_eur", "cost_eur", "sroi_ratio", "sroi_ratio_low",
         "sroi_ratio_high", "cost_complete", "parameter_version", "assumptions",
+        "present_value_eur", "net_present_value_eur",
     ]
     assert result.height == (len(LEERWINKELS) + 1) * 5
     assert result.select("leerwinkel", "year").n_unique() == result.height
@@ -444,7 +445,7 @@ def test_sroi_ratios_costs_and_completeness(params):
     assert network_2023["value_eur"] == pytest.approx(genk["value_eur"], abs=0.01)
     assert row("all", 2026)["cost_eur"] is None and row("all", 2026)["sroi_ratio"] is None
 
-    assert set(result.get_column("parameter_version")) == {"2026.1"}
+    assert set(result.get_column("parameter_version")) == {"2026.2"}
     text = result.get_column("assumptions")[0]
     assert "deadweight 0.30 and attribution 0.50 are assumptions" in text
     assert "training_started valued at 0" in text

@@ -33,6 +33,7 @@ def _write(tmp_path: Path, tables: dict[str, pl.DataFrame]) -> sa.Engine:
 def test_every_indicator_table_has_a_view_labelling_its_coded_columns():
     by_table = {v.table: v for v in VIEWS}
     assert set(by_table) == {"ind_reach", "ind_reach_breakdown", "ind_referrals", "ind_outcomes", "ind_sroi_inputs", "ind_sroi",
+                             "ind_sroi_by_payer", "ind_sroi_sensitivity",
                              # issue 16: the evidence tables
                              "ind_outcomes_by_context", "ind_outcome_bounds", "ind_referral_followthrough", "evidence_assumptions"}
     assert by_table["ind_outcomes_by_context"].labelled_columns == ("leerwinkel", "category")

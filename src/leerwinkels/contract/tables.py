@@ -375,6 +375,11 @@ CATALOGUE: tuple[TableFacts, ...] = (
               "differ by a cent from the sum of the six rows",
               label_nl='Waarde (EUR)', explanation_nl='Aantal x proxy x (1 - deadweight) x (1 - attributie).'),
             _PARAMETER_VERSION,
+            # issue 17: the present value over the outcome's duration (Social Value principles)
+            C("present_value_eur", "float64", "the present value over the outcome's duration: the sum over t = 0 .. duration − 1 "
+              "of `count × proxy × (1 − deadweight) × (1 − attribution) × (1 − displacement) × (1 − drop_off)^t / "
+              "(1 + discount_rate)^t`, rounded to cents (docs/sroi.md); with duration 1 it is `value_eur`",
+              label_nl='Contante waarde (EUR)', explanation_nl='De waarde over de hele duur van de uitkomst, verminderd met de afname per jaar en verdisconteerd naar vandaag (met een duur van 1 jaar gelijk aan de waarde).'),
         ),
     ),
     TableFacts(
@@ -390,8 +395,8 @@ CATALOGUE: tuple[TableFacts, ...] = (
             C("cost_eur", "float64", "`Personeelskost + Werkingskost` of the coordinator's cost file (for `all`: the sum of the "
               "Leerwinkels' costs present)", nullable=True,
               label_nl='Kost (EUR)', explanation_nl='Personeelskost plus werkingskost van het jaar (kostenbestand van de coördinator); leeg zonder kostenrij.'),
-            C("sroi_ratio", "float64", "`value_eur / cost_eur`; **null** when there is no cost row (or cost 0)", nullable=True,
-              label_nl='SROI-ratio', explanation_nl='Waarde gedeeld door kost (centrale aannames); leeg zonder kost.'),
+            C("sroi_ratio", "float64", "`present_value_eur / cost_eur`; **null** when there is no cost row (or cost 0)", nullable=True,
+              label_nl='SROI-ratio', explanation_nl='Contante waarde gedeeld door kost (centrale aannames); leeg zonder kost.'),
             C("sroi_ratio_low", "float64", "the same with the low sensitivity rates: deadweight 0.50 and attribution 0.70", nullable=True,
               label_nl='SROI-ratio (laag)', explanation_nl='Idem met de voorzichtige aannames (meer deadweight en attributie).'),
             C("sroi_ratio_high", "float64", "the same with the high sensitivity rates: deadweight 0.10 and attribution 0.30", nullable=True,
@@ -402,6 +407,50 @@ CATALOGUE: tuple[TableFacts, ...] = (
             _PARAMETER_VERSION,
             C("assumptions", "text", "which parameters are assumptions, spelled out",
               label_nl='Aannames', explanation_nl='Welke parameters aannames zijn.'),
+            # issue 17: present value and net present value (Social Value principles)
+            C("present_value_eur", "float64", "sum of `ind_sroi_inputs.present_value_eur` of that Leerwinkel and year: the "
+              "numerator of the ratios",
+              label_nl='Contante waarde (EUR)', explanation_nl='Som van de contante waarde van de uitkomsten (centrale aannames); de teller van de SROI-ratio.'),
+            C("net_present_value_eur", "float64", "`present_value_eur − cost_eur`; null without a cost row", nullable=True,
+              label_nl='Netto contante waarde (EUR)', explanation_nl='Contante waarde min kost; leeg zonder kost.'),
+        ),
+    ),
+    # --- issue 17: SROI to the Social Value standard (who gains, the tornado; SROI.md, docs/sroi.md)
+    TableFacts(
+        "ind_sroi_by_payer", "indicator", "The present value of `ind_sroi` split over the payers that save or earn it (SROI.md, \"Who gains\").",
+        key=("leerwinkel", "year", "payer", "scenario"), published=True,
+        sheet='SROI per begunstigde', title_nl='SROI: wie wint er',
+        description_nl='Per Leerwinkel, jaar van afsluiting, begunstigde overheid en scenario: het deel van de contante waarde dat die overheid bespaart of ontvangt. De toewijzing van elke post aan een overheid is een aanname zolang het onderzoeksteam ze niet vastlegt. De vier begunstigden tellen op tot de contante waarde van het scenario.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("payer", "text", "who saves or earns it: `federal_social_security` (benefits, social contributions, health care), "
+              "`federal_tax` (income tax, VAT), `flemish` (VDAB guidance and training, education, childcare places), `local` (OCMW / CPAS)",
+              label_nl='Begunstigde', explanation_nl='De overheid die de besparing of opbrengst heeft: federale sociale zekerheid, federale belastingen, Vlaamse overheid of lokaal bestuur (OCMW).'),
+            C("scenario", "text", "`central`, `low` or `high`: the deadweight and attribution of `ind_sroi`'s ratio, low and high ratio",
+              label_nl='Scenario', explanation_nl='Centraal, laag (voorzichtige aannames) of hoog (ruime aannames), zoals de SROI-ratio.'),
+            C("value_eur", "float64", "the payer's part of the scenario's present value, rounded to cents; the four payers add up "
+              "to the cent to `ind_sroi.present_value_eur` (central) or the present value behind the low/high ratio",
+              label_nl='Contante waarde (EUR)', explanation_nl='Het deel van de contante waarde voor die overheid; de vier delen tellen op tot de contante waarde.'),
+            _PARAMETER_VERSION,
+        ),
+    ),
+    TableFacts(
+        "ind_sroi_sensitivity", "indicator", "The tornado: the SROI ratio when one parameter alone moves across its range, the rest central (SROI.md, \"Sensitivity\").",
+        key=("leerwinkel", "year", "parameter"), published=True,
+        sheet='SROI-gevoeligheid', title_nl='SROI: gevoeligheid per parameter',
+        description_nl='Per Leerwinkel, jaar van afsluiting en parameter: de laagste en hoogste SROI-ratio als alleen die parameter over zijn bereik beweegt en de rest centraal blijft (elke proxy 25 % lager en hoger, elk percentage over zijn laag-hoogbereik, de duur van 1 tot 3 jaar). Zo ziet een lezer welke aanname het resultaat bepaalt.',
+        columns=(
+            _LEERWINKEL_ROW,
+            _YEAR_CLOSED,
+            C("parameter", "text", "`proxy:<outcome>` (each outcome's proxy ± `tornado.proxy_change`), `deadweight`, `attribution` "
+              "(the `sensitivity` low–high range), `displacement`, `drop_off`, `discount_rate`, `duration_years` (the `tornado` ranges)",
+              label_nl='Parameter', explanation_nl='De parameter die beweegt (proxy van een uitkomst, deadweight, attributie, verdringing, afname per jaar, disconteringsvoet of duur).'),
+            C("ratio_low", "float64", "the lower of the ratios at the two ends of the range; null without a cost", nullable=True,
+              label_nl='SROI-ratio (laagste)', explanation_nl='De laagste ratio over het bereik van de parameter; leeg zonder kost.'),
+            C("ratio_high", "float64", "the higher of the two; the central ratio lies between them", nullable=True,
+              label_nl='SROI-ratio (hoogste)', explanation_nl='De hoogste ratio over het bereik; de centrale SROI-ratio ligt ertussen.'),
+            _PARAMETER_VERSION,
         ),
     ),
     # ---- issue 16: evidence for the study's four assumptions (EVIDENCE.md; src/leerwinkels/evidence/)
@@ -656,6 +705,63 @@ CATALOGUE: tuple[TableFacts, ...] = (
         ),
     ),
 )
+# -- issue 20: data-quality scorecard per Leerwinkel (src/leerwinkels/quality/, dq/targets.yaml)
+_DQ_MEASURES: tuple[tuple[str, str], ...] = (
+    ("missing_gender", "share of its trajectories whose gender is `unknown` or null"),
+    ("missing_age", "share of its trajectories without an age at intake (no or an unreadable birth date or year)"),
+    ("missing_postcode", "share of its trajectories without a postcode"),
+    ("missing_education_level", "share of its trajectories whose education level is `unknown` or null"),
+    ("missing_dutch_level", "share of its trajectories whose Dutch level is `unknown` or null"),
+    ("missing_labour_status", "share of its trajectories whose labour status is `unknown` or null"),
+    ("missing_inflow_channel", "share of its trajectories whose inflow channel is `unknown` or null"),
+    ("missing_learning_question", "share of its trajectories whose learning question is `unknown` or null"),
+    ("missing_national_number", "share of its trajectories without a valid national number (empty or failing its check digits)"),
+    ("quarantine_share", "`rows_quarantined / rows_read` of its current delivery (`dq_source_files`)"),
+    ("duplicate_share", "`rows_duplicate / rows_read` of its current delivery"),
+    ("unmapped_labels", "labels outside the code mapping (rows of `dq_unmapped_values`)"),
+    ("late_contacts_share", "`late_contacts / judged_contacts`: contacts dated more than `late_days` before the first delivery that held them"),
+    ("late_closings_share", "`late_closings / judged_closings`: closing dates more than `late_days` before the first delivery that held them"),
+    ("forgotten_dossiers_share", "`forgotten_dossiers / open_trajectories`"),
+)
+_DQ_COUNTS: tuple[tuple[str, str], ...] = (
+    ("trajectories", "its trajectories in the model (the denominator of the completeness shares)"),
+    ("rows_read", "data rows read from its current delivery"),
+    ("rows_quarantined", "rows quarantined"),
+    ("rows_duplicate", "duplicate rows dropped"),
+    ("judged_contacts", "contacts first seen in a delivery after its first (the first delivery's rows cannot be judged)"),
+    ("late_contacts", "judged contacts registered late"),
+    ("judged_closings", "closings first seen in a delivery after its first"),
+    ("late_closings", "judged closings registered late"),
+    ("open_trajectories", "its open trajectories"),
+    ("forgotten_dossiers", "open trajectories with no contact (nor intake) in the last `idle_days` before the as-of date"),
+)
+DQ_SCORECARD = TableFacts(
+    "dq_scorecard", "quality",
+    "Data quality per Leerwinkel and run against the targets of `dq/targets.yaml`: completeness, quarantine, duplicates, "
+    "unmapped labels, timeliness, forgotten dossiers; history kept (one block of rows per run).",
+    key=("leerwinkel", "run_id"), scanned_for_personal_data=False,
+    columns=(
+        C("leerwinkel", "text", "the Leerwinkel", code_list="leerwinkel", with_unknown=False),
+        C("run_id", "text", "the run that measured it"),
+        C("as_of_date", "date", "the run's as-of date"),
+        C("measured_at", "datetime_utc", "when it was measured"),
+        C("targets_version", "text", "version of `dq/targets.yaml`"),
+        C("late_days", "int64", "a registration more than this many days before its first delivery is late"),
+        C("idle_days", "int64", "an open trajectory without contact for more than this many days is probably forgotten"),
+        C("status", "text", "the worst status of the measures (`green`, `orange`, `red`); null when none could be taken", nullable=True),
+        *(column
+          for name, text in _DQ_MEASURES
+          for column in (
+              C(name, "int64" if name == "unmapped_labels" else "float64",
+                text + ("" if name == "unmapped_labels" else "; null when it cannot be taken (the field is not delivered, nothing to divide by)"),
+                nullable=name != "unmapped_labels"),
+              C(f"{name}_status", "text", f"`{name}` against its target: `green`, `orange` or `red` (null when not taken)", nullable=True),
+          )),
+        *(C(name, "int64", text) for name, text in _DQ_COUNTS),
+    ),
+)
+CATALOGUE += (DQ_SCORECARD,)
+
 BY_NAME = {t.name: t for t in CATALOGUE}
 
 

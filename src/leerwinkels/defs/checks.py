@@ -68,6 +68,8 @@ personal_data_checks = [
     # issue 16: ind_outcome_bounds is a leaf too; evidence_assumptions reads ind_sroi and ind_sroi_inputs
     _personal_scan_checks("no_personal_data_outcome_bounds", ["ind_outcome_bounds"]),
     _personal_scan_checks("no_personal_data_evidence", [_EVIDENCE_SUMMARY]),
+    # computed from ind_sroi_inputs and ind_sroi (issue 17): after their checks
+    _personal_scan_checks("no_personal_data_sroi_derived", ["ind_sroi_by_payer", "ind_sroi_sensitivity"]),
 ]
 
 
@@ -165,6 +167,24 @@ def evidence_weighting_gap(ind_outcome_bounds: pl.DataFrame) -> dg.AssetCheckRes
         metadata={"limit": params.checks.max_weighting_gap.value, "rows_over_limit": gaps.height,
                   "rubric_version": params.version, "details": dg.MetadataValue.md(markdown_table(gaps))},
     )
+@dg.asset_check(asset="ind_sroi_by_payer", blocking=True, additional_ins={"ind_sroi": dg.AssetIn(key="ind_sroi")}, description="Per Leerwinkel, year and scenario the payers add up to the cent to the present value (central: ind_sroi.present_value_eur).")
+def sroi_payers_add_up(ind_sroi_by_payer: pl.DataFrame, ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
+    sums = ind_sroi_by_payer.filter(pl.col("scenario") == "central").group_by("leerwinkel", "year").agg(pl.col("value_eur").sum().round(2).alias("payers"))
+    wrong = sums.join(ind_sroi.select("leerwinkel", "year", "present_value_eur"), on=["leerwinkel", "year"], how="full", coalesce=True).filter(
+        (pl.col("payers") != pl.col("present_value_eur")).fill_null(True))
+    return dg.AssetCheckResult(passed=wrong.height == 0, metadata={"rows_not_adding_up": wrong.height,
+                               "details": dg.MetadataValue.md(markdown_table(wrong.select("leerwinkel", "year")))})
+
+
+@dg.asset_check(asset="ind_sroi_sensitivity", blocking=True, additional_ins={"ind_sroi": dg.AssetIn(key="ind_sroi")}, description="Every tornado range contains the central SROI ratio (null only where the ratio is null).")
+def sroi_tornado_contains_central(ind_sroi_sensitivity: pl.DataFrame, ind_sroi: pl.DataFrame) -> dg.AssetCheckResult:
+    joined = ind_sroi_sensitivity.join(ind_sroi.select("leerwinkel", "year", "sroi_ratio"), on=["leerwinkel", "year"], how="left")
+    # a float sum in another order may differ in the last bit: a relative tolerance of 1e-9
+    slack = pl.col("sroi_ratio").abs() * 1e-9
+    wrong = joined.filter(pl.when(pl.col("sroi_ratio").is_null()).then(pl.col("ratio_low").is_not_null() | pl.col("ratio_high").is_not_null())
+                          .otherwise(~((pl.col("ratio_low") <= pl.col("sroi_ratio") + slack) & (pl.col("sroi_ratio") - slack <= pl.col("ratio_high"))).fill_null(True)))
+    return dg.AssetCheckResult(passed=wrong.height == 0, metadata={"ranges_without_central": wrong.height,
+                               "details": dg.MetadataValue.md(markdown_table(wrong.select("leerwinkel", "year", "parameter")))})
 
 
 def _published_csvs(folder) -> dict[str, pl.DataFrame]:
@@ -210,6 +230,7 @@ def publication_suppresses_small_cells(
     ind_referrals: pl.DataFrame, ind_outcomes: pl.DataFrame, ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame,
     ind_outcomes_by_context: pl.DataFrame, ind_outcome_bounds: pl.DataFrame, ind_referral_followthrough: pl.DataFrame,
     evidence_assumptions: pl.DataFrame,
+    ind_sroi_by_payer: pl.DataFrame, ind_sroi_sensitivity: pl.DataFrame,
 ) -> dg.AssetCheckResult:
     from pathlib import Path
 
@@ -218,7 +239,8 @@ def publication_suppresses_small_cells(
     exact = {"ind_reach": ind_reach, "ind_reach_breakdown": ind_reach_breakdown, "ind_referrals": ind_referrals,
              "ind_outcomes": ind_outcomes, "ind_sroi_inputs": ind_sroi_inputs, "ind_sroi": ind_sroi,
              "ind_outcomes_by_context": ind_outcomes_by_context, "ind_outcome_bounds": ind_outcome_bounds,
-             "ind_referral_followthrough": ind_referral_followthrough, "evidence_assumptions": evidence_assumptions}
+             "ind_referral_followthrough": ind_referral_followthrough, "evidence_assumptions": evidence_assumptions,
+             "ind_sroi_by_payer": ind_sroi_by_payer, "ind_sroi_sensitivity": ind_sroi_sensitivity}
     problems = publication_problems(Path(settings.publication_dir), exact, pseudonym_key.pseudonymiser())
     # messages name tables, columns and how many cells: never a value
     return dg.AssetCheckResult(

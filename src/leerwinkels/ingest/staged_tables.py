@@ -36,8 +36,16 @@ STAGE_ONLY: dict[str, dict[str, pl.DataType]] = {
         "leerwinkel": pl.String(), "pattern": pl.String(), "file_name": pl.String(), "modified_time": pl.Datetime("us"),
         "status": pl.String(), "message": pl.String(), "ignored_sheets": pl.String(),
     },
+    # issue 20 (data-quality feedback): where each loaded trajectory lies in the delivery (so that a
+    # Leerwinkel finds a forgotten dossier or a late registration: file, sheet, row as it sees them)
+    # and whether its national number was valid (null: the source has no national number column)
+    "trajectory_places": {
+        "trajectory_key": pl.String(), "file_name": pl.String(), "sheet": pl.String(), "row_number": pl.Int64(),
+        "national_number_valid": pl.Boolean(),
+    },
 }
-_ORDER = ("trajectories", "contacts", "contact_events", "referrals", "survey", "costs", "source_files", "quarantine", "unmapped", "deliveries")
+_ORDER = ("trajectories", "contacts", "contact_events", "referrals", "survey", "costs", "source_files", "quarantine", "unmapped", "deliveries",
+          "trajectory_places")
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     frame: dict(BY_NAME[FROM_CATALOGUE[frame]].schema) if frame in FROM_CATALOGUE else STAGE_ONLY[frame] for frame in _ORDER
 }

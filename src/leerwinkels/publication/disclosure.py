@@ -136,7 +136,7 @@ def _protect_table(
     out = frame.with_columns(**hidden)
     noises = [cell_noise(out, table.name, table.key, name, pseudonymiser, noise_max).alias(_noise_column(name))
               for name in [*counts, *hidden]]
-    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson]
+    derived = [c for c in table.published if c.ratio or c.scales_with or c.sum_of or c.wilson or c.difference]
     out = out.with_columns(noises).with_columns(pl.col(c.name).alias(_exact_column(c.name)) for c in derived)
     out = out.with_columns(
         [perturbed(pl.col(name), pl.col(_noise_column(name))).cast(pl.Int64).alias(name) for name in counts]
@@ -173,6 +173,9 @@ def _protect_table(
             interval = wilson_bounds(pl.min_horizontal(numerator, denominator), pl.col(denominator))
             interval_end = interval[0] if end == "low" else interval[1]
             out = out.with_columns(pl.when(_in_rows(col)).then(interval_end).cast(pl.Float64).alias(col.name))
+        if col.difference:  # after the columns it subtracts (net present value = present value - cost)
+            minuend, subtrahend = col.difference
+            out = out.with_columns((pl.col(minuend) - pl.col(subtrahend)).round(2).alias(col.name))
     return out
 
 
@@ -259,7 +262,10 @@ def protect(
         _check(frame, table)
         if any(c.sum_of and c.sum_of[0] not in published for c in table.published):
             raise ValueError(f"{table.name}: needs {[c.sum_of[0] for c in table.published if c.sum_of]} to be published with it")
-        protected = _protect_table(frame, table, published, pseudonymiser, noise_max)
+        if table.recompute is not None:  # computed again from the published frames (SROI by payer, tornado)
+            protected = table.recompute(published)
+        else:
+            protected = _protect_table(frame, table, published, pseudonymiser, noise_max)
         published[table.name] = protected.select(frame.columns)
         loss.append(_loss_row(frame, published[table.name], table))
     return published, pl.DataFrame(loss, schema={

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +30,7 @@ from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.data_status import DataStatus, dutch_date
 from leerwinkels.publication.dutch_text import assumptions_nl
 from leerwinkels.publication.print_setup import chart_sheet, data_line, set_print, wrap_explanation
+from leerwinkels.publication.sroi_tables import PAYER_LABELS, SCENARIO_LABELS, published_by_payer, published_sensitivity
 
 WORKBOOK_NAME = "leerwinkels_indicatoren.xlsx"
 EXPLANATION_SHEET = "Toelichting"
@@ -89,6 +90,8 @@ class Column:
     # ratio/wilson only in the rows whose column holds one of the values; blank in the others
     # (evidence_assumptions: shares only) (issue 16)
     only_rows: tuple[str, tuple[str, ...]] | None = None
+    # the published value = published column minus column (e.g. net present value = present value - cost)
+    difference: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,9 @@ class Table:
     columns: tuple[Column, ...] = field(default_factory=tuple)
     # per count (or hidden numerator): where the same figure is published in another table
     noise_twins: dict[str, tuple[NoiseTwin, ...]] = field(default_factory=dict)
+    # a table published as computed again from the published frames of the tables before it
+    # (the SROI tables that follow from the outcome counts: src/leerwinkels/publication/sroi_tables.py)
+    recompute: Callable[[Mapping[str, pl.DataFrame]], pl.DataFrame] | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -162,6 +168,39 @@ _SROI_OUTCOME_LABELS = {
     "early_school_leaving_prevented": "Vroegtijdig schoolverlaten voorkomen",
     "training_started": "Opleiding gestart",
 }
+
+# issue 17: who gains and the tornado, published as computed again from the published
+# (protected) outcome counts, so that they add nothing a reader could subtract
+SROI_DERIVED_TABLES = [
+    replace(
+        _published_table(
+            "ind_sroi_by_payer",
+            (
+                _LEERWINKEL,
+                _YEAR_CLOSED,
+                _published("ind_sroi_by_payer", "payer", "key", value_labels=PAYER_LABELS),
+                _published("ind_sroi_by_payer", "scenario", "key", value_labels=SCENARIO_LABELS),
+                _published("ind_sroi_by_payer", "value_eur", "euro"),
+                _published("ind_sroi_by_payer", "parameter_version", "text"),
+            ),
+        ),
+        recompute=published_by_payer,
+    ),
+    replace(
+        _published_table(
+            "ind_sroi_sensitivity",
+            (
+                _LEERWINKEL,
+                _YEAR_CLOSED,
+                _published("ind_sroi_sensitivity", "parameter", "key"),
+                _published("ind_sroi_sensitivity", "ratio_low", "ratio"),
+                _published("ind_sroi_sensitivity", "ratio_high", "ratio"),
+                _published("ind_sroi_sensitivity", "parameter_version", "text"),
+            ),
+        ),
+        recompute=published_sensitivity,
+    ),
+]
 
 _INSIGHTS = ("insight_labour_market", "insight_strengths", "insight_barriers", "insight_learning")
 
@@ -369,6 +408,11 @@ TABLES: dict[str, Table] = {
                     scales_with="count",
                 ),
                 _published("ind_sroi_inputs", "parameter_version", "text"),
+                _published(
+                    "ind_sroi_inputs", "present_value_eur", "euro",
+                    derived_from=("count",),
+                    scales_with="count",
+                ),
             ),
         ),
         _published_table(
@@ -385,22 +429,32 @@ TABLES: dict[str, Table] = {
                 _published(
                     "ind_sroi", "sroi_ratio", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
-                    scales_with="value_eur",
+                    scales_with="present_value_eur",
                     headline=True,
                 ),
                 _published(
                     "ind_sroi", "sroi_ratio_low", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
-                    scales_with="value_eur",
+                    scales_with="present_value_eur",
                 ),
                 _published(
                     "ind_sroi", "sroi_ratio_high", "ratio",
                     derived_from=(SROI_SMALLEST_COUNT,),
-                    scales_with="value_eur",
+                    scales_with="present_value_eur",
                 ),
                 _published("ind_sroi", "cost_complete", "flag"),
                 _published("ind_sroi", "parameter_version", "text"),
                 _published("ind_sroi", "assumptions", "text"),
+                _published(
+                    "ind_sroi", "present_value_eur", "euro",
+                    derived_from=(SROI_SMALLEST_COUNT,),
+                    sum_of=("ind_sroi_inputs", "present_value_eur"),
+                ),
+                _published(
+                    "ind_sroi", "net_present_value_eur", "euro",
+                    derived_from=(SROI_SMALLEST_COUNT,),
+                    difference=("present_value_eur", "cost_eur"),
+                ),
                 Column(
                     SROI_SMALLEST_COUNT,
                     SROI_SMALLEST_COUNT,
@@ -411,6 +465,7 @@ TABLES: dict[str, Table] = {
                 ),
             ),
         ),
+        *SROI_DERIVED_TABLES,
         *_evidence_tables(),
     ]
 }
@@ -776,6 +831,12 @@ def write_publication(
     buffer = io.BytesIO()
     wb.save(buffer)
     written.append(_write_file(out_dir / WORKBOOK_NAME, lambda fh: fh.write(buffer.getbuffer())))
+    if "ind_sroi_inputs" in suppressed and "ind_sroi" in suppressed:  # issue 17: from the published figures
+        from leerwinkels.publication.sroi_tables import parameters_for
+        from leerwinkels.publication.value_map import write_value_map
+
+        params = parameters_for(suppressed["ind_sroi_inputs"], "sroi_value_map")
+        written.append(write_value_map(suppressed, out_dir, params, _write_file))
     return written
 
 

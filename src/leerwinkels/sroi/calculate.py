@@ -2,6 +2,9 @@
 
 All proxies, rates and the study's case live in one versioned parameter file
 (`sroi/parameters.yaml`), so that a data steward changes them without touching code.
+The other concerns have files of their own: parameters.py (the file), value.py (impact and
+present value), payers.py (`ind_sroi_by_payer`), sensitivity.py (`ind_sroi_sensitivity`),
+value_map.py (the Value Map); docs/sroi.md explains them.
 
 - `load_parameters(path=None)` reads and validates that file (`SroiParameterError`).
 - `classify_outcomes(trajectories, followups)`: the outcome of each follow-up response
@@ -14,25 +17,31 @@ All proxies, rates and the study's case live in one versioned parameter file
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import polars as pl
-import yaml
 
 from leerwinkels.indicators.tables import LEERWINKELS, NETWORK, indicator_years
-from leerwinkels.project_files import SROI_PARAMETERS
+from leerwinkels.sroi.parameters import (
+    CENT,
+    ENV_PARAMETERS,
+    OUTCOMES,
+    PAYERS,
+    SroiParameterError,
+    SroiParameters,
+    assumptions_text,
+    default_parameters_path,
+    load_parameters,
+)
+from leerwinkels.sroi.value import outcome_multipliers, present_value_expr, present_values, scenario_variant, value_expr
 
 __all__ = [
     "ENV_PARAMETERS",
     "LEERWINKELS",
     "OUTCOMES",
+    "PAYERS",
     "SroiParameterError",
     "SroiParameters",
     "assumptions_text",
@@ -46,357 +55,10 @@ __all__ = [
     "outcome_expr",
 ]
 
-ENV_PARAMETERS = "LEERWINKELS_SROI_PARAMETERS"
-# The rules' order: a response counts for the first outcome whose rule it meets.
-OUTCOMES = (
-    "work_from_invalidity",
-    "work_from_other_status",
-    "early_school_leaving_prevented",
-    "training_started",
-)
 CLOSED_STATUSES = ("completed", "stopped")
 OTHER_LABOUR_STATUSES = ("jobseeker", "social_assistance", "student", "other", "unknown")
 LOW_EDUCATION = ("none", "primary", "lower_secondary")
 EARLY_SCHOOL_LEAVING_MAX_AGE = 25  # age at intake strictly under this
-ASSUMPTION_PREFIX = "assumption"
-CENT = Decimal("0.01")
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-class SroiParameterError(ValueError):
-    """The SROI parameter file is missing, unreadable or invalid; the message says why."""
-
-
-@dataclass(frozen=True)
-class ProxyItem:
-    name: str
-    amount_eur: Decimal
-    source: str
-    description: str | None = None
-
-    @property
-    def is_assumption(self) -> bool:
-        return _is_assumption(self.source)
-
-
-@dataclass(frozen=True)
-class Rate:
-    value: float
-    source: str
-    note: str | None = None
-
-    @property
-    def is_assumption(self) -> bool:
-        return _is_assumption(self.source)
-
-
-@dataclass(frozen=True)
-class Scenario:
-    deadweight: float
-    attribution: float
-
-    @property
-    def factor(self) -> float:
-        return (1 - self.deadweight) * (1 - self.attribution)
-
-
-@dataclass(frozen=True)
-class CaseItem:
-    item: str
-    benefits: Decimal | None
-    costs: Decimal | None
-
-
-@dataclass(frozen=True)
-class CaseStudy:
-    name: str
-    title: str | None
-    source: str | None
-    items: tuple[CaseItem, ...]
-    published_benefits: Decimal | None = None
-    published_costs: Decimal | None = None
-
-    @property
-    def total_benefits(self) -> Decimal:
-        return sum((i.benefits for i in self.items if i.benefits is not None), Decimal(0))
-
-    @property
-    def total_costs(self) -> Decimal:
-        return sum((i.costs for i in self.items if i.costs is not None), Decimal(0))
-
-    @property
-    def net_effect_government(self) -> Decimal:
-        return self.total_benefits - self.total_costs
-
-
-@dataclass(frozen=True)
-class SroiParameters:
-    path: Path
-    version: str
-    items: Mapping[str, ProxyItem]
-    outcomes: Mapping[str, tuple[str, ...]]  # outcome -> the item names its proxy sums
-    deadweight: Rate
-    attribution: Rate
-    low: Scenario
-    high: Scenario
-    case_studies: tuple[CaseStudy, ...]
-
-    @property
-    def central(self) -> Scenario:
-        return Scenario(self.deadweight.value, self.attribution.value)
-
-    def proxy_eur(self, outcome: str) -> Decimal:
-        """The outcome's financial proxy per person per year: the sum of its items."""
-        return sum((self.items[n].amount_eur for n in self.outcomes[outcome]), Decimal(0))
-
-    def proxy_is_assumption(self, outcome: str) -> bool:
-        return any(self.items[n].is_assumption for n in self.outcomes[outcome])
-
-
-def _is_assumption(source: str) -> bool:
-    return source.strip().lower().startswith(ASSUMPTION_PREFIX)
-
-
-def default_parameters_path() -> Path:
-    """`$LEERWINKELS_SROI_PARAMETERS`, else `sroi/parameters.yaml` at the repository root."""
-    env = os.environ.get(ENV_PARAMETERS)
-    if env:
-        return Path(env)
-    return SROI_PARAMETERS
-
-
-def load_parameters(path: str | os.PathLike[str] | None = None) -> SroiParameters:
-    """Read and validate the SROI parameter file.
-
-    Raises `SroiParameterError` naming the file and every problem found.
-    """
-    p = Path(path) if path is not None else default_parameters_path()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SroiParameterError(
-            f"SROI parameter file {p}: cannot be read ({exc.strerror or exc})"
-        ) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SroiParameterError(f"SROI parameter file {p}: not valid YAML{where}") from None
-    problems: list[str] = []
-    params = _parse(p, raw, problems)
-    if problems or params is None:
-        raise SroiParameterError(f"SROI parameter file {p}: " + "; ".join(problems))
-    return params
-
-
-def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return Decimal(str(value))
-
-
-def _text(value: Any) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _parse(path: Path, raw: Any, problems: list[str]) -> SroiParameters | None:
-    if not isinstance(raw, dict):
-        problems.append("expected a mapping with version, items, outcomes, deadweight, "
-                        "attribution, sensitivity and case_studies")
-        return None
-
-    version = raw.get("version")
-    if version is None or (isinstance(version, str) and not version.strip()):
-        problems.append("missing version (e.g. version: \"2026.1\")")
-    elif not isinstance(version, str):
-        problems.append(f"version must be a quoted string, e.g. version: \"{version}\"")
-
-    items = _parse_items(raw.get("items"), problems)
-    outcomes = _parse_outcomes(raw.get("outcomes"), items, problems)
-    deadweight = _parse_rate(raw.get("deadweight"), "deadweight", problems)
-    attribution = _parse_rate(raw.get("attribution"), "attribution", problems)
-    low, high = _parse_sensitivity(raw.get("sensitivity"), problems)
-    case_studies = _parse_case_studies(raw.get("case_studies"), problems)
-
-    if problems:
-        return None
-    assert isinstance(version, str) and deadweight and attribution and low and high
-    return SroiParameters(
-        path=path,
-        version=version.strip(),
-        items=MappingProxyType(items),
-        outcomes=MappingProxyType(outcomes),
-        deadweight=deadweight,
-        attribution=attribution,
-        low=low,
-        high=high,
-        case_studies=case_studies,
-    )
-
-
-def _parse_items(raw: Any, problems: list[str]) -> dict[str, ProxyItem]:
-    if not isinstance(raw, dict) or not raw:
-        problems.append("missing items (the financial proxy items, each with amount_eur and source)")
-        return {}
-    items: dict[str, ProxyItem] = {}
-    for name, spec in raw.items():
-        if not isinstance(spec, dict):
-            problems.append(f"item '{name}' must have amount_eur and source")
-            continue
-        amount = _number(spec.get("amount_eur"))
-        source = _text(spec.get("source"))
-        if "amount_eur" not in spec or spec["amount_eur"] is None:
-            problems.append(f"item '{name}' has no amount_eur (a number in EUR)")
-        elif amount is None:
-            problems.append(
-                f"item '{name}': amount_eur {spec['amount_eur']!r} is not a number "
-                "(write e.g. 22953.84, without thousands separators)"
-            )
-        if source is None:
-            problems.append(f"item '{name}' has no source")
-        if amount is not None and source is not None:
-            items[str(name)] = ProxyItem(str(name), amount, source, _text(spec.get("description")))
-    return items
-
-
-def _parse_outcomes(
-    raw: Any, items: Mapping[str, ProxyItem], problems: list[str]
-) -> dict[str, tuple[str, ...]]:
-    if not isinstance(raw, dict):
-        problems.append(f"missing outcomes (expected {', '.join(OUTCOMES)})")
-        return {}
-    outcomes: dict[str, tuple[str, ...]] = {}
-    for name in raw:
-        if name not in OUTCOMES:
-            problems.append(f"unknown outcome '{name}' (expected {', '.join(OUTCOMES)})")
-    for name in OUTCOMES:
-        if name not in raw:
-            problems.append(f"outcome '{name}' is missing")
-            continue
-        spec = raw[name]
-        proxy = spec.get("proxy") if isinstance(spec, dict) else None
-        if (
-            not isinstance(proxy, list)
-            or not proxy
-            or not all(isinstance(n, str) and n for n in proxy)
-        ):
-            problems.append(f"outcome '{name}' has no proxy (a list of item names)")
-            continue
-        unknown = [n for n in proxy if n not in items]
-        for n in unknown:
-            problems.append(f"outcome '{name}' refers to unknown item '{n}'")
-        if not unknown:
-            outcomes[name] = tuple(proxy)
-    return outcomes
-
-
-def _check_share(value: Any, label: str, problems: list[str]) -> float | None:
-    number = _number(value)
-    if number is None:
-        problems.append(f"{label} is missing or not a number")
-        return None
-    if not Decimal(0) <= number <= Decimal(1):
-        problems.append(f"{label} {value} is outside 0-1")
-        return None
-    return float(number)
-
-
-def _parse_rate(raw: Any, name: str, problems: list[str]) -> Rate | None:
-    if not isinstance(raw, dict):
-        problems.append(f"missing {name} (value between 0 and 1, and source)")
-        return None
-    value = _check_share(raw.get("value"), name, problems)
-    source = _text(raw.get("source"))
-    if source is None:
-        problems.append(f"{name} has no source (write 'assumption' if it is one)")
-    if value is None or source is None:
-        return None
-    return Rate(value, source, _text(raw.get("note")))
-
-
-def _parse_sensitivity(raw: Any, problems: list[str]) -> tuple[Scenario | None, Scenario | None]:
-    if not isinstance(raw, dict):
-        problems.append("missing sensitivity (low and high, each with deadweight and attribution)")
-        return None, None
-    scenarios: list[Scenario | None] = []
-    for case in ("low", "high"):
-        spec = raw.get(case)
-        if not isinstance(spec, dict):
-            problems.append(f"missing sensitivity.{case} (deadweight and attribution)")
-            scenarios.append(None)
-            continue
-        dw = _check_share(spec.get("deadweight"), f"sensitivity.{case}.deadweight", problems)
-        at = _check_share(spec.get("attribution"), f"sensitivity.{case}.attribution", problems)
-        scenarios.append(Scenario(dw, at) if dw is not None and at is not None else None)
-    return scenarios[0], scenarios[1]
-
-
-def _parse_case_studies(raw: Any, problems: list[str]) -> tuple[CaseStudy, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, dict):
-        problems.append("case_studies must map a case name to its items")
-        return ()
-    cases: list[CaseStudy] = []
-    for name, spec in raw.items():
-        rows = spec.get("items") if isinstance(spec, dict) else None
-        if not isinstance(rows, list) or not rows:
-            problems.append(f"case study '{name}' has no items")
-            continue
-        items: list[CaseItem] = []
-        for n, row in enumerate(rows, start=1):
-            label = _text(row.get("item")) if isinstance(row, dict) else None
-            if label is None:
-                problems.append(f"case study '{name}' item {n} has no item label")
-                continue
-            values: dict[str, Decimal | None] = {}
-            for column in ("benefits", "costs"):
-                value = row.get(column)
-                values[column] = None if value is None else _number(value)
-                if value is not None and values[column] is None:
-                    problems.append(
-                        f"case study '{name}' item '{label}': {column} must be a number or null"
-                    )
-            items.append(CaseItem(label, values["benefits"], values["costs"]))
-        published = spec.get("published_total") or {}
-        cases.append(
-            CaseStudy(
-                name=str(name),
-                title=_text(spec.get("title")),
-                source=_text(spec.get("source")),
-                items=tuple(items),
-                published_benefits=_number(published.get("benefits")),
-                published_costs=_number(published.get("costs")),
-            )
-        )
-    return tuple(cases)
-
-
-def assumptions_text(params: SroiParameters) -> str:
-    """A short text naming the parameters that are assumptions, not figures from the study."""
-    parts: list[str] = []
-    rates = [r for r in ("deadweight", "attribution") if getattr(params, r).is_assumption]
-    if rates:
-        named = " and ".join(f"{r} {getattr(params, r).value:.2f}" for r in rates)
-        verb = "are assumptions" if len(rates) > 1 else "is an assumption"
-        parts.append(
-            f"{named} {verb} (study publishes none; sensitivity low "
-            f"{params.low.deadweight:.2f}/{params.low.attribution:.2f}, high "
-            f"{params.high.deadweight:.2f}/{params.high.attribution:.2f})"
-        )
-    for outcome in OUTCOMES:
-        if params.proxy_is_assumption(outcome):
-            parts.append(f"{outcome} valued at {_eur(params.proxy_eur(outcome))} (assumed proxy)")
-    parts.append("respondents only; one year, no drop-off or discounting")
-    return "; ".join(parts)
-
-
-def _eur(amount: Decimal) -> str:
-    cents = amount.quantize(CENT)
-    return f"{cents:,.0f}" if cents == cents.to_integral_value() else f"{cents:,.2f}"
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -455,13 +117,6 @@ def _as_date(as_of: date | str) -> date:
     return date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
 
 
-def _scenario_value(scenario: Scenario) -> pl.Expr:
-    """count x proxy x (1 - deadweight) x (1 - attribution), in cents rounded half up."""
-    return (pl.col("count") * pl.col("proxy_eur") * scenario.factor).round(
-        2, mode="half_away_from_zero"
-    )
-
-
 def build_sroi_inputs(
     trajectories: pl.DataFrame,
     followups: pl.DataFrame,
@@ -469,7 +124,9 @@ def build_sroi_inputs(
     as_of: date | str,
 ) -> pl.DataFrame:
     """`ind_sroi_inputs`: one row per leerwinkel (six + `all`) x closing year x outcome,
-    zero rows included; value = count x proxy x (1 - deadweight) x (1 - attribution)."""
+    zero rows included; value = count x proxy x (1 - deadweight) x (1 - attribution) x
+    (1 - displacement) (the first year's impact) and present_value_eur over the outcome's
+    duration (sroi/value.py). Deadweight and attribution are each outcome's own."""
     years = indicator_years(trajectories, _as_date(as_of))
     counted = classify_outcomes(trajectories, followups).filter(
         pl.col("outcome").is_not_null()
@@ -497,14 +154,19 @@ def build_sroi_inputs(
         .join(proxies, on="outcome", how="left")
         .with_columns(
             pl.col("count").fill_null(0),
-            pl.lit(params.deadweight.value, dtype=pl.Float64).alias("deadweight"),
-            pl.lit(params.attribution.value, dtype=pl.Float64).alias("attribution"),
+            pl.col("outcome").replace_strict(
+                {o: params.outcome_rates[o].deadweight.value for o in OUTCOMES}, return_dtype=pl.Float64
+            ).alias("deadweight"),
+            pl.col("outcome").replace_strict(
+                {o: params.outcome_rates[o].attribution.value for o in OUTCOMES}, return_dtype=pl.Float64
+            ).alias("attribution"),
             pl.lit(params.version, dtype=pl.String).alias("parameter_version"),
         )
-        .with_columns(_scenario_value(params.central).alias("value_eur"))
+        .join(outcome_multipliers(params), on="outcome", how="left")
+        .with_columns(value_expr().alias("value_eur"), present_value_expr().alias("present_value_eur"))
         .select(
             "leerwinkel", "year", "outcome", "count", "proxy_eur",
-            "deadweight", "attribution", "value_eur", "parameter_version",
+            "deadweight", "attribution", "value_eur", "parameter_version", "present_value_eur",
         )
         .sort("leerwinkel", "year", "outcome")
     )
@@ -574,8 +236,9 @@ def build_sroi(
     *,
     trajectories: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`ind_sroi`: per leerwinkel and year the value, the cost and the SROI ratio, central
-    and with the low/high deadweight and attribution.
+    """`ind_sroi`: per leerwinkel and year the value (first-year impact), the present value,
+    the cost, the net present value and the SROI ratio (present value / cost), central and
+    with the low/high deadweight and attribution.
 
     `cost_complete` says whether every cost row needed is present: for a Leerwinkel its
     own; for `all` those of every Leerwinkel with a trajectory active that year (given
@@ -589,10 +252,14 @@ def build_sroi(
         )
     sroi_inputs = sroi_inputs.with_columns(pl.col("year").cast(pl.Int64))
     years = sorted(sroi_inputs.get_column("year").unique().to_list())
-    values = sroi_inputs.group_by("leerwinkel", "year").agg(
-        pl.col("value_eur").sum().round(2),
-        _scenario_value(params.low).sum().round(2).alias("value_low"),
-        _scenario_value(params.high).sum().round(2).alias("value_high"),
+    keys = ["leerwinkel", "year"]
+    values = (
+        sroi_inputs.group_by(keys)
+        .agg(pl.col("value_eur").sum().round(2), pl.col("present_value_eur").sum().round(2))
+        .join(present_values(sroi_inputs, params, scenario_variant(params, "low"))
+              .rename({"present_value_eur": "value_low"}), on=keys, how="left")
+        .join(present_values(sroi_inputs, params, scenario_variant(params, "high"))
+              .rename({"present_value_eur": "value_high"}), on=keys, how="left")
     )
 
     cost_rows = _cost_rows(costs).filter(pl.col("year").is_in(years))
@@ -620,7 +287,8 @@ def build_sroi(
         # whose last bit depends on the order of its parts, which must not reach the ratio
         .with_columns(pl.col("cost_eur").round(2))
         .with_columns(
-            ratio("value_eur").alias("sroi_ratio"),
+            ratio("present_value_eur").alias("sroi_ratio"),
+            (pl.col("present_value_eur") - pl.col("cost_eur")).round(2).alias("net_present_value_eur"),
             ratio("value_low").alias("sroi_ratio_low"),
             ratio("value_high").alias("sroi_ratio_high"),
             pl.col("cost_complete").fill_null(True),
@@ -630,6 +298,7 @@ def build_sroi(
         .select(
             "leerwinkel", "year", "value_eur", "cost_eur", "sroi_ratio", "sroi_ratio_low",
             "sroi_ratio_high", "cost_complete", "parameter_version", "assumptions",
+            "present_value_eur", "net_present_value_eur",
         )
         .sort("leerwinkel", "year")
     )

@@ -14,6 +14,8 @@ from leerwinkels.evidence import followthrough as ev_followthrough
 from leerwinkels.evidence import parameters as ev_parameters
 from leerwinkels.indicators import tables as ind
 from leerwinkels.sroi import calculate as sroi
+from leerwinkels.sroi.payers import build_sroi_by_payer
+from leerwinkels.sroi.sensitivity import build_sroi_sensitivity
 
 GROUP = "indicators"
 
@@ -82,7 +84,7 @@ def ind_sroi_inputs(trajectories: pl.DataFrame, followups: pl.DataFrame, setting
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_sroi"),
-          description="SROI ratio per Leerwinkel and year: social value over yearly cost, with a low/high sensitivity range. Null without a cost row.")
+          description="SROI ratio per Leerwinkel and year: present value of the social value over yearly cost, with net present value and a low/high sensitivity range. Null without a cost row.")
 def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, costs: pl.DataFrame, trajectories: pl.DataFrame, settings: RunSettings) -> dg.Output[pl.DataFrame]:
     frame = sroi.build_sroi(ind_sroi_inputs, costs, _parameters(), trajectories=trajectories)
     missing = sroi.missing_cost_rows(costs, trajectories, settings.as_of_date())
@@ -91,6 +93,19 @@ def ind_sroi(context: dg.AssetExecutionContext, ind_sroi_inputs: pl.DataFrame, c
     metadata = table_metadata(frame, latest_network_rows(frame), table="ind_sroi")
     metadata["missing_cost_rows"] = dg.MetadataValue.int(missing.height)
     return dg.Output(frame, metadata=metadata)
+
+
+# issue 17: who gains and the tornado (src/leerwinkels/sroi/payers.py, sensitivity.py)
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_sroi_by_payer"),
+          description="The SROI present value split over the payers that save or earn it (federal social security, federal tax, Flemish, local), per scenario.")
+def ind_sroi_by_payer(ind_sroi_inputs: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    return _output(build_sroi_by_payer(ind_sroi_inputs, _parameters()), "ind_sroi_by_payer")
+
+
+@dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=DOWNSTREAM, metadata=definition_metadata("ind_sroi_sensitivity"),
+          description="The tornado: the SROI ratio when one parameter alone moves across its range (proxies +-25 %, rates low-high, duration 1-3 years), the rest central.")
+def ind_sroi_sensitivity(ind_sroi_inputs: pl.DataFrame, ind_sroi: pl.DataFrame) -> dg.Output[pl.DataFrame]:
+    return _output(build_sroi_sensitivity(ind_sroi_inputs, ind_sroi, _parameters()), "ind_sroi_sensitivity")
 
 
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"polars"}, automation_condition=AFTER_INGEST, metadata=definition_metadata("sroi_case_studies"),

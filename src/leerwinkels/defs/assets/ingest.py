@@ -27,6 +27,7 @@ from leerwinkels.ingest.readers import FileProblem, ReadDelivery
 from leerwinkels.ingest.source_specs import all_specs
 from leerwinkels.ingest.staged_tables import RULES
 from leerwinkels.ingest.staging import STAGERS, stage_source
+from leerwinkels.quality import first_seen
 
 __all__ = ["STAGED_KEY", "staged_leerwinkel", "staged_metadata"]  # STAGED_KEY: still importable from here
 
@@ -68,6 +69,12 @@ def staged_leerwinkel(
         accepted = _guard(context, code, staged, staging_store, settings)
     except DeliveryNotUsed as problem:
         _not_used(context, code, problem, staging_store)
+    # issue 20: when each contact and closing first came in (timeliness), carried from the last good data
+    staged[first_seen.LEDGER] = first_seen.updated_ledger(
+        first_seen.delivered_events(staged["trajectories"], staged["contacts"]),
+        first_seen.previous_ledger(staging_store.partition_dir(STAGED_KEY, code)),
+        first_seen.delivery_date(staged["source_files"], settings.as_of_date()),
+    )
     staged[STAGE_INFO] = stage_info(code, pseudonymiser.fingerprint(), context.run.run_id, staged["trajectories"].height, accepted)
     staging_store.clear_failed(STAGED_KEY, code)
     for row in staged["deliveries"].filter(pl.col("status").is_in(["ignored", "refused"])).iter_rows(named=True):

@@ -21,6 +21,7 @@ from leerwinkels.publication.data_status import data_status
 from leerwinkels.publication.disclosure import information_loss_metadata
 from leerwinkels.publication.release import ReleaseError, publish_release
 from leerwinkels.publication.workbook import published_frames, write_publication
+from leerwinkels.quality.feedback_workbook import FEEDBACK_DIR, write_feedback_workbooks
 
 # the table lists and sort keys come from the contract catalogue
 WAREHOUSE_TABLES = tables_catalogue.WAREHOUSE_TABLES
@@ -111,8 +112,9 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
 
 
 @dg.asset(
-    # dq_deliveries: the data date and the Leerwinkels on old data, for the workbook's headers
-    ins={**{name: dg.AssetIn() for name in PUBLISHED_TABLES}, "dq_deliveries": dg.AssetIn()},
+    # dq_deliveries: the data date and the Leerwinkels on old data, for the workbook's headers;
+    # dq_feedback (issue 20): the feedback workbooks go into the same release, under feedback/ (not public)
+    ins={**{name: dg.AssetIn() for name in PUBLISHED_TABLES}, "dq_deliveries": dg.AssetIn(), "dq_feedback": dg.AssetIn()},
     # After the warehouse transaction has committed, never before or without it: the
     # tables and the export of a run are one release (DELIVERIES.md).
     deps=list(WAREHOUSE_TABLE_KEYS),
@@ -122,14 +124,17 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
     kinds={"csv", "excel"},
     description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), counts perturbed with stable key-derived noise (src/leerwinkels/publication/disclosure.py). The database keeps exact figures. Written as a complete release folder after the warehouse has committed, checked, then switched to atomically (the publication path is a symlink to the current release).",
 )
-def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, dq_deliveries: pl.DataFrame, **tables: pl.DataFrame) -> dg.MaterializeResult:
+def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, dq_feedback: dict,
+                       dq_deliveries: pl.DataFrame, **tables: pl.DataFrame) -> dg.MaterializeResult:
     publication = Path(settings.publication_dir)
     run_id = context.run.run_id
     written: list[Path] = []
+    feedback: list[Path] = []  # not public: never among the published files
 
     def write(folder: Path) -> list[Path]:
         written.extend(write_publication(dict(tables), folder, run_id=run_id, pseudonymiser=pseudonym_key.pseudonymiser(),
                                          data_status=data_status(dq_deliveries)))
+        feedback.extend(write_feedback_workbooks(dq_feedback, folder / FEEDBACK_DIR))
         return written
 
     try:
@@ -149,4 +154,5 @@ def publication_export(context: dg.AssetExecutionContext, settings: RunSettings,
         "folder": dg.MetadataValue.path(str(publication.absolute())),
         "release": dg.MetadataValue.path(str(release.resolve())),
         "files": dg.MetadataValue.md("\n".join(f"- {p.name}" for p in written)),
+        "feedback_workbooks": dg.MetadataValue.int(len(feedback)),
     })

@@ -68,3 +68,13 @@ def invalid_national_number(frame: pl.DataFrame) -> pl.Expr | None:
     if "_nn" not in frame.columns:
         return None
     return (pl.col(FATE) == "loaded") & pl.col("_nn").is_not_null() & ~pl.col("_nn_valid")
+
+
+def trajectory_places(model: pl.DataFrame) -> pl.DataFrame:
+    """Issue 20: each staged trajectory's place in the delivery (file, sheet, row as a person sees
+    it) and whether its national number was valid (null where the sheet has no national number)."""
+    valid = (pl.col("_nn").is_not_null() & pl.col("_nn_valid").fill_null(False)) if {"_nn", "_nn_valid"} <= set(model.columns) else pl.lit(None, pl.Boolean)
+    return model.select(
+        "trajectory_key", pl.col(FILE).alias("file_name"), pl.col(SHEET).alias("sheet"),
+        pl.col(ROW).cast(pl.Int64).alias("row_number"), valid.alias("national_number_valid"),
+    )

@@ -17,7 +17,7 @@ from leerwinkels.ingest.fields import (
     number_of,
 )
 from leerwinkels.ingest.readers import ROW
-from leerwinkels.ingest.roles.base import Earlier, RoleOutput, RoleSheets, fate_rows
+from leerwinkels.ingest.roles.base import Earlier, RoleOutput, RoleSheets, fate_rows, trajectory_places
 from leerwinkels.ingest.roles.persons import person_fields, with_age
 from leerwinkels.ingest.roles.trajectories import status_expr, trajectory_model, trajectory_rules
 from leerwinkels.ingest.rules import COLUMN, FATE, FILE, MESSAGE, RULE, SHEET, rule_chain, with_fate
@@ -87,7 +87,8 @@ def stage_contact_rows(sheets, sheet_spec: SheetSpec, file_spec: FileSpec, ctx: 
 
 def stage(sheets: RoleSheets, ctx: Context, earlier: Earlier) -> RoleOutput:
     frame, trajectories, contacts, referrals, unmapped = stage_contact_rows(sheets.raws, sheets.sheet_spec, sheets.file_spec, ctx)
-    out = RoleOutput(fates=[fate_rows(frame)], tables={"trajectories": [trajectories], "contacts": [contacts], "referrals": [referrals]})
+    out = RoleOutput(fates=[fate_rows(frame)], tables={"trajectories": [trajectories], "contacts": [contacts], "referrals": [referrals],
+                                                      "trajectory_places": [trajectory_places(trajectories)]})
     coded = [(f, f) for f in CODE_FIELDS if f in sheets.sheet_spec.columns] + status_unmapped_fields(sheets.sheet_spec)
     out.unmapped += [unmapped, unmapped_labels(frame, ctx.spec, coded, where=pl.col(FATE) == "loaded")]
     if "_nn" in trajectories.columns:  # a contact_rows sheet without national numbers has none invalid

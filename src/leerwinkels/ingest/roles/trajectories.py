@@ -20,7 +20,7 @@ from leerwinkels.ingest.fields import (
     postcode_of,
 )
 from leerwinkels.ingest.readers import ROW
-from leerwinkels.ingest.roles.base import Earlier, RoleOutput, RoleSheets, fate_rows, invalid_national_number
+from leerwinkels.ingest.roles.base import Earlier, RoleOutput, RoleSheets, fate_rows, invalid_national_number, trajectory_places
 from leerwinkels.ingest.roles.persons import NAME, client_keys, local_client_id, person_fields, with_age
 from leerwinkels.ingest.rules import FATE, FILE, SHEET, mark_duplicate_ids, with_fate
 from leerwinkels.ingest.source_specs import FileSpec, SheetSpec, SourceSpec
@@ -219,6 +219,7 @@ def stage(sheets: RoleSheets, ctx: Context, earlier: Earlier) -> RoleOutput:
         counts = frame.lazy().filter(pl.col(FATE) == "loaded").select(int_of("contact_count").fill_null(0).alias("_n")).collect()
         out.add("contact_events", conform(model.select("leerwinkel", "trajectory_key", pl.col("intake_date").alias("event_date")).with_columns(counts.get_column("_n").alias("contacts")), "contact_events"))
         model = model.with_columns(counts.get_column("_n").alias("contacts"), pl.lit(None, pl.Float64).alias("guidance_minutes"))
+    out.add("trajectory_places", trajectory_places(model))
     out.add("trajectories", model)
     out.add("referrals", referrals)
     out.add("contacts", contacts)

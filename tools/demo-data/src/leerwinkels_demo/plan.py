@@ -289,6 +289,7 @@ def _plan_contacts(p: Plan, rng, n: int) -> None:
     ctype[nf] = _choice(rng, CTYPE_W, int(nf.sum())) + 1
     cmin[first] = np.asarray(MINUTES_INTAKE)[rng.integers(0, len(MINUTES_INTAKE), int(first.sum()))]
     cmin[nf] = np.asarray(MINUTES_OTHER)[rng.integers(0, len(MINUTES_OTHER), int(nf.sum()))]
+    _follow_up_open_dossiers(p, cdate, starts, ncon)
     p.c_date, p.c_type, p.c_min = cdate, ctype, cmin
     # referral dates (West-Vlaanderen) and contact rows carrying them (Gent)
     p.nref = np.where(p.lw == GE, np.minimum(p.nref, ncon), p.nref)
@@ -297,6 +298,27 @@ def _plan_contacts(p: Plan, rng, n: int) -> None:
     R = rng.random((n, m + 1))
     R[np.arange(m + 1)[None, :] >= ncon[:, None]] = 2.0
     p.ref_row = np.argsort(R, axis=1)[:, :3]
+
+
+# Issue 20 (data-quality scorecard): the share of older open dossiers that are still followed,
+# per Leerwinkel (BR, GK, ME, GE, WV, LV). The rest are left idle: forgotten dossiers, more at
+# some Leerwinkels than at others, so that the scorecard shows green, orange and red. Mechelen
+# logs no contacts (a count only), so its open dossiers show no activity after the intake.
+FOLLOWED_SHARE = (0.99, 0.85, 0.0, 0.95, 0.6, 0.9)
+FOLLOWED_DAYS = 150  # a followed dossier's last contact lies in the days before the export
+
+
+def _follow_up_open_dossiers(p: Plan, cdate: np.ndarray, starts: np.ndarray, ncon: np.ndarray) -> None:
+    """Move the last contact of a followed open dossier into the last FOLLOWED_DAYS before the
+    export (never earlier than it was: the contacts stay in date order). Its own seeded
+    generator, so that every other draw of the plan stays as it was."""
+    rng = np.random.default_rng([p.seed, 20, 2026])
+    exp_o = p.export.toordinal()
+    draw = rng.random(len(p.lw))
+    recent = exp_o - rng.integers(0, FOLLOWED_DAYS, size=len(p.lw))
+    followed = (p.closed < 0) & (p.defect == OK) & (ncon >= 2) & (draw < np.asarray(FOLLOWED_SHARE)[p.lw])
+    last = starts[followed] + ncon[followed] - 1
+    cdate[last] = np.maximum(cdate[last], recent[followed])
 
 
 def _plan_ids(p: Plan, rng, lw_idx) -> None:
