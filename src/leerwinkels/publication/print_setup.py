@@ -171,8 +171,8 @@ def estimated_pages(wb: Workbook) -> dict[str, int]:
     """About how many A4 landscape pages each sheet prints on, from the print setup: a sheet
     fitted to the page width is scaled by page width / its columns' width, and a page holds
     the printable height / (row height x scale) rows. An upper estimate: the demo workbook of
-    `make run` (2,000 trajectories) is estimated at 90 pages; LibreOffice printed it on 76
-    (`soffice --headless --convert-to pdf`), where it printed on 280 before the print setup."""
+    `make run` (2,000 trajectories, 13 table sheets) is estimated at 171 pages; LibreOffice
+    printed it on 141 (`soffice --headless --convert-to pdf`)."""
     printable_width_pt = (29.7 / 2.54 - 1.0) * 72  # landscape A4, margins 0.5 inch
     printable_height_pt = (21.0 / 2.54 - 1.5) * 72  # margins 0.75 inch (header and footer sit in them)
     pages: dict[str, int] = {}
