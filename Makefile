@@ -1,4 +1,6 @@
-# make run   : set up (installs uv if missing), then consolidate (demo data in data/demo/ when no landing folder is given)
+# make run   : set up (installs uv if missing), then consolidate (demo data in data/demo/ when no landing folder is given);
+#              the publication folder gets the impact report report.html and, printed by headless Chromium, report.pdf
+# make browser: Debian's chromium for report.pdf and the report's browser tests (installed when missing and root)
 # make test  : the test suite (starts its own PostgreSQL)
 # make ui    : the Dagster UI on http://127.0.0.1:3000
 # make lint  : ruff (lint) and mypy (types), configured in pyproject.toml
@@ -22,13 +24,23 @@ export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 EXIT3_IS_NO_MAKE_ERROR = code=$$?; if [ $$code -eq 3 ]; then echo ">> exit 3 = published, but one or more Leerwinkels are on their last good data (or without data): see the summary above"; exit 0; fi; exit $$code
 
 
-.PHONY: setup run test lint ui bench demo-data clean
+.PHONY: setup browser run test lint ui bench demo-data clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --user --break-system-packages uv
 	$(UV) sync --frozen
 
-run: setup $(DAGSTER_HOME)/dagster.yaml
+# Headless Chromium prints report.pdf. Installed when missing (as root, with apt-get); where that is not
+# possible the run still writes report.html and says in one line why there is no report.pdf.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo ">> installing Debian's chromium (headless, for report.pdf)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null; } \
+	      || echo ">> chromium could not be installed: report.pdf is skipped, report.html is written"; \
+	  else echo ">> no chromium (apt-get install chromium): report.pdf is skipped, report.html is written"; fi; }
+
+run: setup browser $(DAGSTER_HOME)/dagster.yaml
 ifeq ($(DEMO),1)
 	@echo ">> no LEERWINKELS_SOURCES set: demo data (invented people) in $(DEMO_DIR)/, with the DEMO key"
 	$(UV) run leerwinkels demo-data $(DEMO_DIR)/landing --trajectories 2000 --seed 1

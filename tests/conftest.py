@@ -29,6 +29,8 @@ os.environ["LEERWINKELS_SETTLE_SECONDS"] = "0"
 # The CLI records its runs in the project's data/dagster_home by default; a test's CLI runs
 # stay in memory unless the test gives them a DAGSTER_HOME of its own.
 os.environ["LEERWINKELS_RECORD_RUNS"] = "0"
+# Most runs need no report.pdf (a Chromium start each); the report tests print it (tests/e2e/test_report_*.py).
+os.environ["LEERWINKELS_REPORT_PDF"] = "0"
 
 from tests.factories import FIXTURES  # after the setting above, which imports must see
 

@@ -188,7 +188,8 @@ def test_planted_personal_values_reach_no_table_file_log_or_message(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     # the CLI as a steward runs it (files read ahead in the background); freshly written files are no "arriving" ones
-    env = {**os.environ, "DAGSTER_HOME": str(home), "LEERWINKELS_PSEUDONYM_KEY": TEST_KEY, "LEERWINKELS_SETTLE_SECONDS": "0"}
+    env = {**os.environ, "DAGSTER_HOME": str(home), "LEERWINKELS_PSEUDONYM_KEY": TEST_KEY, "LEERWINKELS_SETTLE_SECONDS": "0",
+           "LEERWINKELS_REPORT_PDF": "1"}  # the impact report and its PDF are scanned too
     env.pop("LEERWINKELS_READ_AHEAD", None)
     database = tmp_path / "warehouse.sqlite"
     result = subprocess.run(

@@ -31,6 +31,7 @@ from leerwinkels.publication.release import current_release, publish_release, re
 from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from leerwinkels.publication.workbook import EXPLANATION_SHEET, TABLES, WORKBOOK_NAME
 from leerwinkels.quality.feedback_workbook import FEEDBACK_DIR
+from leerwinkels.report.build import REPORT_HTML
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.runner import consolidate
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
@@ -40,7 +41,8 @@ from tests.factories import REPO_ROOT as ROOT
 from tests.factories import write_lock_held_by_another_process
 
 AS_OF = "2026-11-26"
-OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME, VALUE_MAP_NAME])
+# the impact report is written into the release after the switch (report.pdf is off in tests: conftest)
+OUTPUT_FILES = sorted([f"{name}.csv" for name in TABLES] + [WORKBOOK_NAME, VALUE_MAP_NAME, REPORT_HTML])
 SQLITE_FILES = {"w.sqlite", "w.sqlite-wal", "w.sqlite-shm", "w.sqlite-journal"}
 TEMPORARY_SUFFIXES = (".tmp", ".old", ".partial")
 

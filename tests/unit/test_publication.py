@@ -23,6 +23,7 @@ from leerwinkels.indicators.tables import (
 )
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.publication.disclosure import NOISE_MAX, protect, protection_problems
+from leerwinkels.publication.print_setup import CHART_SHEET
 from leerwinkels.publication.value_map import VALUE_MAP_NAME
 from leerwinkels.publication.workbook import (
     EXPLANATION_SHEET,
@@ -284,7 +285,7 @@ def test_workbook_sheets_headers_labels_and_formats(published):
     out_dir, _ = published
     wb = openpyxl.load_workbook(out_dir / WORKBOOK_NAME)
     assert wb.sheetnames[0] == EXPLANATION_SHEET
-    assert wb.sheetnames[1:] == [t.sheet for t in TABLES.values()]
+    assert wb.sheetnames[1:] == [*[t.sheet for t in TABLES.values()], CHART_SHEET]  # the charts last
     explanation = "\n".join(
         str(v) for row in wb[EXPLANATION_SHEET].iter_rows(values_only=True) for v in row if v
     )

@@ -21,13 +21,16 @@ from typing import Any, Literal
 
 import polars as pl
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from leerwinkels.contract.tables import BY_NAME
 from leerwinkels.indicators.tables import BREAKDOWN_DIMENSIONS, code_labels
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
+from leerwinkels.publication.data_status import DataStatus, dutch_date
+from leerwinkels.publication.dutch_text import assumptions_nl
 from leerwinkels.publication.evidence_tables import published_grades
+from leerwinkels.publication.print_setup import chart_sheet, data_line, set_print, wrap_explanation
 from leerwinkels.publication.sroi_tables import (
     PAYER_LABELS,
     SCENARIO_LABELS,
@@ -572,11 +575,19 @@ def _labelled(df: pl.DataFrame, table: Table) -> pl.DataFrame:
             exprs.append(expr.alias(col.name))
         elif col.value_labels:
             exprs.append(pl.col(col.name).replace(col.value_labels))
+        elif col.kind == "text" and col.name == "assumptions":  # English in the CSV, Dutch for the reader
+            exprs.append(pl.col(col.name).map_elements(assumptions_nl, return_dtype=pl.String))
         elif col.kind == "flag":
             flag = pl.col(col.name)
             exprs.append(pl.when(flag).then(pl.lit("ja")).when(~flag).then(pl.lit("nee")).alias(col.name))
     # with_columns evaluates every expression on the codes, before any label replaces them
     return df.with_columns(exprs)
+
+
+def dutch_labels(df: pl.DataFrame, table_name: str) -> pl.DataFrame:
+    """``df`` (a published table, with all its published columns) with codes replaced by their
+    Dutch labels, as the workbook shows them (the impact report's charts use the same words)."""
+    return _labelled(df, _table(table_name))
 
 
 def _write_file(path: Path, write: Callable[[io.BufferedWriter], object]) -> Path:
@@ -669,7 +680,8 @@ LOSS_LABELS = {
 }
 
 
-def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame | None = None) -> None:
+def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame | None = None,
+                 status: DataStatus | None = None) -> None:
     """The first sheet: what the workbook holds, the protection, its information loss,
     every column."""
     from leerwinkels.publication.disclosure import NOISE_MAX
@@ -677,6 +689,7 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
     ws.title = EXPLANATION_SHEET
     rows = _Rows(ws)
     rows.append(["Leerwinkels - indicatoren"], bold=True)
+    rows.append([data_line(status)], bold=True)
     rows.append([f"Run: {run_id}" if run_id else "Run: (niet opgegeven)"])
     rows.append([])
     for text in [
@@ -691,6 +704,12 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
         "databank.",
     ]:
         rows.append([text])
+    if status is not None:
+        rows.append([])
+        rows.append(["Gegevens per Leerwinkel (datum van het nieuwste bestand waarop de cijfers steunen)"], bold=True)
+        rows.append(["Leerwinkel", "Gegevens tot", "Toestand"], bold=True)
+        for lw in status.leerwinkels:
+            rows.append([lw.label, dutch_date(lw.data_date) if lw.data_date else "geen gegevens", lw.state_nl])
     if loss is not None:
         rows.append([])
         rows.append(["Informatieverlies door de verstoring (per tabel; verschil = |gepubliceerd - exact|)"], bold=True)
@@ -705,10 +724,7 @@ def _explanation(ws, tables: list[Table], run_id: str | None, loss: pl.DataFrame
         rows.append(["Kolom", "Kolom in CSV", "Uitleg"], bold=True)
         for col in table.published:
             rows.append([col.label, col.name, col.description])
-    for letter, width in {"A": 32, "B": 26, "C": 100}.items():
-        ws.column_dimensions[letter].width = width
-    for (cell,) in ws.iter_rows(min_col=3, max_col=3):
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    wrap_explanation(ws)  # paragraphs and explanations wrapped to the page width
 
 
 def _evidence_text(tables: list[Table]) -> list[str]:
@@ -782,7 +798,8 @@ def published_frames(tables: dict[str, pl.DataFrame], *, pseudonymiser: Pseudony
 
 
 def write_publication(
-    tables: dict[str, pl.DataFrame], out_dir: Path, run_id: str | None = None, *, pseudonymiser: Pseudonymiser
+    tables: dict[str, pl.DataFrame], out_dir: Path, run_id: str | None = None, *, pseudonymiser: Pseudonymiser,
+    data_status: DataStatus | None = None,
 ) -> list[Path]:
     """Write ``<table>.csv`` for every table and the workbook :data:`WORKBOOK_NAME`
     (explanation sheet first, then one sheet per table in :data:`TABLES` order), all
@@ -791,7 +808,9 @@ def write_publication(
     publishes through :func:`leerwinkels.publication.release.publish_release`, which gives it a new
     release folder and switches to it once complete. Returns the paths written (the CSV
     files, then the workbook). A table without metadata in :data:`TABLES`, or without a
-    column its protection needs, is refused before anything is written."""
+    column its protection needs, is refused before anything is written. ``data_status``
+    (:func:`leerwinkels.publication.data_status.data_status`) puts the data date and the
+    Leerwinkels on old data in the workbook's page headers and explanation."""
     from leerwinkels.publication.disclosure import protect  # disclosure reads TABLES from this module
 
     out_dir = Path(out_dir)
@@ -804,9 +823,13 @@ def write_publication(
     written = [_write_csv(suppressed[t.name], t, out_dir / f"{t.name}.csv") for t in ordered]
 
     wb = Workbook()
-    _explanation(wb.active, ordered, run_id, loss)
+    _explanation(wb.active, ordered, run_id, loss, data_status)
+    set_print(wb.active, data_status, title_rows=None)
     for table in ordered:
         _table_sheet(wb, suppressed[table.name], table)
+        set_print(wb[table.sheet], data_status)
+    leerwinkels = code_labels().filter(pl.col("code_list") == "leerwinkel")
+    chart_sheet(wb, suppressed, data_status, dict(leerwinkels.select("code", "label_nl").iter_rows()))
     wb.properties.title = "Leerwinkels - indicatoren"
     if run_id:
         wb.properties.identifier = run_id
@@ -829,6 +852,7 @@ __all__ = [
     "TABLES",
     "WORKBOOK_NAME",
     "Column",
+    "dutch_labels",
     "Table",
     "published_frames",
     "suppress_small_cells",

@@ -172,6 +172,16 @@ def check_lines(failed: list[CheckOutcome], tables: Mapping[str, pl.DataFrame]) 
     return lines
 
 
+def report_lines(publication: Path) -> list[str]:
+    """Where the impact report is (issue 18), or why its PDF is missing."""
+    html, pdf = publication / "report.html", publication / "report.pdf"
+    if not html.exists():
+        return []
+    if pdf.exists():
+        return [f"report: {html.absolute()} and report.pdf"]
+    return [f"report: {html.absolute()} (no report.pdf: Chromium missing or failed, see the log; Debian package: chromium)"]
+
+
 def summary_lines(result: Any) -> list[str]:
     """The whole summary of a :class:`leerwinkels.run.runner.ConsolidationResult`, verdict last."""
     tables = result.tables
@@ -190,6 +200,7 @@ def summary_lines(result: Any) -> list[str]:
         # the path readers use (a symlink to the current release), not the release folder itself
         release = f" (release {result.release})" if getattr(result, "release", None) else ""
         lines.append(f"publication: {Path(result.publication_dir).absolute()}{release}")
+        lines.extend(report_lines(Path(result.publication_dir)))
     if result.success and result.failed_partitions:
         lines.append(f"exit code 3: published, with {', '.join(sorted(result.failed_partitions))} on their last good data "
                      "(or without data)")

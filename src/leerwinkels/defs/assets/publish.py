@@ -17,6 +17,7 @@ from leerwinkels.defs.conditions import DOWNSTREAM
 from leerwinkels.defs.resources import PseudonymKey, RunSettings, Warehouse
 from leerwinkels.defs.resources.warehouse import WarehouseBusy
 from leerwinkels.model.build import INTERNAL_COLUMNS
+from leerwinkels.publication.data_status import data_status
 from leerwinkels.publication.disclosure import information_loss_metadata
 from leerwinkels.publication.release import ReleaseError, publish_release
 from leerwinkels.publication.workbook import published_frames, write_publication
@@ -111,8 +112,9 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
 
 
 @dg.asset(
+    # dq_deliveries: the data date and the Leerwinkels on old data, for the workbook's headers;
     # dq_feedback (issue 20): the feedback workbooks go into the same release, under feedback/ (not public)
-    ins={**{name: dg.AssetIn() for name in PUBLISHED_TABLES}, "dq_feedback": dg.AssetIn()},
+    ins={**{name: dg.AssetIn() for name in PUBLISHED_TABLES}, "dq_deliveries": dg.AssetIn(), "dq_feedback": dg.AssetIn()},
     # After the warehouse transaction has committed, never before or without it: the
     # tables and the export of a run are one release (DELIVERIES.md).
     deps=list(WAREHOUSE_TABLE_KEYS),
@@ -123,14 +125,15 @@ def _refuse_unpublishable(run_id: str, exact: dict[str, pl.DataFrame], pseudonym
     description="The indicator tables for publication (CSV + one Excel workbook with an explanation sheet), counts perturbed with stable key-derived noise (src/leerwinkels/publication/disclosure.py). The database keeps exact figures. Written as a complete release folder after the warehouse has committed, checked, then switched to atomically (the publication path is a symlink to the current release).",
 )
 def publication_export(context: dg.AssetExecutionContext, settings: RunSettings, pseudonym_key: PseudonymKey, dq_feedback: dict,
-                       **tables: pl.DataFrame) -> dg.MaterializeResult:
+                       dq_deliveries: pl.DataFrame, **tables: pl.DataFrame) -> dg.MaterializeResult:
     publication = Path(settings.publication_dir)
     run_id = context.run.run_id
     written: list[Path] = []
     feedback: list[Path] = []  # not public: never among the published files
 
     def write(folder: Path) -> list[Path]:
-        written.extend(write_publication(dict(tables), folder, run_id=run_id, pseudonymiser=pseudonym_key.pseudonymiser()))
+        written.extend(write_publication(dict(tables), folder, run_id=run_id, pseudonymiser=pseudonym_key.pseudonymiser(),
+                                         data_status=data_status(dq_deliveries)))
         feedback.extend(write_feedback_workbooks(dq_feedback, folder / FEEDBACK_DIR))
         return written
 
