@@ -223,11 +223,12 @@ def test_a_failed_warehouse_write_leaves_the_previous_release(site: Path) -> Non
 
 @pytest.fixture
 def small_disk(tmp_path: Path):
-    """A 2 MB tmpfs (we run as root in the test container), or None where mounting is not
-    permitted."""
+    """An 8 MB tmpfs (we run as root in the test container), or None where mounting is not
+    permitted. 8 MB: room for two releases of the samples with the impact report, the Value
+    Map and the feedback workbooks, once the filler is gone."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True)
     if done.returncode != 0:
         yield None
         return
