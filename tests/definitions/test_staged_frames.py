@@ -11,7 +11,7 @@ from leerwinkels.defs.resources.staging_store import StagedFrames, read_frames, 
 def test_a_folder_of_frames_is_read_frame_by_frame_when_asked(tmp_path):
     folder = tmp_path / "staged" / "genk"
     write_frames(folder, {"trajectories": pl.DataFrame({"k": [1, 2]}), "contacts": pl.DataFrame({"k": [3]})})
-    frames = read_frames(folder)
+    frames = read_frames(folder, lazily=True)
     assert isinstance(frames, StagedFrames) and sorted(frames) == ["contacts", "trajectories"] and len(frames) == 2
     assert "contacts" in frames and "survey" not in frames and frames.get("survey") is None
     assert frames._loaded == {}  # nothing read yet
@@ -25,13 +25,16 @@ def test_a_folder_of_frames_is_read_frame_by_frame_when_asked(tmp_path):
 def test_data_replaced_while_a_step_reads_it_is_an_error_not_a_mix(tmp_path):
     folder = tmp_path / "staged" / "genk"
     write_frames(folder, {"trajectories": pl.DataFrame({"k": [1]}), "contacts": pl.DataFrame({"k": [1]})})
-    frames = read_frames(folder)
+    frames = read_frames(folder, lazily=True)
     assert frames["trajectories"]["k"].to_list() == [1]
     write_frames(folder, {"trajectories": pl.DataFrame({"k": [2]}), "contacts": pl.DataFrame({"k": [2]})})  # another run
     with pytest.raises(RuntimeError, match="replaced while this step read it"):
         frames["contacts"]
 
 
-def test_a_single_frame_is_a_frame(tmp_path):
+def test_a_single_frame_is_a_frame_and_an_unpartitioned_folder_a_dict(tmp_path):
     write_frames(tmp_path / "model" / "trajectories", pl.DataFrame({"k": [1]}))
     assert isinstance(read_frames(tmp_path / "model" / "trajectories"), pl.DataFrame)
+    # a dict-typed output (dq_feedback): Dagster type-checks the input as a dict
+    write_frames(tmp_path / "dq_feedback", {"late": pl.DataFrame({"k": [1]})})
+    assert type(read_frames(tmp_path / "dq_feedback")) is dict

@@ -90,7 +90,7 @@ class StagingIOManager(dg.ConfigurableIOManager):
             for partition in context.asset_partition_keys:
                 path = self._path(key, partition)
                 if path.exists():  # a partition that never succeeded has no data yet
-                    result[partition] = read_frames(path)
+                    result[partition] = read_frames(path, lazily=True)
             return result
         return read_frames(self._path(key, None))
 
@@ -224,9 +224,10 @@ class StagedFrames(Mapping[str, pl.DataFrame]):
         return f"StagedFrames({self._folder}, {sorted(self._files)})"
 
 
-def read_frames(path: Path):
-    """A frame, or the frames of a folder (a :class:`StagedFrames`, in file-name order, each read
-    when first used); from this run's memo when it still holds them."""
+def read_frames(path: Path, *, lazily: bool = False):
+    """A frame, or the frames of a folder as a dict in file-name order; from this run's memo
+    when it still holds them. ``lazily``: a folder's frames as a :class:`StagedFrames`, each
+    read when first used (the partitions of the staged input: a step may use two of ten)."""
     if not path.exists():
         raise FileNotFoundError(f"no stored data at {path}: materialise the upstream asset first")
     remembered = _MEMO.get(path) if _MEMO is not None else None
@@ -234,9 +235,13 @@ def read_frames(path: Path):
         return remembered
     identity = file_identity(path)
     files = sorted(path.glob("*.parquet"))
+    result: pl.DataFrame | dict[str, pl.DataFrame]
     if [f.name for f in files] == ["frame.parquet"]:
-        frame = pl.read_parquet(files[0])
-        if _MEMO is not None:
-            _MEMO.put(path, frame, identity)
-        return frame
-    return StagedFrames(path, files, identity)
+        result = pl.read_parquet(files[0])
+    elif lazily:
+        return StagedFrames(path, files, identity)
+    else:
+        result = {f.stem: pl.read_parquet(f) for f in files}
+    if _MEMO is not None:
+        _MEMO.put(path, result, identity)
+    return result
