@@ -105,6 +105,7 @@ def test_workbook_cells_keep_their_type_and_a_delivered_formula_stays_text(tmp_p
     wb = openpyxl.load_workbook(tmp_path / "gent.xlsx")
     label = wb["Onbekende labels"]["B3"]
     assert label.data_type == "s" and label.value.startswith("=HYPERLINK") and label.hyperlink is None
+    assert label.number_format == "General"  # a label, not a share
     forgotten = openpyxl.load_workbook(tmp_path / "genk.xlsx")["Vergeten dossiers"]
     intake = forgotten["D3"]
     assert intake.is_date and intake.number_format == "yyyy-mm-dd"

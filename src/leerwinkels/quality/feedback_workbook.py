@@ -76,12 +76,14 @@ def write_feedback_workbook(leerwinkel: str, frames: dict[str, pl.DataFrame], pa
         fills = {status: wb.add_format({"bg_color": f"#{rgb}"}) for status, rgb in _FILLS.items()}
         for sheet, (frame_name, title, columns) in SHEETS.items():
             ws = wb.add_worksheet(sheet)
+            own = frames[frame_name].filter(pl.col("leerwinkel") == leerwinkel).select([c for c, _ in columns])
             for i, (name, header) in enumerate(columns):
-                ws.set_column(i, i, max(12, min(60, len(header) + 4)), share if name in SHARE_COLUMNS else None)
+                # a share is a fraction shown as 0.000; "value" of the unmapped labels is a label, not a share
+                is_share = name in SHARE_COLUMNS and own.schema[name].is_float()
+                ws.set_column(i, i, max(12, min(60, len(header) + 4)), share if is_share else None)
             ws.freeze_panes(2, 0)
             ws.write_row(0, 0, [title.format(**about)], bold)
             ws.write_row(1, 0, [header for _, header in columns], bold)
-            own = frames[frame_name].filter(pl.col("leerwinkel") == leerwinkel).select([c for c, _ in columns])
             status_at = next((i for i, (name, _) in enumerate(columns) if name == "status"), None)
             for r, row in enumerate(own.iter_rows(), start=2):
                 ws.write_row(r, 0, row)
