@@ -66,6 +66,7 @@ import numpy as np
 from leerwinkels_demo.folder import NotADemoFolder, demo_folder_refusal, write_demo_marker
 from leerwinkels_demo.manifest import file_names, manifest_of
 from leerwinkels_demo.plan import build_plan, current_plan, use_plan
+from leerwinkels_demo.registration import date_files, earlier_plan
 from leerwinkels_demo.sources import AS_OF, LEERWINKELS, XLSX_MAX_ROWS
 from leerwinkels_demo.writers.brussel import write_brussel
 from leerwinkels_demo.writers.costs import write_costs
@@ -108,7 +109,7 @@ _TASK_WEIGHT = {"brussel": 30, "west_vlaanderen": 22, "survey": 16, "leuven": 12
 def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects: bool = True,
                      progress: Callable[[str, int, int], None] | None = None, *,
                      as_of: date = AS_OF, manifest_path: Path | str | None = None,
-                     workers: int | None = None) -> dict:
+                     workers: int | None = None, earlier_delivery_days: int | None = None) -> dict:
     """Write a synthetic landing folder under ``dest`` and return its manifest.
 
     ``trajectories`` is the total over the six Leerwinkels; ``as_of`` the run date the
@@ -116,6 +117,12 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     ``workers`` the number of writer processes (default: 1 below 20,000 trajectories,
     else up to 2); ``progress(step, done, total)`` is called after the plan and after
     every file. With ``manifest_path`` the manifest is also written there as JSON.
+
+    ``earlier_delivery_days`` D: instead of the final delivery, write the earlier delivery of the
+    same network as the Leerwinkels had registered it D days before ``as_of`` (only what was
+    registered by then: ``registration.py``), exported and file-dated that day. Generating the
+    final delivery into the same folder afterwards gives two deliveries, the second with the late
+    registrations (issue 20). Without it the output is the final delivery, as always.
     """
     if trajectories < 0:
         raise ValueError("trajectories must be >= 0")
@@ -131,6 +138,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     steps = ["plan", "brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven", "survey", "costs"]
     total = len(steps)
     p = build_plan(int(trajectories), int(seed), bool(defects), as_of)
+    if earlier_delivery_days is not None:
+        p = earlier_plan(p, int(earlier_delivery_days))
     manifest = manifest_of(p)
     for key, e in manifest["files"].items():
         if "xlsx" in key and e["rows_read"] + 4 > XLSX_MAX_ROWS:
@@ -189,6 +198,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                 if expected.get(k) != written.get(k)}
         raise AssertionError(f"demo data: rows written differ from the manifest: {diff}")
 
+    if earlier_delivery_days is not None:  # files dated the day of the earlier delivery
+        date_files(dest, file_names(p).values(), p.export)
     invalid = sorted({ps for ps in (p.persons.nn[int(p.person[t])] for t in np.nonzero(p.flag_invalid_nn)[0])
                       if ps})
     out = {
@@ -202,6 +213,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
         "invalid_national_number_values": invalid,
         "personal_values": sorted(pv),
     }
+    if earlier_delivery_days is not None:
+        out["earlier_delivery_days"] = int(earlier_delivery_days)
     if manifest_path is not None:
         mp = Path(manifest_path)
         mp.parent.mkdir(parents=True, exist_ok=True)

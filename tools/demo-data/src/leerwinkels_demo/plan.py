@@ -86,7 +86,7 @@ class Plan:
     cost_rows: list
     cost_missing: tuple[int, int] | None
     note: np.ndarray
-    wv_clients: tuple[list[int], dict[int, int]] | None = None
+    wv_clients: tuple[list[int | None], dict[int, int]] | None = None  # None: a client not in (an earlier) delivery
 
 
 def _split(total: int) -> list[int]:

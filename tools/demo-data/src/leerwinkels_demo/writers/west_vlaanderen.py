@@ -48,6 +48,8 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
     ws.append(["cliëntnr", "INSZ", "naam", "geboortedatum", "geslacht", "postcode", "woonplaats",
                "diploma", "NT2", "statuut"])
     for c, t in enumerate(clients):
+        if t is None:  # an earlier delivery: no trajectory of this client registered yet
+            continue
         pe = int(p.person[t])
         pc, gem = POSTCODES[WV][p.postcode[t]]
         ws.append([f"C-{c + 1:04d}", national_number_text(r, ps.nn[pe], 0.2),
@@ -55,7 +57,7 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
                    mixed_date(r, int(ps.birth[pe])), L_g(ps.gender[pe]), pc, gem, L_e(int(p.edu[t])),
                    L_d(int(p.dutch[t])), L_l(int(p.labour[t]))])
         pv.name(pe), pv.nn(pe)
-    n_cl = len(clients)
+    n_cl = sum(t is not None for t in clients)
     ws = wb.create_sheet("Trajecten")
     for heading in (title, stamp, []):
         ws.append(heading)
