@@ -451,7 +451,7 @@ def west_vlaanderen_clients(p: Plan):
     if p.wv_clients is not None:
         return p.wv_clients
     client_of_person: dict[int, int] = {}
-    clients: list[int] = []  # first trajectory of each client
+    clients: list[int | None] = []  # first trajectory of each client
     tclient: dict[int, int] = {}
     for t in p.order[WV].tolist():
         pe = int(p.person[t])
