@@ -19,7 +19,7 @@ from leerwinkels.ingest.source_specs import LEERWINKELS
 from leerwinkels.run.runner import consolidate
 from leerwinkels_demo import generate_landing
 from leerwinkels_demo.plan import build_plan
-from leerwinkels_demo.registration import earlier_plan
+from leerwinkels_demo.registration import earlier_delivery, earlier_plan
 from leerwinkels_demo.sources import WV
 from tests.conftest import AS_OF, TEST_KEY
 
@@ -64,7 +64,7 @@ def _late_in_the_plan(leerwinkel: int) -> tuple[Counter, set[str]]:
     trajectories that the final delivery holds and the earlier did not, dated more than LATE_DAYS
     before the final delivery; and the ids of their trajectories."""
     p = build_plan(TRAJECTORIES, SEED, True, date.fromisoformat(AS_OF))
-    q = earlier_plan(p, DAYS)
+    q = earlier_plan(p, earlier_delivery(p, DAYS))
     limit = date.fromisoformat(AS_OF).toordinal() - LATE_DAYS
 
     def events(plan) -> Counter:

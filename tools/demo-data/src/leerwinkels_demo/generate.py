@@ -52,6 +52,7 @@ Where each part lives: the plan in ``plan.py`` and the planted faults in ``defec
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import os
@@ -66,7 +67,7 @@ import numpy as np
 from leerwinkels_demo.folder import NotADemoFolder, demo_folder_refusal, write_demo_marker
 from leerwinkels_demo.manifest import file_names, manifest_of
 from leerwinkels_demo.plan import build_plan, current_plan, use_plan
-from leerwinkels_demo.registration import date_files, earlier_plan
+from leerwinkels_demo.registration import date_files, earlier_delivery, earlier_plan, use_delivery
 from leerwinkels_demo.sources import AS_OF, LEERWINKELS, XLSX_MAX_ROWS
 from leerwinkels_demo.writers.brussel import write_brussel
 from leerwinkels_demo.writers.costs import write_costs
@@ -138,9 +139,14 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     steps = ["plan", "brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven", "survey", "costs"]
     total = len(steps)
     p = build_plan(int(trajectories), int(seed), bool(defects), as_of)
-    if earlier_delivery_days is not None:
-        p = earlier_plan(p, int(earlier_delivery_days))
-    manifest = manifest_of(p)
+    delivery = earlier_delivery(p, int(earlier_delivery_days)) if earlier_delivery_days is not None else None
+    # the writers write the final plan's rows (the same draws), leaving out what the earlier delivery lacks;
+    # its manifest is computed from the plan as that delivery holds it
+    written_plan = p if delivery is None else copy.copy(p)
+    held = p if delivery is None else earlier_plan(p, delivery)
+    if delivery is not None:
+        written_plan.export = delivery.day
+    manifest = manifest_of(held)
     for key, e in manifest["files"].items():
         if "xlsx" in key and e["rows_read"] + 4 > XLSX_MAX_ROWS:
             raise ValueError(f"{key} would need {e['rows_read']} rows: more than an xlsx sheet holds; "
@@ -151,7 +157,7 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     # marked before the first file: a generation that is interrupted leaves a folder that
     # is still recognisably demo data (and may be generated into again)
     write_demo_marker(dest, seed=int(seed), trajectories=int(trajectories))
-    F = file_names(p)
+    F = file_names(held)
     for rel in F.values():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
     for sub in LEERWINKELS + ("netwerk",):
@@ -161,7 +167,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
         workers = 1 if trajectories < 20_000 else max(1, min(2, os.cpu_count() or 1))
     tasks = sorted(steps[1:], key=lambda s: -_TASK_WEIGHT[s])
     results: dict[str, dict] = {}
-    use_plan(p)
+    use_plan(written_plan)
+    use_delivery(delivery)
     try:
         if workers <= 1:
             for name in tasks:
@@ -184,6 +191,7 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                         progress(name, done, total)
     finally:
         use_plan(None)
+        use_delivery(None)
         gc.unfreeze()
 
     # the writers' row counts must agree with the plan's accounting
@@ -198,13 +206,13 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                 if expected.get(k) != written.get(k)}
         raise AssertionError(f"demo data: rows written differ from the manifest: {diff}")
 
-    if earlier_delivery_days is not None:  # files dated the day of the earlier delivery
-        date_files(dest, file_names(p).values(), p.export)
+    if delivery is not None:  # files dated the day of the earlier delivery
+        date_files(dest, F.values(), delivery.day)
     invalid = sorted({ps for ps in (p.persons.nn[int(p.person[t])] for t in np.nonzero(p.flag_invalid_nn)[0])
                       if ps})
     out = {
         "as_of": as_of.isoformat(),
-        "export_date": p.export.isoformat(),
+        "export_date": held.export.isoformat(),
         "seed": int(seed),
         "trajectories": int(trajectories),
         "defects": bool(defects),

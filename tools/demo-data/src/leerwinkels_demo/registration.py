@@ -11,7 +11,10 @@ the earlier one did not is judged by the pipeline, and counted late when dated m
 ``late_days`` before the final delivery.
 
 The lags are drawn from a stream of their own (seeded), after the plan and independent of D1,
-so the default output does not move and every D1 sees the same registrations.
+so the default output does not move and every D1 sees the same registrations. The writers write
+the earlier delivery from the final plan, with the same random draws (labels, stray spaces, empty
+fields), and leave out or open what was not registered yet: a row reads the same in both
+deliveries except for what the registrations change.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -91,60 +95,105 @@ def closings_kept(p: Plan, reg: Registrations, d1: int) -> np.ndarray:
     return has & (registered_by(p.closed, reg.closing, d1) | (p.defect != OK))
 
 
+def referrals_kept(p: Plan, included: np.ndarray, contact: np.ndarray, d1: int) -> np.ndarray:
+    """Per trajectory and referral slot (n x 3): in the earlier delivery. West-Vlaanderen's by their
+    date; Gent's with the contact row that carries them; the others' (a column of the trajectory) with it."""
+    valid = (np.arange(3)[None, :] < p.nref[:, None]) & included[:, None]
+    wv = p.lw == WV
+    valid[wv] &= p.ref_date[wv] <= d1
+    ge = np.nonzero((p.lw == GE) & (p.ncon > 0))[0]
+    if len(ge):
+        at = p.c_start[ge, None] + np.minimum(p.ref_row[ge], p.ncon[ge, None] - 1)
+        valid[ge] &= contact[at]
+    return valid
+
+
+@dataclass(frozen=True)
+class EarlierDelivery:
+    """What the earlier delivery holds of the plan (the writers write the final plan's rows, with
+    the same draws, and leave out or open what was not registered yet)."""
+
+    day: date
+    trajectory: np.ndarray  # per trajectory: registered (its rows are in the delivery)
+    contact: np.ndarray  # per contact of the plan
+    reopened: np.ndarray  # per trajectory: closed in the plan, its closing not registered yet (open here)
+    referral: np.ndarray  # per trajectory and referral slot
+    source_row: np.ndarray  # per trajectory: the row a planted copy copies is in it (Gent: its last contact row)
+
+    def orphan(self, after: int, day: int) -> bool:
+        """A planted contact or referral row for an id that never existed, after trajectory ``after``."""
+        return bool(self.trajectory[after]) and day <= self.day.toordinal()
+
+    def answer(self, response: list) -> bool:
+        """A survey answer given by then, about a trajectory in the delivery (or about none)."""
+        return response[0] <= self.day.toordinal() and (response[3] < 0 or bool(self.trajectory[response[3]]))
+
+    def extra(self, extra) -> bool:
+        """A planted extra row: the row it copies and the row it follows are both in the delivery."""
+        return bool(self.trajectory[extra[1]] and self.source_row[extra[1]] and self.trajectory[extra[2]])
+
+
+def earlier_delivery(p: Plan, days_before: int) -> EarlierDelivery:
+    """What was registered ``days_before`` the as-of date."""
+    d1 = earlier_day(p, days_before)
+    d1o = d1.toordinal()
+    reg = Registrations(p)
+    included = registered_by(p.reg_intake, reg.intake, d1o)
+    contact = contacts_kept(p, reg, included, d1o)
+    source_row = np.ones(len(p.lw), dtype=bool)
+    gent = (p.lw == GE) & (p.ncon > 0)
+    source_row[gent] = contact[(p.c_start + p.ncon - 1)[gent]]
+    return EarlierDelivery(d1, included, contact, (p.closed >= 0) & ~closings_kept(p, reg, d1o),
+                           referrals_kept(p, included, contact, d1o), source_row)
+
+
 def _compact(valid: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
     """Per row, the columns' valid entries moved to the front (in their order)."""
     order = np.argsort(~valid, axis=1, kind="stable")
     return [np.take_along_axis(c, order, axis=1) for c in columns]
 
 
-def earlier_plan(p: Plan, days_before: int) -> Plan:
-    """The plan of the earlier delivery: what was registered by ``days_before`` the as-of date,
-    exported that day. Trajectory ids, people and codes are the final plan's."""
-    d1 = earlier_day(p, days_before)
-    d1o = d1.toordinal()
-    reg = Registrations(p)
+def earlier_plan(p: Plan, e: EarlierDelivery) -> Plan:
+    """The plan as the earlier delivery holds it (its manifest is computed from it): the final
+    plan's trajectories, contacts, closings, referrals, planted rows and answers that ``e`` holds."""
     n = len(p.lw)
-    included = registered_by(p.reg_intake, reg.intake, d1o)
     q = copy.copy(p)
-    q.export = d1
-    q.order = {li: o[included[o]] for li, o in p.order.items()}
-    # contacts
-    kept = contacts_kept(p, reg, included, d1o)
+    q.export = e.day
+    q.order = {li: o[e.trajectory[o]] for li, o in p.order.items()}
     rows = np.repeat(np.arange(n), p.ncon)
-    q.ncon = np.bincount(rows[kept], minlength=n).astype(np.int64)
+    q.ncon = np.bincount(rows[e.contact], minlength=n).astype(np.int64)
     q.c_start = np.concatenate([[0], np.cumsum(q.ncon)[:-1]]).astype(np.int64) if n else np.zeros(0, np.int64)
-    q.c_date, q.c_type, q.c_min = p.c_date[kept], p.c_type[kept], p.c_min[kept]
-    # closings: an unregistered one leaves the trajectory open
-    closing = closings_kept(p, reg, d1o)
-    q.closed = np.where(closing, p.closed, -1)
-    q.status = np.where(closing | (p.closed < 0), p.status, 0).astype(p.status.dtype)
-    # referrals: West-Vlaanderen's by their date; Gent's on a contact row that is kept
-    k = np.arange(3)[None, :]
-    valid = k < p.nref[:, None]
-    wv = p.lw == WV
-    valid[wv] &= p.ref_date[wv] <= d1o
-    ge = np.nonzero((p.lw == GE) & (p.ncon > 0))[0]
-    ref_row = p.ref_row.copy()
-    if len(ge):
-        before = np.concatenate([[0], np.cumsum(kept)])  # contacts kept before each contact of the plan
-        at = p.c_start[ge, None] + np.minimum(p.ref_row[ge], p.ncon[ge, None] - 1)
-        on_kept_row = valid[ge] & kept[at]
-        valid[ge] = on_kept_row
-        ref_row[ge] = np.where(on_kept_row, before[at] - before[p.c_start[ge]][:, None], ref_row[ge])
-    q.dest, q.ref_date, q.ref_row = _compact(valid, p.dest, p.ref_date, ref_row)
-    q.nref = valid.sum(axis=1).astype(np.int64)
-    # planted extra rows, orphans and survey answers of what the earlier delivery holds
-    q.extras = {li: [ex for ex in exs if included[ex[1]] and included[ex[2]]] for li, exs in p.extras.items()}
-    q.fake = {key: [f for f in fakes if included[f[0]] and f[2] <= d1o] for key, fakes in p.fake.items()}
-    q.survey = [r for r in p.survey if r[0] <= d1o and (r[3] < 0 or included[r[3]])]
-    # West-Vlaanderen keeps its client numbers: a client appears once a trajectory of it is registered
+    q.c_date, q.c_type, q.c_min = p.c_date[e.contact], p.c_type[e.contact], p.c_min[e.contact]
+    q.closed = np.where(e.reopened, -1, p.closed)
+    q.status = np.where(e.reopened, 0, p.status).astype(p.status.dtype)
+    q.dest, q.ref_date = _compact(e.referral, p.dest, p.ref_date)
+    q.nref = e.referral.sum(axis=1).astype(np.int64)
+    q.extras = {li: [ex for ex in exs if e.extra(ex)] for li, exs in p.extras.items()}
+    q.fake = {key: [f for f in fakes if e.orphan(f[0], f[2])] for key, fakes in p.fake.items()}
+    q.survey = [r for r in p.survey if e.answer(r)]
+    # West-Vlaanderen keeps its client numbers: a client is in the delivery once a trajectory of it is
     clients, tclient = west_vlaanderen_clients(p)
-    first_kept: dict[int, int] = {}
-    for t in q.order[WV].tolist():
-        first_kept.setdefault(tclient[t], t)
-    q.wv_clients = ([first_kept.get(c) for c in range(len(clients))], tclient)
-    q.loaded = p.loaded
+    shown = {tclient[t] for t in q.order[WV].tolist()}
+    q.wv_clients = ([t if c in shown else None for c, t in enumerate(clients)], tclient)
     return q
+
+
+# the earlier delivery the writers of this process write (None: the final delivery)
+_DELIVERY: list[EarlierDelivery] = []
+
+
+def current_delivery() -> EarlierDelivery | None:
+    return _DELIVERY[0] if _DELIVERY else None
+
+
+def use_delivery(delivery: EarlierDelivery | None) -> None:
+    _DELIVERY[:] = [delivery] if delivery is not None else []
+
+
+def open_label(table) -> str:
+    """The label of an open trajectory (code 0), without a draw: the first one."""
+    label = table[0]
+    return label[0] if isinstance(label, tuple) else label
 
 
 def date_files(dest: Path, names: Iterable[str], day: date) -> None:
