@@ -222,8 +222,16 @@ def cmd_demo_data(args) -> int:
         kwargs["as_of"] = date.fromisoformat(args.as_of)
     if args.manifest:
         kwargs["manifest_path"] = Path(args.manifest)
-    generate_landing(dest, **kwargs)
-    print(f"demo landing folder written to {dest.resolve()} ({args.trajectories} trajectories, seed {args.seed}; invented people)")
+    if args.earlier_delivery is not None:
+        kwargs["earlier_delivery_days"] = args.earlier_delivery
+    try:
+        written = generate_landing(dest, **kwargs)
+    except ValueError as refused:  # e.g. an earlier delivery that is not before the final export
+        print(f"error: {refused}", file=sys.stderr)
+        return EXIT_USAGE
+    which = (f", the earlier delivery of {written['export_date']}: what was registered {args.earlier_delivery} days before "
+             "the as-of date" if args.earlier_delivery is not None else "")
+    print(f"demo landing folder written to {dest.resolve()} ({args.trajectories} trajectories, seed {args.seed}{which}; invented people)")
     return 0
 
 
@@ -309,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=1, metavar="S")
     d.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD", help="last date of the generated history")
     d.add_argument("--manifest", metavar="FILE", help="also write the expected accounting of the injected defects here (JSON)")
+    d.add_argument("--earlier-delivery", type=_at_least_one, metavar="DAYS",
+                   help="write instead the earlier delivery of the same network: only what the Leerwinkels had registered "
+                        "DAYS days before the as-of date (at least 7: before the final export), files dated that day; "
+                        "the final delivery generated into the same folder afterwards brings the late registrations")
     d.set_defaults(func=cmd_demo_data, parser=d)
     return parser
 

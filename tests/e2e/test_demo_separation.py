@@ -134,3 +134,16 @@ def test_make_with_sources_uses_them_and_no_demo(target):
     # the clone's own path may hold "demo" (a folder named after a task): not a demo area
     assert "demo" not in recipe.replace(str(ROOT), "<clone>").replace("data/dagster_home", "")
     assert ("leerwinkels consolidate" if target == "run" else "dagster dev") in recipe
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_on_the_demo_consolidates_an_earlier_then_the_final_delivery():
+    """Late registrations show only from a Leerwinkel's second delivery on (issue 20)."""
+    steps = [line for line in _make_n("run").splitlines() if "leerwinkels demo-data" in line or "leerwinkels consolidate" in line]
+    assert len(steps) == 4
+    assert "demo-data" in steps[0] and "--earlier-delivery" in steps[0]
+    assert "consolidate" in steps[1] and "consolidate" in steps[3]
+    assert "demo-data" in steps[2] and "--earlier-delivery" not in steps[2]
+    # both deliveries of the same network (arguments alike) and both runs judged on the same as-of date
+    assert steps[0].split(" --earlier-delivery")[0] == steps[2]
+    assert all("LEERWINKELS_AS_OF=" in step for step in (steps[1], steps[3]))

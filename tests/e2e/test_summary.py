@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from leerwinkels.quality.targets import MEASURES
 from tests.conftest import AS_OF
 
 
@@ -36,10 +37,14 @@ def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_p
     # a reweighting gap); issue 20: a WARN per Leerwinkel whose scorecard has a measure in red;
     # both on top of the three deliberate defects
     with sqlite3.connect(tmp_path / "w.sqlite") as db:
-        red = [code for (code,) in db.execute("SELECT leerwinkel FROM dq_scorecard WHERE status = 'red'")]
+        db.row_factory = sqlite3.Row
+        card = [dict(row) for row in db.execute("SELECT * FROM dq_scorecard")]
+    red = {row["leerwinkel"]: [m for m in MEASURES if row[f"{m}_status"] == "red"] for row in card if row["status"] == "red"}
     assert header.startswith(f"failed checks: {5 + len(red)}, ")
-    for code in red:
-        assert f"WARN  scorecard_not_red_{code} (dq_scorecard): red_measures " in out
+    for code, measures in red.items():  # one line per red measure, with its figure and the Leerwinkel's fix list
+        mine = [line for line in lines if line.startswith(f"  WARN  scorecard_not_red_{code} (dq_scorecard): {code}: ")]
+        assert [line.split(": ")[2].split()[0] for line in mine] == measures
+        assert all(f"its fix list: feedback/{code}.xlsx" in line and " red, above " in line for line in mine)
     findings = int(header.split(", ")[1].split()[0])
     assert findings == sum(1 for line in lines if line.startswith(("  WARN ", "  ERROR ")))  # the count adds up
     assert ("WARN  quarantine_share_within_limit (dq_source_files): brussel: Leerwinkel_Brussel_2026-11-20.xlsx "

@@ -91,3 +91,35 @@ def test_the_verdict_and_the_order_of_failed_checks():
     assert verdict(True, [], {"genk": "genk: missing"}) == WARNINGS
     assert verdict(True, [blocking], {}) == FAILURE
     assert verdict(False, [], {}) == FAILURE
+
+
+def _scorecard_row(leerwinkel: str, run_id: str, measured_at: datetime, **values) -> dict:
+    from leerwinkels.quality.scorecard import scorecard_columns
+
+    return {**dict.fromkeys(scorecard_columns()), "leerwinkel": leerwinkel, "run_id": run_id, "measured_at": measured_at, **values}
+
+
+def test_a_leerwinkel_in_red_gets_one_line_per_red_measure_with_its_counts_and_limit():
+    earlier = datetime(2026, 11, 12, 8, 0)
+    now = datetime(2026, 11, 26, 8, 0)
+    card = pl.DataFrame([
+        # an earlier run in red on quarantine: history, not this run's finding
+        _scorecard_row("west_vlaanderen", "r1", earlier, quarantine_share=0.2, quarantine_share_status="red"),
+        _scorecard_row("west_vlaanderen", "r2", now, late_contacts_share=13 / 38, late_contacts_share_status="red",
+                       late_contacts=13, judged_contacts=38, missing_gender=0.25, missing_gender_status="red", trajectories=400,
+                       unmapped_labels=5, unmapped_labels_status="red", late_closings_share=0.0, late_closings_share_status="green"),
+        _scorecard_row("gent", "r2", now, forgotten_dossiers_share=0.5, forgotten_dossiers_share_status="red",
+                       forgotten_dossiers=2, open_trajectories=4),
+    ], infer_schema_length=None)
+    lines = check_lines([_warn("scorecard_not_red_west_vlaanderen", "dq_scorecard", red_measures=3)], {"dq_scorecard": card})
+    assert lines == [
+        "WARN  scorecard_not_red_west_vlaanderen (dq_scorecard): west_vlaanderen: missing_gender 25.0 % of 400 trajectories "
+        "red, above 5.0 %; its fix list: feedback/west_vlaanderen.xlsx",
+        "WARN  scorecard_not_red_west_vlaanderen (dq_scorecard): west_vlaanderen: unmapped_labels 5 label(s) red, above 3; "
+        "its fix list: feedback/west_vlaanderen.xlsx",
+        "WARN  scorecard_not_red_west_vlaanderen (dq_scorecard): west_vlaanderen: late_contacts_share 34.2 % (13 of 38 contacts "
+        "judged) red, above 15.0 %; its fix list: feedback/west_vlaanderen.xlsx",
+    ]
+    # without the scorecard table the check's numbers still say something
+    assert check_lines([_warn("scorecard_not_red_gent", "dq_scorecard", red_measures=1)], {}) == [
+        "WARN  scorecard_not_red_gent (dq_scorecard): red_measures 1"]

@@ -30,3 +30,15 @@ def test_demo_data_refuses_a_trajectory_count_below_one(tmp_path, capsys, value)
     err = capsys.readouterr().err
     assert "--trajectories" in err and "Traceback" not in err
     assert not (tmp_path / "landing").exists()
+
+
+def test_demo_data_writes_an_earlier_delivery_and_refuses_one_not_before_the_final_export(tmp_path, capsys):
+    assert cli.main(["demo-data", "--help"]) == 0
+    assert "--earlier-delivery DAYS" in capsys.readouterr().out
+    assert cli.main(["demo-data", str(tmp_path / "landing"), "--trajectories", "60", "--earlier-delivery", "14"]) == 0
+    assert "the earlier delivery of 2026-11-12" in capsys.readouterr().out
+    assert (tmp_path / "landing" / "genk" / "klanten_20261112.csv").exists()
+    assert cli.main(["demo-data", str(tmp_path / "other"), "--trajectories", "60", "--earlier-delivery", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: an earlier delivery must lie before the final export") and "at least 7 days" in err
+    assert not (tmp_path / "other" / "genk").exists()

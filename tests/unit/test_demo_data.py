@@ -467,3 +467,17 @@ def test_too_many_rows_for_a_sheet(tmp_path):
     with pytest.raises(ValueError, match="xlsx"):
         generate_landing(tmp_path, 3_000_000)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_earlier_delivery_matches_its_manifest_read_independently(tmp_path):
+    """The earlier delivery (what was registered 14 days before the as-of date) is a landing folder
+    like the final one: its manifest agrees with a naive re-reading of its files."""
+    m = generate_landing(tmp_path, N, seed=7, earlier_delivery_days=14)
+    assert m["export_date"] == "2026-11-12"
+    o = oracle(tmp_path, names_for("2026-11-12", "2026"), AS_OF)
+    assert o["files"] == m["files"]
+    assert o["trajectories_loaded"] == m["trajectories_loaded"]
+    assert o["unmapped"] == m["unmapped"]
+    final = generate_landing(tmp_path / "final", N, seed=7)
+    assert m["trajectories_loaded"]["all"] <= final["trajectories_loaded"]["all"]
+    assert sum(e["rows_read"] for e in m["files"].values()) < sum(e["rows_read"] for e in final["files"].values())

@@ -18,6 +18,7 @@ from leerwinkels.quality.first_seen import late_expr
 from leerwinkels.quality.targets import MEASURES, Targets, status_expr
 
 TABLE = "dq_scorecard"
+RED_CHECK_PREFIX = "scorecard_not_red_"  # + the Leerwinkel: the WARN check of a Leerwinkel with a measure in red
 NETWORK_MEDIAN = "network_median"
 
 #: completeness measure -> (the source fields that deliver it, the model condition "missing")
@@ -37,6 +38,14 @@ PERSON_ROLES = ("trajectories", "clients", "contact_rows")
 #: the count columns kept beside the measures (numerators and denominators, so a reader can recount)
 COUNTS = ("trajectories", "rows_read", "rows_quarantined", "rows_duplicate", "judged_contacts", "late_contacts",
           "judged_closings", "late_closings", "open_trajectories", "forgotten_dossiers")
+#: the share measures other than completeness (whose whole is "trajectories"): measure -> (part, whole) among COUNTS
+SHARE_OF: dict[str, tuple[str, str]] = {
+    "quarantine_share": ("rows_quarantined", "rows_read"),
+    "duplicate_share": ("rows_duplicate", "rows_read"),
+    "late_contacts_share": ("late_contacts", "judged_contacts"),
+    "late_closings_share": ("late_closings", "judged_closings"),
+    "forgotten_dossiers_share": ("forgotten_dossiers", "open_trajectories"),
+}
 
 
 def delivered_fields(spec: SourceSpec) -> set[str]:
@@ -118,11 +127,7 @@ def build_scorecard(
         (pl.col("_d_missing_national_number") & pl.col("_has_nn").fill_null(False)).alias("_d_missing_national_number"))
     frame = frame.with_columns(
         *[pl.when(pl.col(f"_d_{m}")).then(_share(f"_n_{m}", "trajectories")).otherwise(None).alias(m) for m in COMPLETENESS],
-        _share("rows_quarantined", "rows_read").alias("quarantine_share"),
-        _share("rows_duplicate", "rows_read").alias("duplicate_share"),
-        _share("late_contacts", "judged_contacts").alias("late_contacts_share"),
-        _share("late_closings", "judged_closings").alias("late_closings_share"),
-        _share("forgotten_dossiers", "open_trajectories").alias("forgotten_dossiers_share"),
+        *[_share(part, whole).alias(m) for m, (part, whole) in SHARE_OF.items()],
     ).with_columns(pl.col(m).cast(pl.Float64) for m in MEASURES if m != "unmapped_labels")
     frame = frame.with_columns(status_expr(m, targets.targets[m]).alias(f"{m}_status") for m in MEASURES)
     statuses = [pl.col(f"{m}_status") for m in MEASURES]

@@ -271,7 +271,7 @@ def _consolidate_locked(
             outcome.error = _failure_message(result)
         else:
             store: StagingStore = resources["staging_store"]
-            for name in ("dq_source_files", "dq_deliveries", "dq_unmapped_values", "trajectories", "ind_reach", "ind_sroi"):
+            for name in ("dq_source_files", "dq_deliveries", "dq_unmapped_values", "dq_scorecard", "trajectories", "ind_reach", "ind_sroi"):
                 outcome.tables[name] = read_frames(Path(store.base_dir) / name)
         if progress:
             progress("done" if outcome.success else "failed", total, total)

@@ -15,6 +15,9 @@ from typing import Any
 
 import polars as pl
 
+from leerwinkels.quality.scorecard import RED_CHECK_PREFIX, SHARE_OF, latest_run
+from leerwinkels.quality.targets import MEASURES, Targets, TargetsError, load_targets
+
 SUCCESS, WARNINGS, FAILURE = "success", "success with warnings", "failure"
 
 
@@ -143,6 +146,47 @@ def _sroi_lines(sroi: pl.DataFrame | None) -> list[str]:
             for r in missing.iter_rows(named=True)]
 
 
+def _measure_text(row: Mapping[str, Any], measure: str) -> str:
+    """A scorecard measure with what it counts: ``34.2 % (13 of 38 contacts judged)``."""
+    value = row[measure]
+    if measure == "unmapped_labels":
+        return f"{value} label(s)"
+    part, whole = SHARE_OF.get(measure, (None, "trajectories"))
+    share = f"{100 * value:.1f} %" if value is not None else "-"
+    if part is None:  # completeness: a share of the trajectories
+        return f"{share} of {row[whole]} trajectories"
+    return f"{share} ({row[part]} of {row[whole]} {_COUNT_WORDS[whole]})"
+
+
+_COUNT_WORDS = {"rows_read": "rows read", "judged_contacts": "contacts judged", "judged_closings": "closings judged",
+                "open_trajectories": "open trajectories"}
+
+
+def _scorecard_lines(scorecard: pl.DataFrame | None, leerwinkel: str, targets: Targets | None) -> list[str]:
+    """One line per measure of ``leerwinkel`` in red in this run's scorecard, with its counts and its limit."""
+    if scorecard is None or not scorecard.height:
+        return []
+    lines = []
+    for row in latest_run(scorecard).filter(pl.col("leerwinkel") == leerwinkel).iter_rows(named=True):
+        for measure in MEASURES:
+            if row[f"{measure}_status"] != "red":
+                continue
+            limit = ""
+            if targets is not None and measure in targets.targets:
+                top = targets.targets[measure].orange_max
+                limit = f", above {top:g}" if measure == "unmapped_labels" else f", above {100 * top:.1f} %"
+            lines.append(f"{leerwinkel}: {measure} {_measure_text(row, measure)} red{limit}; "
+                         f"its fix list: feedback/{leerwinkel}.xlsx")
+    return lines
+
+
+def _targets() -> Targets | None:
+    try:
+        return load_targets()
+    except TargetsError:  # the run said so already; the lines then go without their limits
+        return None
+
+
 def _from_metadata(check: CheckOutcome) -> list[str]:
     """A failed check the tables cannot explain: its counts (metadata numbers only)."""
     numbers = ", ".join(f"{k} {v}" for k, v in check.metadata.items() if isinstance(v, int | float) and not isinstance(v, bool))
@@ -152,6 +196,7 @@ def _from_metadata(check: CheckOutcome) -> list[str]:
 def check_lines(failed: list[CheckOutcome], tables: Mapping[str, pl.DataFrame]) -> list[str]:
     """One line per failed check and thing it concerns: ``WARN  check (asset): Leerwinkel: file [sheet]: what``."""
     lines = []
+    targets = _targets() if any(c.name.startswith(RED_CHECK_PREFIX) for c in failed) else None
     for check in failed:
         name = check.name
         if name == "quarantine_share_within_limit":
@@ -165,6 +210,8 @@ def check_lines(failed: list[CheckOutcome], tables: Mapping[str, pl.DataFrame]) 
             concerns = _unmapped_lines(tables.get("dq_unmapped_values"))
         elif name == "sroi_costs_complete":
             concerns = _sroi_lines(tables.get("ind_sroi"))
+        elif name.startswith(RED_CHECK_PREFIX):
+            concerns = _scorecard_lines(tables.get("dq_scorecard"), name.removeprefix(RED_CHECK_PREFIX), targets)
         else:
             concerns = []
         for concern in concerns or _from_metadata(check):

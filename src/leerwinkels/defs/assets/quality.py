@@ -22,7 +22,7 @@ from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staged_tables import SCHEMAS
 from leerwinkels.quality import first_seen
 from leerwinkels.quality.feedback import feedback_frames
-from leerwinkels.quality.scorecard import COMPLETENESS, TABLE, build_scorecard, delivered_fields, latest_run, with_history
+from leerwinkels.quality.scorecard import COMPLETENESS, RED_CHECK_PREFIX, TABLE, build_scorecard, delivered_fields, latest_run, with_history
 from leerwinkels.quality.targets import MEASURES, TargetsError, load_targets
 
 PLACES = "trajectory_places"
@@ -125,7 +125,7 @@ def dq_feedback(settings: RunSettings, staged: dict, dq_scorecard: pl.DataFrame,
 
 
 def _red_check(code: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=TABLE, name=f"scorecard_not_red_{code}",
+    @dg.asset_check(asset=TABLE, name=f"{RED_CHECK_PREFIX}{code}",
                     description=f"WARN when {code}'s scorecard of this run has a measure in red (dq/targets.yaml).")
     def _check(dq_scorecard: pl.DataFrame) -> dg.AssetCheckResult:
         row = latest_run(dq_scorecard).filter(pl.col("leerwinkel") == code)

@@ -52,6 +52,7 @@ Where each part lives: the plan in ``plan.py`` and the planted faults in ``defec
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import os
@@ -66,6 +67,7 @@ import numpy as np
 from leerwinkels_demo.folder import NotADemoFolder, demo_folder_refusal, write_demo_marker
 from leerwinkels_demo.manifest import file_names, manifest_of
 from leerwinkels_demo.plan import build_plan, current_plan, use_plan
+from leerwinkels_demo.registration import date_files, earlier_delivery, earlier_plan, use_delivery
 from leerwinkels_demo.sources import AS_OF, LEERWINKELS, XLSX_MAX_ROWS
 from leerwinkels_demo.writers.brussel import write_brussel
 from leerwinkels_demo.writers.costs import write_costs
@@ -108,7 +110,7 @@ _TASK_WEIGHT = {"brussel": 30, "west_vlaanderen": 22, "survey": 16, "leuven": 12
 def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects: bool = True,
                      progress: Callable[[str, int, int], None] | None = None, *,
                      as_of: date = AS_OF, manifest_path: Path | str | None = None,
-                     workers: int | None = None) -> dict:
+                     workers: int | None = None, earlier_delivery_days: int | None = None) -> dict:
     """Write a synthetic landing folder under ``dest`` and return its manifest.
 
     ``trajectories`` is the total over the six Leerwinkels; ``as_of`` the run date the
@@ -116,6 +118,12 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     ``workers`` the number of writer processes (default: 1 below 20,000 trajectories,
     else up to 2); ``progress(step, done, total)`` is called after the plan and after
     every file. With ``manifest_path`` the manifest is also written there as JSON.
+
+    ``earlier_delivery_days`` D: instead of the final delivery, write the earlier delivery of the
+    same network as the Leerwinkels had registered it D days before ``as_of`` (only what was
+    registered by then: ``registration.py``), exported and file-dated that day. Generating the
+    final delivery into the same folder afterwards gives two deliveries, the second with the late
+    registrations (issue 20). Without it the output is the final delivery, as always.
     """
     if trajectories < 0:
         raise ValueError("trajectories must be >= 0")
@@ -131,7 +139,14 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     steps = ["plan", "brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven", "survey", "costs"]
     total = len(steps)
     p = build_plan(int(trajectories), int(seed), bool(defects), as_of)
-    manifest = manifest_of(p)
+    delivery = earlier_delivery(p, int(earlier_delivery_days)) if earlier_delivery_days is not None else None
+    # the writers write the final plan's rows (the same draws), leaving out what the earlier delivery lacks;
+    # its manifest is computed from the plan as that delivery holds it
+    written_plan = p if delivery is None else copy.copy(p)
+    held = p if delivery is None else earlier_plan(p, delivery)
+    if delivery is not None:
+        written_plan.export = delivery.day
+    manifest = manifest_of(held)
     for key, e in manifest["files"].items():
         if "xlsx" in key and e["rows_read"] + 4 > XLSX_MAX_ROWS:
             raise ValueError(f"{key} would need {e['rows_read']} rows: more than an xlsx sheet holds; "
@@ -142,7 +157,7 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
     # marked before the first file: a generation that is interrupted leaves a folder that
     # is still recognisably demo data (and may be generated into again)
     write_demo_marker(dest, seed=int(seed), trajectories=int(trajectories))
-    F = file_names(p)
+    F = file_names(held)
     for rel in F.values():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
     for sub in LEERWINKELS + ("netwerk",):
@@ -152,7 +167,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
         workers = 1 if trajectories < 20_000 else max(1, min(2, os.cpu_count() or 1))
     tasks = sorted(steps[1:], key=lambda s: -_TASK_WEIGHT[s])
     results: dict[str, dict] = {}
-    use_plan(p)
+    use_plan(written_plan)
+    use_delivery(delivery)
     try:
         if workers <= 1:
             for name in tasks:
@@ -175,6 +191,7 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                         progress(name, done, total)
     finally:
         use_plan(None)
+        use_delivery(None)
         gc.unfreeze()
 
     # the writers' row counts must agree with the plan's accounting
@@ -189,11 +206,13 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
                 if expected.get(k) != written.get(k)}
         raise AssertionError(f"demo data: rows written differ from the manifest: {diff}")
 
+    if delivery is not None:  # files dated the day of the earlier delivery
+        date_files(dest, F.values(), delivery.day)
     invalid = sorted({ps for ps in (p.persons.nn[int(p.person[t])] for t in np.nonzero(p.flag_invalid_nn)[0])
                       if ps})
     out = {
         "as_of": as_of.isoformat(),
-        "export_date": p.export.isoformat(),
+        "export_date": held.export.isoformat(),
         "seed": int(seed),
         "trajectories": int(trajectories),
         "defects": bool(defects),
@@ -202,6 +221,8 @@ def generate_landing(dest: Path, trajectories: int = 600, seed: int = 1, defects
         "invalid_national_number_values": invalid,
         "personal_values": sorted(pv),
     }
+    if earlier_delivery_days is not None:
+        out["earlier_delivery_days"] = int(earlier_delivery_days)
     if manifest_path is not None:
         mp = Path(manifest_path)
         mp.parent.mkdir(parents=True, exist_ok=True)

@@ -83,7 +83,7 @@ def manifest_of(p: Plan) -> dict:
     files[F["gent"] + "|"] = _entry(int(p.ncon[ts].sum()) + nd + nm + nb, nd, q)
     # West-Vlaanderen
     wv = F["west_vlaanderen"]
-    files[wv + "|Cliënten"] = _entry(len(west_vlaanderen_clients(p)[0]), 0, Counter())
+    files[wv + "|Cliënten"] = _entry(sum(t is not None for t in west_vlaanderen_clients(p)[0]), 0, Counter())
     files[wv + "|Trajecten"] = traj_sheet(WV, o[WV], p.extras[WV])
     files[wv + "|Contacten"] = contact_sheet(o[WV], p.ncon[o[WV]], p.fake.get((WV, "contacts"), []))
     files[wv + "|Doorverwijzingen"] = contact_sheet(o[WV], p.nref[o[WV]], p.fake.get((WV, "referrals"), []))

@@ -86,7 +86,7 @@ class Plan:
     cost_rows: list
     cost_missing: tuple[int, int] | None
     note: np.ndarray
-    wv_clients: tuple[list[int], dict[int, int]] | None = None
+    wv_clients: tuple[list[int | None], dict[int, int]] | None = None  # None: a client not in (an earlier) delivery
 
 
 def _split(total: int) -> list[int]:
@@ -451,7 +451,7 @@ def west_vlaanderen_clients(p: Plan):
     if p.wv_clients is not None:
         return p.wv_clients
     client_of_person: dict[int, int] = {}
-    clients: list[int] = []  # first trajectory of each client
+    clients: list[int | None] = []  # first trajectory of each client
     tclient: dict[int, int] = {}
     for t in p.order[WV].tolist():
         pe = int(p.person[t])

@@ -25,8 +25,18 @@ from leerwinkels_demo.dates import Cell, as_date
 from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
+from leerwinkels_demo.registration import open_label
 from leerwinkels_demo.sources import BR
-from leerwinkels_demo.writers.common import PersonalValues, national_number_text, trajectory_basics, write_contact_rows, write_only_workbook
+from leerwinkels_demo.writers.common import (
+    PersonalValues,
+    extra_rows_after,
+    in_delivery,
+    national_number_text,
+    reopened,
+    trajectory_basics,
+    write_contact_rows,
+    write_only_workbook,
+)
 
 
 def write_brussel(dest: Path, rel: str) -> dict:
@@ -65,11 +75,14 @@ def write_brussel(dest: Path, rel: str) -> dict:
                POSTCODES[BR][p.postcode[t]][0], ps.email(pe), ps.phone_str(pe), L_d(int(p.dutch[t])),
                L_e(int(p.edu[t])), labour, L_i(int(p.inflow[t])), L_q(int(p.question[t])),
                intake, closed, L_s(st), sep.join(refs) if refs else None]
-        pv.name(pe), pv.nn(pe), pv.add(row[7]), pv.add(row[8])
-        ws.append(row)
-        n1 += 1
+        if reopened(t):  # an earlier delivery: its closing not registered yet
+            row[15], row[16] = None, open_label(BR_STATUS)
+        if in_delivery(t):
+            pv.name(pe), pv.nn(pe), pv.add(row[7]), pv.add(row[8])
+            ws.append(row)
+            n1 += 1
         ex.keep(t, row)
-        for src in ex.rows_after(t, r, p.question, 13, QUESTION[BR]):
+        for src in extra_rows_after(ex, t, r, p.question, 13, QUESTION[BR]):
             ws.append(src)
             n1 += 1
     ws2 = wb.create_sheet("Contacten - Contacts")

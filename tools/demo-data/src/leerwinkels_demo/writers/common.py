@@ -8,6 +8,7 @@ from pathlib import Path
 
 from leerwinkels_demo.people import FIRST_CP1252, FIRST_NAMES, LAST_CP1252, LAST_NAMES, MIN_PERSONAL_NAME_LEN, punctuated
 from leerwinkels_demo.plan import Plan
+from leerwinkels_demo.registration import current_delivery
 
 
 class PersonalValues:
@@ -61,6 +62,9 @@ def trajectory_basics(p: Plan, t: int):
 
 
 def write_contact_rows(p: Plan, li: int, emit, fmt, fmt_fake, sheet: str = "contacts") -> int:
+    """Every contact row of the plan (and the planted orphans); of an earlier delivery only those
+    registered by then, each formatted all the same (the same draws as in the final delivery)."""
+    e = current_delivery()
     fakes = defaultdict(list)
     for after, fid, o in p.fake.get((li, sheet), []):
         fakes[after].append((fid, o))
@@ -70,12 +74,79 @@ def write_contact_rows(p: Plan, li: int, emit, fmt, fmt_fake, sheet: str = "cont
         tid = p.tid[t]
         s = int(cs[t])
         for j in range(int(p.ncon[t])):
-            emit(fmt(tid, int(cd[s + j]), int(ct[s + j]), int(cm[s + j])))
-            n += 1
+            row = fmt(tid, int(cd[s + j]), int(ct[s + j]), int(cm[s + j]))
+            if e is None or e.contact[s + j]:
+                emit(row)
+                n += 1
         for fid, o in fakes.get(t, ()):
-            emit(fmt_fake(fid, o))
-            n += 1
+            row = fmt_fake(fid, o)
+            if e is None or e.orphan(t, o):
+                emit(row)
+                n += 1
     return n
+
+
+def contact_in_delivery(index: int) -> bool:
+    """Whether contact ``index`` of the plan is in the delivery being written."""
+    e = current_delivery()
+    return e is None or bool(e.contact[index])
+
+
+def contacts_in_delivery(p: Plan, t: int) -> int:
+    """How many of trajectory ``t``'s contacts the delivery being written holds (a count column)."""
+    e = current_delivery()
+    n = int(p.ncon[t])
+    return n if e is None else int(e.contact[int(p.c_start[t]):int(p.c_start[t]) + n].sum())
+
+
+class Unwritten:
+    """A sheet that is not in the delivery: its rows are drawn (so the draws after it stay the same) but not written."""
+
+    def __init__(self) -> None:
+        self.merged_cells: set[str] = set()
+
+    def append(self, row) -> None:
+        pass
+
+
+def extra_in_delivery(extra) -> bool:
+    """Whether a planted extra row (kind, source, after) is in the delivery being written."""
+    e = current_delivery()
+    return e is None or e.extra(extra)
+
+
+def referral_in_delivery(t: int, k: int) -> bool:
+    e = current_delivery()
+    return e is None or bool(e.referral[t, k])
+
+
+def orphan_in_delivery(after: int, day: int) -> bool:
+    e = current_delivery()
+    return e is None or e.orphan(after, day)
+
+
+def answer_in_delivery(response: list) -> bool:
+    e = current_delivery()
+    return e is None or e.answer(response)
+
+
+def in_delivery(t: int) -> bool:
+    """Whether trajectory ``t``'s row is in the delivery being written (always, in the final one)."""
+    e = current_delivery()
+    return e is None or bool(e.trajectory[t])
+
+
+def reopened(t: int) -> bool:
+    """Whether trajectory ``t`` is written open: closed in the plan, its closing not registered yet."""
+    e = current_delivery()
+    return e is not None and bool(e.reopened[t])
+
+
+def extra_rows_after(ex, t: int, r: random.Random, question_of, question_column: int, questions) -> list[list]:
+    """The planted extra rows due after row ``t`` that the delivery holds (drawn all the same)."""
+    rows = ex.rows_after(t, r, question_of, question_column, questions)
+    e = current_delivery()
+    return rows if e is None else [row for row, extra in zip(rows, ex.due(t), strict=True) if e.extra(extra)]
 
 
 def csv_line(values, sep: str) -> str:

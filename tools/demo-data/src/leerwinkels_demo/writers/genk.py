@@ -30,8 +30,11 @@ from leerwinkels_demo.sources import GK
 from leerwinkels_demo.writers.common import (
     CsvSheet,
     PersonalValues,
+    extra_rows_after,
     hours_text,
+    in_delivery,
     national_number_text,
+    reopened,
     trajectory_basics,
     write_contact_rows,
 )
@@ -70,11 +73,14 @@ def write_genk(dest: Path, rel_k: str, rel_c: str) -> dict:
                    L_g(ps.gender[pe]), pc, gem, L_e(int(p.edu[t])), L_d(int(p.dutch[t])),
                    L_l(int(p.labour[t])), L_i(int(p.inflow[t])), L_q(int(p.question[t])),
                    intake, closed, reason, ref]
-            pv.name(pe, cp1252=True), pv.nn(pe)
-            clients.append(row)
-            n1 += 1
+            if reopened(t):  # an earlier delivery: its closing not registered yet
+                row[13], row[14] = None, None
+            if in_delivery(t):
+                pv.name(pe, cp1252=True), pv.nn(pe)
+                clients.append(row)
+                n1 += 1
             ex.keep(t, row)
-            for src in ex.rows_after(t, r, p.question, 11, QUESTION[GK]):
+            for src in extra_rows_after(ex, t, r, p.question, 11, QUESTION[GK]):
                 clients.append(src)
                 n1 += 1
     with CsvSheet(dest / rel_c, encoding="cp1252", sep=";") as contacts:

@@ -26,8 +26,17 @@ from leerwinkels_demo.dates import iso_text
 from leerwinkels_demo.defects import BAD_DATE_GENT, X_GBAD, X_GMISSING
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
+from leerwinkels_demo.registration import open_label
 from leerwinkels_demo.sources import GE
-from leerwinkels_demo.writers.common import CsvSheet, PersonalValues, trajectory_basics
+from leerwinkels_demo.writers.common import (
+    CsvSheet,
+    PersonalValues,
+    contact_in_delivery,
+    extra_in_delivery,
+    in_delivery,
+    reopened,
+    trajectory_basics,
+)
 
 
 def write_gent(dest: Path, rel: str) -> dict:
@@ -58,7 +67,8 @@ def write_gent(dest: Path, rel: str) -> dict:
             pe, io, co, st, df = trajectory_basics(p, t)
             nc = int(p.ncon[t])
             nn = ps.nn[pe]
-            pv.name(pe), pv.nn(pe)
+            if in_delivery(t):
+                pv.name(pe), pv.nn(pe)
             fixed = [p.tid[t], nn, FIRST_NAMES[ps.first[pe]], LAST_NAMES[ps.last[pe]], iso_text(int(ps.birth[pe])),
                      L_g(ps.gender[pe]), POSTCODES[GE][p.postcode[t]][0]]
             cur = [int(p.edu[t]), int(p.dutch[t]), int(p.labour[t])]
@@ -73,6 +83,8 @@ def write_gent(dest: Path, rel: str) -> dict:
             s = int(cs[t])
             status_lab = L_s(st)
             closed = iso_text(co) if co >= 0 else None
+            if reopened(t):  # an earlier delivery: its closing not registered yet
+                status_lab, closed = open_label(GE_STATUS), None
             inflow_lab = L_i(int(p.inflow[t]))
             q_lab = L_q(int(p.question[t]))
             for j in range(nc):
@@ -86,8 +98,9 @@ def write_gent(dest: Path, rel: str) -> dict:
                                        f"{iso_text(o)}T{h // 60:02d}:{h % 60:02d}:00", L_c(int(ct[s + j])),
                                        int(cm[s + j]), status_lab, closed,
                                        L_r(refrow[j]) if j in refrow else None]
-                sheet.append(row)
-                n += 1
+                if contact_in_delivery(s + j):
+                    sheet.append(row)
+                    n += 1
                 if t in need_src and t not in src_rows and j == nc - 1:
                     src_rows[t] = row
             for kind, sidx, _ in extras.get(t, ()):
@@ -99,6 +112,7 @@ def write_gent(dest: Path, rel: str) -> dict:
                     reg += 1
                     src[0], src[18] = reg, None
                     src[13] = BAD_DATE_GENT[r.randrange(len(BAD_DATE_GENT))]
-                sheet.append(src)
-                n += 1
+                if extra_in_delivery((kind, sidx, t)):
+                    sheet.append(src)
+                    n += 1
     return {"rows": {rel + "|": n}, "pv": pv.result()}

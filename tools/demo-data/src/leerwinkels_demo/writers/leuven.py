@@ -11,7 +11,17 @@ from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan
 from leerwinkels_demo.sources import LV
-from leerwinkels_demo.writers.common import PersonalValues, national_number_text, note_text, trajectory_basics, write_only_workbook
+from leerwinkels_demo.writers.common import (
+    PersonalValues,
+    contact_in_delivery,
+    extra_rows_after,
+    in_delivery,
+    national_number_text,
+    note_text,
+    reopened,
+    trajectory_basics,
+    write_only_workbook,
+)
 
 
 def write_leuven(dest: Path, rel: str) -> dict:
@@ -37,7 +47,7 @@ def write_leuven(dest: Path, rel: str) -> dict:
         end: Cell = as_date(co) if co >= 0 else None
         start, end = with_unreadable_dates(r, df, start, end)
         s = int(cs[t])
-        contacts: list[Cell] = [as_date(int(cd[s + j])) for j in range(int(p.ncon[t]))]
+        contacts: list[Cell] = [as_date(int(cd[s + j])) for j in range(int(p.ncon[t])) if contact_in_delivery(s + j)]
         contacts += [None] * (8 - len(contacts))
         refs = [L_r(int(c)) for c in p.dest[t, :p.nref[t]].tolist()] + [None, None]
         labour = UNMAPPED[LV][1] if p.flag_unmapped[t] else L_l(int(p.labour[t]))
@@ -46,11 +56,14 @@ def write_leuven(dest: Path, rel: str) -> dict:
                L_e(int(p.edu[t])), L_d(int(p.dutch[t])), labour, L_i(int(p.inflow[t])),
                L_q(int(p.question[t])), start, end, "ja" if st == 2 else None] + contacts + refs[:2] + [
             note_text(r, p, pv, t, pe, "lv")]
-        pv.name(pe), pv.nn(pe)
-        ws.append(row)
-        n += 1
+        if reopened(t):  # an earlier delivery: its closing (or stop) not registered yet
+            row[12], row[13] = None, None
+        if in_delivery(t):
+            pv.name(pe), pv.nn(pe)
+            ws.append(row)
+            n += 1
         ex.keep(t, row)
-        for src in ex.rows_after(t, r, p.question, 10, QUESTION[LV]):
+        for src in extra_rows_after(ex, t, r, p.question, 10, QUESTION[LV]):
             ws.append(src)
             n += 1
     wb.save(dest / rel)

@@ -11,7 +11,17 @@ from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan, mechelen_years
 from leerwinkels_demo.sources import ME
-from leerwinkels_demo.writers.common import PersonalValues, note_text, trajectory_basics, write_only_workbook
+from leerwinkels_demo.writers.common import (
+    PersonalValues,
+    Unwritten,
+    contacts_in_delivery,
+    extra_rows_after,
+    in_delivery,
+    note_text,
+    reopened,
+    trajectory_basics,
+    write_only_workbook,
+)
 
 
 def write_mechelen(dest: Path, rel: str) -> dict:
@@ -31,7 +41,8 @@ def write_mechelen(dest: Path, rel: str) -> dict:
     ex = ExtraRows(p.extras[ME])
     rows_out = {}
     for y in mechelen_years(p):
-        ws = wb.create_sheet(str(y))
+        # an earlier delivery: a year without a registered trajectory yet has no sheet (its rows are drawn all the same)
+        ws = wb.create_sheet(str(y)) if any(in_delivery(t) for t in order[yrs == y].tolist()) else Unwritten()
         ws.merged_cells.add("A1:F1")
         ws.append([f"Leerwinkel Regio Mechelen – registratie {y}"])
         ws.append([])
@@ -50,16 +61,21 @@ def write_mechelen(dest: Path, rel: str) -> dict:
                    L_d(int(p.dutch[t])), L_l(int(p.labour[t])), L_i(int(p.inflow[t])),
                    L_q(int(p.question[t])), intake, closed, nc,
                    L_r(int(p.dest[t, 0])) if p.nref[t] else None, note_text(r, p, pv, t, pe, "me")]
-            pv.name(pe)
-            ws.append(row)
-            n += 1
-            total += nc
+            if reopened(t):  # an earlier delivery: its closing not registered yet
+                row[11] = "nog lopend"
+            row[12] = contacts_in_delivery(p, t)
+            if in_delivery(t):
+                pv.name(pe)
+                ws.append(row)
+                n += 1
+                total += row[12]
             ex.keep(t, row)
-            for src in ex.rows_after(t, r, p.question, 9, QUESTION[ME]):
+            for src in extra_rows_after(ex, t, r, p.question, 9, QUESTION[ME]):
                 ws.append(src)
                 n += 1
                 total += src[12]
         ws.append(["Totaal"] + [None] * 11 + [total, None, None])
-        rows_out[f"{rel}|{y}"] = n
+        if not isinstance(ws, Unwritten):
+            rows_out[f"{rel}|{y}"] = n
     wb.save(dest / rel)
     return {"rows": rows_out, "pv": pv.result()}

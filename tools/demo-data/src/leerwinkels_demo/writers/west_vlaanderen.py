@@ -25,7 +25,18 @@ from leerwinkels_demo.defects import ExtraRows, with_unreadable_dates
 from leerwinkels_demo.people import FIRST_NAMES, LAST_NAMES
 from leerwinkels_demo.plan import current_plan, west_vlaanderen_clients
 from leerwinkels_demo.sources import WV
-from leerwinkels_demo.writers.common import PersonalValues, national_number_text, trajectory_basics, write_contact_rows, write_only_workbook
+from leerwinkels_demo.writers.common import (
+    PersonalValues,
+    extra_rows_after,
+    in_delivery,
+    national_number_text,
+    orphan_in_delivery,
+    referral_in_delivery,
+    reopened,
+    trajectory_basics,
+    write_contact_rows,
+    write_only_workbook,
+)
 
 
 def write_west_vlaanderen(dest: Path, rel: str) -> dict:
@@ -47,15 +58,22 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
         ws.append(heading)
     ws.append(["cliëntnr", "INSZ", "naam", "geboortedatum", "geslacht", "postcode", "woonplaats",
                "diploma", "NT2", "statuut"])
+    # an earlier delivery: the clients with a registered trajectory (the others' rows are drawn, not written)
+    shown = {tclient[t] for t in p.order[WV].tolist() if in_delivery(t)}
+    n_cl = 0
     for c, t in enumerate(clients):
+        if t is None:
+            continue
         pe = int(p.person[t])
         pc, gem = POSTCODES[WV][p.postcode[t]]
-        ws.append([f"C-{c + 1:04d}", national_number_text(r, ps.nn[pe], 0.2),
+        client_row = [f"C-{c + 1:04d}", national_number_text(r, ps.nn[pe], 0.2),
                    f"{FIRST_NAMES[ps.first[pe]]} {LAST_NAMES[ps.last[pe]]}",
                    mixed_date(r, int(ps.birth[pe])), L_g(ps.gender[pe]), pc, gem, L_e(int(p.edu[t])),
-                   L_d(int(p.dutch[t])), L_l(int(p.labour[t]))])
-        pv.name(pe), pv.nn(pe)
-    n_cl = len(clients)
+                   L_d(int(p.dutch[t])), L_l(int(p.labour[t]))]
+        if c in shown:
+            ws.append(client_row)
+            pv.name(pe), pv.nn(pe)
+            n_cl += 1
     ws = wb.create_sheet("Trajecten")
     for heading in (title, stamp, []):
         ws.append(heading)
@@ -74,10 +92,13 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
             flag = "nee" if r.random() < 0.3 else None
         row: list[Cell] = [p.tid[t], f"C-{tclient[t] + 1:04d}", start, end, L_i(int(p.inflow[t])),
                L_q(int(p.question[t])), flag]
-        ws.append(row)
-        n_tr += 1
+        if reopened(t):  # an earlier delivery: its closing not registered yet
+            row[3], row[6] = None, None
+        if in_delivery(t):
+            ws.append(row)
+            n_tr += 1
         ex.keep(t, row)
-        for src in ex.rows_after(t, r, p.question, 5, QUESTION[WV]):
+        for src in extra_rows_after(ex, t, r, p.question, 5, QUESTION[WV]):
             ws.append(src)
             n_tr += 1
     ws = wb.create_sheet("Contacten")
@@ -97,11 +118,15 @@ def write_west_vlaanderen(dest: Path, rel: str) -> dict:
     n_re = 0
     for t in p.order[WV].tolist():
         for k in range(int(p.nref[t])):
-            ws.append([p.tid[t], mixed_date(r, int(p.ref_date[t, k])), L_r(int(p.dest[t, k]))])
-            n_re += 1
+            row = [p.tid[t], mixed_date(r, int(p.ref_date[t, k])), L_r(int(p.dest[t, k]))]
+            if referral_in_delivery(t, k):
+                ws.append(row)
+                n_re += 1
         for fid, o in fakes.get(t, ()):
-            ws.append([fid, mixed_date(r, o), L_r(r.randrange(10))])
-            n_re += 1
+            row = [fid, mixed_date(r, o), L_r(r.randrange(10))]
+            if orphan_in_delivery(t, o):
+                ws.append(row)
+                n_re += 1
     wb.save(dest / rel)
     return {"rows": {rel + "|Cliënten": n_cl, rel + "|Trajecten": n_tr, rel + "|Contacten": n_co,
                      rel + "|Doorverwijzingen": n_re}, "pv": pv.result()}
