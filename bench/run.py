@@ -504,11 +504,14 @@ measured in one run rather than absolute times.
 - **stage columns**: the sum of the Dagster step durations per stage (STEP_START to
   STEP_SUCCESS): ingest = the 7 `staged_leerwinkel` partitions
   (reading, validation, pseudonymisation, staging Parquet), model = `network_model` (incl.
-  the pandera validation), indicators = the `ind_*` tables, `code_labels`,
-  `sroi_case_studies`, checks = the asset checks, warehouse = `warehouse_tables` (all
-  tables in one transaction), publication = `publication_export` (CSV + workbook).
-  **Dagster + startup** is the rest of the wall time: interpreter start, imports, the
-  instance, creating the 8 runs and the events outside steps. **CPU s**: user + system
+  the pandera validation), indicators = the other assets (the `ind_*` tables,
+  `evidence_assumptions`, `code_labels`, `sroi_case_studies`), quality = `dq_scorecard`,
+  `dq_feedback`, `dq_revisions`, checks = the asset checks, warehouse = `warehouse_tables`
+  (all tables in one transaction), publication = `publication_export` (CSV, workbook,
+  Value Map, the six feedback workbooks), report = `impact_report` (HTML with its charts
+  and, where Chromium is installed, the PDF). Step times include loading the step's inputs
+  and storing its outputs. **Dagster + startup** is the rest of the wall time: interpreter
+  start, imports, the instance, creating the 8 runs and the events outside steps. **CPU s**: user + system
   time of the subprocess (more than the wall time where both cores work).
 - Every measured process keeps Python's compiled bytecode in `bench/cache/pycache`
   (`PYTHONPYCACHEPREFIX`; this shell sets `PYTHONDONTWRITEBYTECODE`, which would make
