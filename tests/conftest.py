@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import polars as pl
@@ -137,3 +138,19 @@ def sample_run(tmp_path_factory) -> SampleRun:
         mp.undo()
     assert result.success, result.error
     return SampleRun(root, result, "\n".join(records))
+
+
+@pytest.fixture
+def after_sample_run(sample_run, tmp_path) -> Path:
+    """``tmp_path`` as a clean consolidation of the samples leaves it -- ``warehouse.sqlite`` and
+    ``staging/`` (every Leerwinkel's last good data) -- copied from the session's ``sample_run``
+    (whose folder stays untouched), for a test whose first run is that clean run."""
+    source = sqlite3.connect(sample_run.root / "warehouse.sqlite")
+    target = sqlite3.connect(tmp_path / "warehouse.sqlite")
+    try:
+        source.backup(target)  # a consistent copy, whatever is still in the WAL
+    finally:
+        target.close()
+        source.close()
+    shutil.copytree(sample_run.root / "staging", tmp_path / "staging")
+    return tmp_path
