@@ -94,10 +94,12 @@ def read_warehouse(url: str) -> dict[str, pl.DataFrame]:
 
 
 class SampleRun:
-    def __init__(self, root: Path, result, log: str):
+    def __init__(self, root: Path, result, log: str, materialisations: dict[tuple[str, str | None], dict]):
         self.root = root
         self.result = result
         self.log = log
+        # (asset key, partition) -> the metadata of its materialisation, as the UI shows it
+        self.materialisations = materialisations
         self.database_url = f"sqlite:///{root / 'warehouse.sqlite'}"
         self.tables = read_warehouse(self.database_url)
 
@@ -116,6 +118,7 @@ def sample_run(tmp_path_factory) -> SampleRun:
     mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
     mp.delenv("DAGSTER_HOME", raising=False)
     records: list[str] = []
+    materialisations: dict[tuple[str, str | None], dict] = {}
 
     class Capture(logging.Handler):
         def emit(self, record):
@@ -132,12 +135,15 @@ def sample_run(tmp_path_factory) -> SampleRun:
         # every event of the runs, with its metadata (previews, quarantine tables, messages)
         for run_id in result.run_ids:
             records.extend(f"{e.message} {e.dagster_event!r}" for e in instance.all_logs(run_id))
+            for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+                m = record.dagster_event.event_specific_data.materialization
+                materialisations[(m.asset_key.to_user_string(), m.partition)] = dict(m.metadata)
     finally:
         logging.getLogger().removeHandler(handler)
         instance.dispose()
         mp.undo()
     assert result.success, result.error
-    return SampleRun(root, result, "\n".join(records))
+    return SampleRun(root, result, "\n".join(records), materialisations)
 
 
 @pytest.fixture
