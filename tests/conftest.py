@@ -19,6 +19,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -160,3 +162,28 @@ def after_sample_run(sample_run, tmp_path) -> Path:
         source.close()
     shutil.copytree(sample_run.root / "staging", tmp_path / "staging")
     return tmp_path
+
+
+class CliSampleRun:
+    def __init__(self, root: Path, done: subprocess.CompletedProcess[str]):
+        self.root = root  # w.sqlite, staging/, publication/ and dagster_home/ of the run
+        self.done = done  # its exit code, stdout and stderr
+        self.dagster_home = root / "dagster_home"
+
+
+@pytest.fixture(scope="session")
+def cli_sample_run(tmp_path_factory) -> CliSampleRun:
+    """``leerwinkels consolidate`` on the samples in a process of its own, as a steward runs it,
+    once per session: recording its runs (LEERWINKELS_RECORD_RUNS unset) in a DAGSTER_HOME that
+    is not there yet (the CLI creates it). Its folder is only read; a test that goes on from it
+    copies what it needs."""
+    root = tmp_path_factory.mktemp("cli_sample_run")
+    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "LEERWINKELS_PSEUDONYM_KEY": TEST_KEY}
+    env.pop("LEERWINKELS_RECORD_RUNS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "leerwinkels.cli", "consolidate", "--sources", str(SAMPLES / "landing"), "--as-of", AS_OF,
+         "--database", f"sqlite:///{root / 'w.sqlite'}", "--staging", str(root / "staging"),
+         "--publication", str(root / "publication")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )
+    return CliSampleRun(root, done)
