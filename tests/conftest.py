@@ -1,5 +1,8 @@
 """Shared fixtures: the sample landing folder (a copy of shared/samples), its expected
-figures, a test pseudonymisation key, and one consolidation of the samples per session.
+figures, a test pseudonymisation key, and per session one consolidation of the samples in
+this process (``sample_run``, with ``after_sample_run`` to go on from a copy of it) and one
+by the CLI in its own process (``cli_sample_run``, its runs recorded). A test that goes on
+from a shared run works on a copy: the shared folders are only read.
 
 The tests come in layers, one folder each, marked by the folder they are in (so that
 `uv run pytest -m unit` runs the fast ones):
