@@ -1,5 +1,8 @@
 """Shared fixtures: the sample landing folder (a copy of shared/samples), its expected
-figures, a test pseudonymisation key, and one consolidation of the samples per session.
+figures, a test pseudonymisation key, and per session one consolidation of the samples in
+this process (``sample_run``, with ``after_sample_run`` to go on from a copy of it) and one
+by the CLI in its own process (``cli_sample_run``, its runs recorded). A test that goes on
+from a shared run works on a copy: the shared folders are only read.
 
 The tests come in layers, one folder each, marked by the folder they are in (so that
 `uv run pytest -m unit` runs the fast ones):
@@ -18,6 +21,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -93,10 +99,12 @@ def read_warehouse(url: str) -> dict[str, pl.DataFrame]:
 
 
 class SampleRun:
-    def __init__(self, root: Path, result, log: str):
+    def __init__(self, root: Path, result, log: str, materialisations: dict[tuple[str, str | None], dict]):
         self.root = root
         self.result = result
         self.log = log
+        # (asset key, partition) -> the metadata of its materialisation, as the UI shows it
+        self.materialisations = materialisations
         self.database_url = f"sqlite:///{root / 'warehouse.sqlite'}"
         self.tables = read_warehouse(self.database_url)
 
@@ -115,6 +123,7 @@ def sample_run(tmp_path_factory) -> SampleRun:
     mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
     mp.delenv("DAGSTER_HOME", raising=False)
     records: list[str] = []
+    materialisations: dict[tuple[str, str | None], dict] = {}
 
     class Capture(logging.Handler):
         def emit(self, record):
@@ -131,9 +140,53 @@ def sample_run(tmp_path_factory) -> SampleRun:
         # every event of the runs, with its metadata (previews, quarantine tables, messages)
         for run_id in result.run_ids:
             records.extend(f"{e.message} {e.dagster_event!r}" for e in instance.all_logs(run_id))
+            for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+                m = record.dagster_event.event_specific_data.materialization
+                materialisations[(m.asset_key.to_user_string(), m.partition)] = dict(m.metadata)
     finally:
         logging.getLogger().removeHandler(handler)
         instance.dispose()
         mp.undo()
     assert result.success, result.error
-    return SampleRun(root, result, "\n".join(records))
+    return SampleRun(root, result, "\n".join(records), materialisations)
+
+
+@pytest.fixture
+def after_sample_run(sample_run, tmp_path) -> Path:
+    """``tmp_path`` as a clean consolidation of the samples leaves it -- ``warehouse.sqlite`` and
+    ``staging/`` (every Leerwinkel's last good data) -- copied from the session's ``sample_run``
+    (whose folder stays untouched), for a test whose first run is that clean run."""
+    source = sqlite3.connect(sample_run.root / "warehouse.sqlite")
+    target = sqlite3.connect(tmp_path / "warehouse.sqlite")
+    try:
+        source.backup(target)  # a consistent copy, whatever is still in the WAL
+    finally:
+        target.close()
+        source.close()
+    shutil.copytree(sample_run.root / "staging", tmp_path / "staging")
+    return tmp_path
+
+
+class CliSampleRun:
+    def __init__(self, root: Path, done: subprocess.CompletedProcess[str]):
+        self.root = root  # w.sqlite, staging/, publication/ and dagster_home/ of the run
+        self.done = done  # its exit code, stdout and stderr
+        self.dagster_home = root / "dagster_home"
+
+
+@pytest.fixture(scope="session")
+def cli_sample_run(tmp_path_factory) -> CliSampleRun:
+    """``leerwinkels consolidate`` on the samples in a process of its own, as a steward runs it,
+    once per session: recording its runs (LEERWINKELS_RECORD_RUNS unset) in a DAGSTER_HOME that
+    is not there yet (the CLI creates it). Its folder is only read; a test that goes on from it
+    copies what it needs."""
+    root = tmp_path_factory.mktemp("cli_sample_run")
+    env = {**os.environ, "DAGSTER_HOME": str(root / "dagster_home"), "LEERWINKELS_PSEUDONYM_KEY": TEST_KEY}
+    env.pop("LEERWINKELS_RECORD_RUNS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "leerwinkels.cli", "consolidate", "--sources", str(SAMPLES / "landing"), "--as-of", AS_OF,
+         "--database", f"sqlite:///{root / 'w.sqlite'}", "--staging", str(root / "staging"),
+         "--publication", str(root / "publication")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+    )
+    return CliSampleRun(root, done)

@@ -9,31 +9,13 @@ import pytest
 
 from leerwinkels.ingest.source_specs import LEERWINKELS, PARTITIONS
 from leerwinkels.ingest.staged_tables import RULES
-from leerwinkels.run.runner import consolidate
-from tests.conftest import AS_OF, SAMPLES
+from tests.conftest import AS_OF
 
 
 @pytest.fixture(scope="module")
-def materialisations(tmp_path_factory) -> dict[tuple[str, str | None], dict]:
-    root = tmp_path_factory.mktemp("metadata_run")
-    mp = pytest.MonkeyPatch()
-    from tests.conftest import TEST_KEY
-
-    mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
-    instance = dg.DagsterInstance.ephemeral()
-    try:
-        result = consolidate(sources=SAMPLES / "landing", database_url=f"sqlite:///{root / 'w.sqlite'}", as_of=AS_OF,
-                             staging_dir=root / "staging", publication_dir=root / "publication", instance=instance, quiet=True)
-        assert result.success, result.error
-        found = {}
-        for run_id in result.run_ids:
-            for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
-                m = record.dagster_event.event_specific_data.materialization
-                found[(m.asset_key.to_user_string(), m.partition)] = dict(m.metadata)
-        return found
-    finally:
-        instance.dispose()
-        mp.undo()
+def materialisations(sample_run) -> dict[tuple[str, str | None], dict]:
+    """(asset key, partition) -> metadata of every materialisation of the session's sample run."""
+    return sample_run.materialisations
 
 
 def test_every_materialisation_reports_its_row_count(materialisations):

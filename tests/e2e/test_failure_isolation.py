@@ -31,8 +31,9 @@ def _per_leerwinkel(frame: pl.DataFrame) -> dict[str, int]:
     return dict(frame.group_by("leerwinkel").len().iter_rows())
 
 
-def test_a_corrupt_delivery_fails_only_its_leerwinkel_which_keeps_its_last_good_data(tmp_path, sample_landing):
-    first, before = _run(tmp_path, sample_landing)
+def test_a_corrupt_delivery_fails_only_its_leerwinkel_which_keeps_its_last_good_data(tmp_path, sample_landing, sample_run, after_sample_run):
+    # the first run: the clean run of the samples (the session's, copied into tmp_path)
+    first, before = sample_run.result, read_warehouse(f"sqlite:///{tmp_path / 'warehouse.sqlite'}")
     assert first.success and not first.failed_partitions
     trajectories_before = _per_leerwinkel(before["trajectories"])
     klanten_read_before = before["dq_source_files"].filter(pl.col("file_name") == GENK_KLANTEN)["rows_read"].sum()

@@ -84,9 +84,9 @@ class CrashingWarehouse(Warehouse):
         return super()._insert(conn, table, df)
 
 
-def test_a_run_that_fails_half_way_leaves_the_previous_tables(tmp_path):
-    first, url = _run(tmp_path)
-    assert first.success
+def test_a_run_that_fails_half_way_leaves_the_previous_tables(tmp_path, sample_run, after_sample_run):
+    url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"  # the first run: the clean sample run, copied
+    assert sample_run.result.success
     before = _stable(read_warehouse(url))
     resources = build_resources(
         sources=str(SAMPLES / "landing"), database_url=url, as_of="2026-12-31",
@@ -101,8 +101,8 @@ def test_a_run_that_fails_half_way_leaves_the_previous_tables(tmp_path):
         assert_frame_equal(before[name], after[name]), name
 
 
-def test_a_run_that_fails_before_publishing_leaves_the_previous_tables(tmp_path, monkeypatch):
-    first, url = _run(tmp_path)
+def test_a_run_that_fails_before_publishing_leaves_the_previous_tables(tmp_path, monkeypatch, after_sample_run):
+    url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"  # the first run: the clean sample run, copied
     before = _stable(read_warehouse(url))
     broken = tmp_path / "parameters.yaml"
     broken.write_text("version: '1'\nproxies: {}\n", encoding="utf-8")

@@ -122,12 +122,12 @@ def _open_genk_trajectory(lines: list[str]) -> str:
     raise AssertionError("no open Genk trajectory in the samples")
 
 
-def test_a_contact_that_first_appears_in_a_later_delivery_is_late(sample_landing, tmp_path):
-    run = {"sources": sample_landing, "database_url": f"sqlite:///{tmp_path / 'w.sqlite'}", "as_of": AS_OF,
+def test_a_contact_that_first_appears_in_a_later_delivery_is_late(sample_landing, tmp_path, sample_run, after_sample_run):
+    run = {"sources": sample_landing, "database_url": f"sqlite:///{tmp_path / 'warehouse.sqlite'}", "as_of": AS_OF,
                "staging_dir": tmp_path / "staging", "publication_dir": tmp_path / "publication"}
     instance = dg.DagsterInstance.ephemeral()
     try:
-        first = consolidate(**run, instance=instance)
+        first = sample_run.result  # the first delivery: the clean sample run, copied into tmp_path
         assert first.success, first.error
         _, lines = genk_rows(sample_landing)
         dossier = _open_genk_trajectory(lines)
@@ -139,7 +139,7 @@ def test_a_contact_that_first_appears_in_a_later_delivery_is_late(sample_landing
         assert second.success, second.error
     finally:
         instance.dispose()
-    with sqlite3.connect(tmp_path / "w.sqlite") as db:
+    with sqlite3.connect(tmp_path / "warehouse.sqlite") as db:
         rows = db.execute("SELECT run_id, judged_contacts, late_contacts FROM dq_scorecard WHERE leerwinkel = 'genk' ORDER BY measured_at").fetchall()
     assert len(rows) == 2  # history: one row per run
     assert rows[0][1:] == (0, 0)  # the first delivery is the baseline: nothing judged

@@ -3,9 +3,7 @@ otherwise) as the named jobs, with tags a steward recognises in the UI."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -13,20 +11,13 @@ import dagster as dg
 from leerwinkels.defs.jobs import CONSOLIDATE_JOB_NAME, FILES_TAG, INGEST_JOB_NAME, LEERWINKEL_TAG, TRIGGER_TAG
 from leerwinkels.ingest.source_specs import PARTITIONS
 from leerwinkels.run.instance import DEFAULT_DAGSTER_HOME, recording_home
-from tests.conftest import AS_OF
 
 
-def test_a_cli_consolidation_records_named_jobs_with_tags(tmp_path: Path, sample_landing: Path) -> None:
-    home = tmp_path / "dagster_home"  # not there yet: the CLI creates it, with a dagster.yaml
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
-    env.pop("LEERWINKELS_RECORD_RUNS", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "leerwinkels.cli", "consolidate", "--sources", str(sample_landing),
-         "--database", f"sqlite:///{tmp_path / 'warehouse.sqlite'}", "--as-of", AS_OF,
-         "--staging", str(tmp_path / "staging"), "--publication", str(tmp_path / "publication")],
-        env=env, capture_output=True, text=True, timeout=600,
-    )
+def test_a_cli_consolidation_records_named_jobs_with_tags(tmp_path: Path, cli_sample_run) -> None:
+    done = cli_sample_run.done  # the CLI on the samples with DAGSTER_HOME set, not there before the run
     assert done.returncode == 0, done.stderr[-2000:]
+    home = tmp_path / "dagster_home"  # a copy: this test rewrites its dagster.yaml below
+    shutil.copytree(cli_sample_run.dagster_home, home)
     assert "telemetry" in (home / "dagster.yaml").read_text(encoding="utf-8")
 
     with dg.DagsterInstance.from_config(str(home)) as instance:

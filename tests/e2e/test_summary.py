@@ -5,6 +5,7 @@ a missing key named with its README section."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -26,8 +27,8 @@ def _consolidate(tmp_path: Path, landing: Path) -> subprocess.CompletedProcess[s
     )
 
 
-def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_path, sample_landing, personal_values):
-    first = _consolidate(tmp_path, sample_landing)
+def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_path, sample_landing, personal_values, cli_sample_run):
+    first = cli_sample_run.done  # the CLI on the samples (the session's run)
     assert first.returncode == 0, first.stderr
     out = first.stdout
     lines = out.splitlines()
@@ -36,7 +37,7 @@ def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_p
     # issue 16: the samples' survey also gives the two evidence WARN checks (few in-window answers,
     # a reweighting gap); issue 20: a WARN per Leerwinkel whose scorecard has a measure in red;
     # both on top of the three deliberate defects
-    with sqlite3.connect(tmp_path / "w.sqlite") as db:
+    with sqlite3.connect(cli_sample_run.root / "w.sqlite") as db:
         db.row_factory = sqlite3.Row
         card = [dict(row) for row in db.execute("SELECT * FROM dq_scorecard")]
     red = {row["leerwinkel"]: [m for m in MEASURES if row[f"{m}_status"] == "red"] for row in card if row["status"] == "red"}
@@ -57,7 +58,14 @@ def test_the_summary_lists_every_failed_check_and_marks_a_stale_leerwinkel(tmp_p
     assert "Traceback" not in out + first.stderr
     assert not [v for v in personal_values if v in out + first.stderr]
 
-    # Brussel's new delivery is damaged: it keeps its last good data, the run publishes the rest (exit 3)
+    # Brussel's new delivery is damaged: it keeps its last good data, the run publishes the rest (exit 3);
+    # the next run goes on from a copy of the first one's tables, staging and publication
+    for name in ("w.sqlite", "staging", "publication", ".publication.releases"):
+        source = cli_sample_run.root / name
+        if source.is_dir() and not source.is_symlink():
+            shutil.copytree(source, tmp_path / name, symlinks=True)
+        else:
+            shutil.copy2(source, tmp_path / name, follow_symlinks=False)
     (workbook,) = (sample_landing / "brussel").glob("*.xlsx")
     workbook.chmod(0o644)
     workbook.write_bytes(workbook.read_bytes()[:3000])

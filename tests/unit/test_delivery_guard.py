@@ -19,7 +19,7 @@ from polars.testing import assert_frame_equal
 from leerwinkels.cli import main
 from leerwinkels.ingest.delivery_guard import LastGood, accepted_files, held_reasons, read_last_good
 from leerwinkels_demo import generate_landing
-from tests.conftest import AS_OF, read_warehouse
+from tests.conftest import AS_OF, TEST_KEY, read_warehouse
 
 OTHERS = ("brussel", "genk", "mechelen", "gent", "west_vlaanderen", "leuven")
 
@@ -35,9 +35,8 @@ def generated(tmp_path_factory) -> Path:
 class Site:
     """A landing folder, staging folder, warehouse and publication of one test."""
 
-    def __init__(self, tmp_path: Path, generated: Path):
+    def __init__(self, tmp_path: Path):
         self.landing = tmp_path / "landing"
-        shutil.copytree(generated, self.landing)
         self.staging = tmp_path / "staging"
         self.publication = tmp_path / "publication"
         self.url = f"sqlite:///{tmp_path / 'warehouse.sqlite'}"
@@ -67,11 +66,27 @@ class Site:
         return path
 
 
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory, generated) -> Path:
+    """The good run every case starts from, made once for the module: its landing, staging,
+    warehouse and publication folders (the publication a relative symlink to its release)."""
+    root = tmp_path_factory.mktemp("good_run")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("LEERWINKELS_PSEUDONYM_KEY", TEST_KEY)
+    mp.delenv("DAGSTER_HOME", raising=False)
+    shutil.copytree(generated, root / "landing")
+    try:
+        assert Site(root).run() == 0
+    finally:
+        mp.undo()
+    return root
+
+
 @pytest.fixture
-def site(tmp_path, generated) -> Site:
-    site = Site(tmp_path, generated)
-    assert site.run() == 0
-    return site
+def site(tmp_path, good_run) -> Site:
+    """A private copy of the good run (mtimes kept, symlinks kept relative) that a case changes."""
+    shutil.copytree(good_run, tmp_path, symlinks=True, dirs_exist_ok=True)
+    return Site(tmp_path)
 
 
 def _same_trajectories(site: Site, before: dict[str, pl.DataFrame]) -> None:
@@ -333,7 +348,8 @@ def test_a_sheet_name_is_shown_only_when_it_can_be_no_ones(name, shown):
 @pytest.mark.parametrize("variable, value", [("LEERWINKELS_SHRINK_LIMIT", "1.5"), ("LEERWINKELS_SHRINK_LIMIT", "twenty"),
                                              ("LEERWINKELS_SETTLE_SECONDS", "-1")])
 def test_a_guard_setting_that_is_no_number_is_a_usage_error(tmp_path, generated, monkeypatch, capsys, variable, value):
-    site = Site(tmp_path, generated)
+    site = Site(tmp_path)
+    shutil.copytree(generated, site.landing)
     monkeypatch.setenv(variable, value)
     assert site.run() == 2
     assert variable in capsys.readouterr().err
