@@ -423,7 +423,8 @@ def evaluate_targets(report: dict, previous: dict | None = None) -> dict:
         growth = by_size[400_000]["pipeline"]["wall_s"] / by_size[40_000]["pipeline"]["wall_s"]
         add("growth_10x", "time(400,000) / time(40,000)", round(growth, 2), TARGETS["growth_10x"])
     if 40_000 in by_size and 40_000 in before:  # the fixed cost at the real network's size: lower than last time
-        add("startup_40k", f"Dagster + startup at 40,000 (s), at most the previous run's ({before[40_000].get('commit', 'last')})",
+        previous_commit = (previous or {}).get("environment", {}).get("commit") or "last run"
+        add("startup_40k", f"Dagster + startup at 40,000 (s), at most the previous run's ({previous_commit})",
             round(startup_s(by_size[40_000]), 2), round(startup_s(before[40_000]), 2))
     add("bench_minutes", "this benchmark run (minutes)", round(report["bench_seconds"] / 60, 2), TARGETS["bench_minutes"])
     return out
