@@ -53,3 +53,14 @@ def test_digits_inside_a_pseudonym_are_no_national_number():
 def test_file_names_keep_their_dates():
     # (the scan skips file-name columns: to the phone shape this date is a number, see personal_data.py)
     assert shown_name("dossiers 01.11.2026.xlsx") == "dossiers 01.11.2026.xlsx"
+
+
+def test_an_amount_in_a_number_column_is_no_national_number_but_a_planted_one_is_found():
+    # a network of a million trajectories costs hundreds of millions of euros: "123456789.01"
+    # has the digits of a punctuated national number (850731123.45) but is an amount
+    published = pl.DataFrame({"cost_eur": ["123456789.01", "85073112345", "85073112345.0", None], "label": ["a", "b", "c", "d"]})
+    assert personal_data_hits(published, numbers={"cost_eur"}) == {"cost_eur:national_number": 2}
+    # read as text without knowing it is a number column, the amount still counts (the strict default)
+    assert personal_data_hits(published) == {"cost_eur:national_number": 3}
+    # a text column keeps the full scan, even where the name says number
+    assert personal_data_hits(pl.DataFrame({"label": ["850731123.45"]}), numbers={"cost_eur"}) == {"label:national_number": 1}

@@ -95,3 +95,22 @@ def test_the_scorecard_sheet_shows_the_network_median_and_dutch_statuses(tmp_pat
     assert rows["Geen geldig rijksregisternummer"]["Status"] == "groen"
     assert rows["Contacten laat geregistreerd"]["Status"] == "niet gemeten"  # gent had no judged contact
     assert {r["Bron van het doel"] for r in rows.values()} == {"assumption"}
+
+
+def test_workbook_cells_keep_their_type_and_a_delivered_formula_stays_text(tmp_path):
+    frames = _frames()
+    # a label a Leerwinkel typed as a formula or a link: shown as the text it is, never evaluated
+    frames["unmapped"] = frames["unmapped"].with_columns(pl.lit('=HYPERLINK("http://x.invalid","klik")').alias("value"))
+    write_feedback_workbooks(frames, tmp_path)
+    wb = openpyxl.load_workbook(tmp_path / "gent.xlsx")
+    label = wb["Onbekende labels"]["B3"]
+    assert label.data_type == "s" and label.value.startswith("=HYPERLINK") and label.hyperlink is None
+    assert label.number_format == "General"  # a label, not a share
+    forgotten = openpyxl.load_workbook(tmp_path / "genk.xlsx")["Vergeten dossiers"]
+    intake = forgotten["D3"]
+    assert intake.is_date and intake.number_format == "yyyy-mm-dd"
+    assert forgotten.freeze_panes == "A3" and forgotten["A2"].font.b
+    card = wb["Scorekaart"]
+    statuses = {card.cell(row=r, column=6).value: card.cell(row=r, column=6).fill.fgColor.rgb for r in range(3, card.max_row + 1)}
+    assert statuses["rood"].endswith("FFC7CE") and statuses["groen"].endswith("C6EFCE")
+    assert card.cell(row=3, column=2).number_format == "0.000"

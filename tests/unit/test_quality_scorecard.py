@@ -171,3 +171,21 @@ def test_network_median_over_the_leerwinkels_with_a_value():
             for lw, k in (("genk", 1), ("gent", 2), ("leuven", 4)) for i in range(4)]
     medians = network_median(scorecard(trajectories(*rows)))
     assert medians["missing_gender"] == pytest.approx(0.5)
+
+
+def test_occurrence_numbers_equal_rows_in_row_order_as_a_window_over_all_rows_would():
+    from leerwinkels.quality.first_seen import with_occurrence
+
+    keys = ["kind", "trajectory_key", "event_date", "contact_type"]
+    d1, d2 = date(2026, 1, 5), date(2026, 2, 5)
+    events = pl.DataFrame({
+        "kind": ["contact", "contact", "closing", "contact", "contact", "contact", "contact"],
+        "trajectory_key": ["a", "a", "a", "b", "a", "b", "b"],
+        "event_date": [d1, d1, d1, d2, d1, d2, None],
+        "contact_type": ["phone", "phone", "", None, "visit", None, None],
+    })
+    got = with_occurrence(events, keys)
+    assert got.drop("occurrence").equals(events)  # same rows, same order
+    assert got["occurrence"].to_list() == [0, 1, 0, 0, 0, 1, 0]
+    expected = events.with_columns(pl.int_range(pl.len()).over(keys).cast(pl.Int64).alias("occurrence"))
+    assert got.equals(expected)

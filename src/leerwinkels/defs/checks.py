@@ -196,6 +196,11 @@ def _published_csvs(folder) -> dict[str, pl.DataFrame]:
 PUBLISHED_INDICATORS = PUBLISHED_TABLES
 
 
+def _numeric_columns(table: pl.DataFrame | None) -> set[str]:
+    """The columns of an exact table that are numbers (published as their text)."""
+    return set() if table is None else {c for c, t in table.schema.items() if t.is_numeric()}
+
+
 def publication_problems(folder, exact: dict[str, pl.DataFrame], pseudonymiser) -> dict:
     """What must not be published, found in the CSV files of a publication folder against the
     exact tables: counts that are not the protection's (src/leerwinkels/publication/disclosure.py) and columns
@@ -208,7 +213,7 @@ def publication_problems(folder, exact: dict[str, pl.DataFrame], pseudonymiser) 
 
     files = _published_csvs(Path(folder))
     protection = protection_problems(exact, files, pseudonymiser) if files else []
-    personal = {name: hits for name, frame in files.items() if (hits := personal_data_hits(frame))}
+    personal = {name: hits for name, frame in files.items() if (hits := personal_data_hits(frame, _numeric_columns(exact.get(name))))}
     return {"files": len(files), "protection": protection, "personal_data": personal}
 
 

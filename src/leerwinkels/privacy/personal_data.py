@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from leerwinkels.privacy.patterns import IN_VALUES
@@ -25,12 +27,24 @@ def _without_file_names(frame: pl.DataFrame, columns: list[str]) -> list[pl.Expr
     return [pl.col(c).str.replace_many(names, [""] * len(names)) for c in columns]
 
 
-def personal_data_hits(frame: pl.DataFrame) -> dict[str, int]:
-    """Per ``column:pattern`` how many cells of the frame's text columns look like personal data."""
+def _integer_part(column: str) -> pl.Expr:
+    # "123456789.01" (an amount in euros) is no "850731123.45": the digits after a number's
+    # decimal point are not scanned; a national number typed into a number column has none
+    # ("85073112345" or "85073112345.0") and is still found.
+    return pl.col(column).str.replace(r"^(-?\d+)\.\d*$", "${1}")
+
+
+def personal_data_hits(frame: pl.DataFrame, numbers: Collection[str] = ()) -> dict[str, int]:
+    """Per ``column:pattern`` how many cells of the frame's text columns look like personal data.
+
+    ``numbers``: columns that hold numbers written as text (a published CSV read back as text,
+    of a column that is numeric in the exact table): only a value's integer part is scanned."""
     text_columns = [c for c, t in frame.schema.items() if t == pl.String and c not in FILE_NAME_COLUMNS]
     if not text_columns or frame.height == 0:
         return {}
     frame = frame.select(_without_file_names(frame, text_columns))
+    if numbers:
+        frame = frame.with_columns(_integer_part(c) for c in text_columns if c in numbers)
     # One pass with all patterns at once finds the (normally no) columns worth counting per
     # pattern: half the time of three passes over every column of a large table.
     any_pattern = "|".join(f"(?:{pattern})" for pattern in PERSONAL_PATTERNS.values())

@@ -43,9 +43,22 @@ def delivered_events(trajectories: pl.DataFrame, contacts: pl.DataFrame) -> pl.D
         pl.lit("").alias("contact_type"),
     )
     events = pl.concat([contact_rows, closings])
-    return events.with_columns(
-        pl.int_range(pl.len()).over("kind", "trajectory_key", "event_date", "contact_type").cast(pl.Int64).alias("occurrence")
-    )
+    return with_occurrence(events, ["kind", "trajectory_key", "event_date", "contact_type"])
+
+
+def with_occurrence(events: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """``occurrence``: 0 for the first row of equal ``keys``, 1 for the next, in row order.
+
+    Nearly every event is the only one of its keys: the window runs over the few repeated
+    rows only (one hash pass to find them; the window over all ~4 million events of a
+    1,000,000-trajectory network took 3x as long)."""
+    repeated = pl.struct(keys).is_duplicated()
+    index = "__row"
+    marked = events.with_row_index(index).with_columns(repeated.alias("__repeated"))
+    counted = marked.filter(pl.col("__repeated")).select(
+        index, pl.int_range(pl.len()).over(keys).cast(pl.Int64).alias("occurrence"))
+    return marked.join(counted, on=index, how="left", maintain_order="left").with_columns(
+        pl.col("occurrence").fill_null(0)).drop(index, "__repeated")
 
 
 def delivery_date(source_files: pl.DataFrame, as_of: date) -> date:

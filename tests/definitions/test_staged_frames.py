@@ -1,0 +1,40 @@
+"""The IO manager's folders of frames are read frame by frame, when a step asks (issue 21: peak memory)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from leerwinkels.defs.resources.staging_store import StagedFrames, read_frames, write_frames
+
+
+def test_a_folder_of_frames_is_read_frame_by_frame_when_asked(tmp_path):
+    folder = tmp_path / "staged" / "genk"
+    write_frames(folder, {"trajectories": pl.DataFrame({"k": [1, 2]}), "contacts": pl.DataFrame({"k": [3]})})
+    frames = read_frames(folder, lazily=True)
+    assert isinstance(frames, StagedFrames) and sorted(frames) == ["contacts", "trajectories"] and len(frames) == 2
+    assert "contacts" in frames and "survey" not in frames and frames.get("survey") is None
+    assert frames._loaded == {}  # nothing read yet
+    assert frames["contacts"].to_dict(as_series=False) == {"k": [3]}
+    assert list(frames._loaded) == ["contacts"]  # only what was asked for
+    assert dict(frames)["trajectories"].height == 2
+    with pytest.raises(KeyError):
+        frames["survey"]
+
+
+def test_data_replaced_while_a_step_reads_it_is_an_error_not_a_mix(tmp_path):
+    folder = tmp_path / "staged" / "genk"
+    write_frames(folder, {"trajectories": pl.DataFrame({"k": [1]}), "contacts": pl.DataFrame({"k": [1]})})
+    frames = read_frames(folder, lazily=True)
+    assert frames["trajectories"]["k"].to_list() == [1]
+    write_frames(folder, {"trajectories": pl.DataFrame({"k": [2]}), "contacts": pl.DataFrame({"k": [2]})})  # another run
+    with pytest.raises(RuntimeError, match="replaced while this step read it"):
+        frames["contacts"]
+
+
+def test_a_single_frame_is_a_frame_and_an_unpartitioned_folder_a_dict(tmp_path):
+    write_frames(tmp_path / "model" / "trajectories", pl.DataFrame({"k": [1]}))
+    assert isinstance(read_frames(tmp_path / "model" / "trajectories"), pl.DataFrame)
+    # a dict-typed output (dq_feedback): Dagster type-checks the input as a dict
+    write_frames(tmp_path / "dq_feedback", {"late": pl.DataFrame({"k": [1]})})
+    assert type(read_frames(tmp_path / "dq_feedback")) is dict
