@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--manifest", metavar="FILE", help="also write the expected accounting of the injected defects here (JSON)")
     d.add_argument("--earlier-delivery", type=_at_least_one, metavar="DAYS",
                    help="write instead the earlier delivery of the same network: only what the Leerwinkels had registered "
-                        "DAYS days before the as-of date (at least 7: before the final export), files dated that day; "
+                        "DAYS days before the as-of date (at least 7: before the final export; at most the demo's history of five years), files dated that day; "
                         "the final delivery generated into the same folder afterwards brings the late registrations")
     d.set_defaults(func=cmd_demo_data, parser=d)
     return parser

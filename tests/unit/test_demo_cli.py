@@ -42,3 +42,20 @@ def test_demo_data_writes_an_earlier_delivery_and_refuses_one_not_before_the_fin
     err = capsys.readouterr().err
     assert err.startswith("error: an earlier delivery must lie before the final export") and "at least 7 days" in err
     assert not (tmp_path / "other" / "genk").exists()
+
+
+@pytest.mark.parametrize("days", ["1000000", "3000"])
+def test_demo_data_refuses_an_earlier_delivery_before_the_demo_history_in_one_line(tmp_path, capsys, days):
+    # 1,000,000 days lies before year 1 (a date overflow); 3,000 before the history's first intake (2021-01-01)
+    assert cli.main(["demo-data", str(tmp_path / "landing"), "--trajectories", "30", "--earlier-delivery", days]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1 and "2021-01-01" in err
+    assert not (tmp_path / "landing").exists()
+
+
+@pytest.mark.parametrize("args", [["--trajectories", "1"], ["--trajectories", "30", "--earlier-delivery", "2140"]])
+def test_demo_data_writes_mechelen_with_no_trajectory_registered(tmp_path, capsys, args):
+    # a network (or an earlier delivery) in which Mechelen has no trajectory yet: its workbook with one empty year sheet
+    assert cli.main(["demo-data", str(tmp_path / "landing"), *args]) == 0
+    assert "demo landing folder written" in capsys.readouterr().out
+    assert (tmp_path / "landing" / "mechelen" / "Registratie Leerwinkel Regio Mechelen.xlsx").exists()

@@ -64,3 +64,13 @@ def test_an_amount_in_a_number_column_is_no_national_number_but_a_planted_one_is
     assert personal_data_hits(published) == {"cost_eur:national_number": 3}
     # a text column keeps the full scan, even where the name says number
     assert personal_data_hits(pl.DataFrame({"label": ["850731123.45"]}), numbers={"cost_eur"}) == {"label:national_number": 1}
+
+
+def test_a_national_number_in_a_number_column_is_found_as_polars_writes_it(tmp_path):
+    # what write_csv emits for an 11-digit number: "85073112345" (Int64), "85073112345.0" and
+    # "-85073112345.0" (Float64; exponent notation only from 1e16 on): the integer part keeps it
+    planted = pl.DataFrame({"count": [85073112345, -85073112345, 3], "share": [85073112345.0, -85073112345.0, 0.85073112345]})
+    planted.write_csv(tmp_path / "t.csv")
+    published = pl.read_csv(tmp_path / "t.csv", infer_schema_length=0)
+    assert published["share"].to_list()[:2] == ["85073112345.0", "-85073112345.0"]
+    assert personal_data_hits(published, numbers={"count", "share"}) == {"count:national_number": 2, "share:national_number": 2}

@@ -15,7 +15,7 @@ from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staging import stage_source
 from leerwinkels.privacy.pseudonymise import Pseudonymiser
 from leerwinkels.quality.feedback import RULE_ADVICE_NL, feedback_frames
-from leerwinkels.quality.feedback_workbook import SHEETS, write_feedback_workbooks
+from leerwinkels.quality.feedback_workbook import EXCEL_ROWS, SHEETS, write_feedback_workbooks
 from leerwinkels.quality.scorecard import build_scorecard, delivered_fields
 from leerwinkels.quality.targets import DEFAULT_TARGETS, load_targets
 from tests.conftest import AS_OF, SAMPLES, TEST_KEY
@@ -114,3 +114,37 @@ def test_workbook_cells_keep_their_type_and_a_delivered_formula_stays_text(tmp_p
     statuses = {card.cell(row=r, column=6).value: card.cell(row=r, column=6).fill.fgColor.rgb for r in range(3, card.max_row + 1)}
     assert statuses["rood"].endswith("FFC7CE") and statuses["groen"].endswith("C6EFCE")
     assert card.cell(row=3, column=2).number_format == "0.000"
+
+
+def test_excels_row_limit_is_xlsxwriters(tmp_path):
+    import xlsxwriter
+
+    # XlsxWriter ignores a row past Excel's last one without a word (write_row returns -1): the cap's reason
+    wb = xlsxwriter.Workbook(str(tmp_path / "limit.xlsx"), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    assert ws.write_row(EXCEL_ROWS - 1, 0, ["last"]) == 0 and ws.write_row(EXCEL_ROWS, 0, ["past"]) == -1
+    wb.close()
+
+
+def test_a_sheet_past_excels_row_limit_says_how_many_rows_it_leaves_out(tmp_path, monkeypatch):
+    # the cap's logic on a sheet of 60 rows, as if Excel held 50 (writing 1,048,576 real rows took ~70 s)
+    import leerwinkels.quality.feedback_workbook as workbook
+
+    monkeypatch.setattr(workbook, "EXCEL_ROWS", 50)
+    frames = _frames()
+    n = 60
+    frames["quarantine"] = pl.DataFrame({"leerwinkel": "genk", "file_name": "klanten_1.csv", "sheet": "", "row_number": pl.int_range(n, eager=True),
+                                         "column": "Aanmelddatum", "rule": "bad_date", "advice": "a"}).cast({"row_number": pl.Int64})
+    write_feedback_workbooks(frames, tmp_path)
+    rows = list(openpyxl.load_workbook(tmp_path / "genk.xlsx", read_only=True)["Quarantaine"].iter_rows(values_only=True))
+    assert len(rows) == 50
+    shown = rows[2:-1]
+    assert [r[2] for r in shown[:2]] == [0, 1] and shown[-1][2] == len(shown) - 1
+    left_out = n - len(shown)
+    assert left_out == 13 and "13 rijen niet getoond" in rows[-1][0] and all(v is None for v in rows[-1][1:])
+    assert "niet alle rijen getoond" in rows[0][0]
+    # below the limit nothing is said
+    monkeypatch.setattr(workbook, "EXCEL_ROWS", 1_000)
+    write_feedback_workbooks(frames, tmp_path)
+    rows = list(openpyxl.load_workbook(tmp_path / "genk.xlsx", read_only=True)["Quarantaine"].iter_rows(values_only=True))
+    assert len(rows) == n + 2 and "niet alle rijen" not in rows[0][0]

@@ -189,3 +189,14 @@ def test_occurrence_numbers_equal_rows_in_row_order_as_a_window_over_all_rows_wo
     assert got["occurrence"].to_list() == [0, 1, 0, 0, 0, 1, 0]
     expected = events.with_columns(pl.int_range(pl.len()).over(keys).cast(pl.Int64).alias("occurrence"))
     assert got.equals(expected)
+
+
+@pytest.mark.parametrize("rows", [0, 1, 5])
+@pytest.mark.parametrize("key", ["a", None])
+def test_occurrence_of_empty_single_and_all_equal_events_with_null_keys_is_the_window_over_all_rows(rows, key):
+    from leerwinkels.quality.first_seen import with_occurrence
+
+    events = pl.DataFrame({"k": [key] * rows, "d": [None] * rows, "x": list(range(rows))}, schema={"k": pl.String, "d": pl.Date, "x": pl.Int64})
+    got = with_occurrence(events, ["k", "d"])
+    assert got.equals(events.with_columns(pl.int_range(pl.len()).over("k", "d").cast(pl.Int64).alias("occurrence")))
+    assert got["occurrence"].to_list() == list(range(rows))

@@ -35,6 +35,9 @@ SHEETS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
         ("file_name", "Bestand"), ("sheet", "Blad"), ("row_number", "Rij van het dossier"), ("kind", "Soort"),
         ("event_date", "Datum"), ("first_delivered", "Eerst geleverd op"), ("days_before_delivery", "Dagen tussen datum en levering"))),
 }
+#: Excel's (and XlsxWriter's) last row: a row past it is not written, without a word from XlsxWriter
+EXCEL_ROWS = 1_048_576
+_HEADER_ROWS = 2
 _FILLS = {"groen": "C6EFCE", "oranje": "FFEB9C", "rood": "FFC7CE"}
 SHARE_COLUMNS = {"value", "network_median", "green_max", "orange_max"}
 
@@ -77,18 +80,27 @@ def write_feedback_workbook(leerwinkel: str, frames: dict[str, pl.DataFrame], pa
         for sheet, (frame_name, title, columns) in SHEETS.items():
             ws = wb.add_worksheet(sheet)
             own = frames[frame_name].filter(pl.col("leerwinkel") == leerwinkel).select([c for c, _ in columns])
+            # a documented cap: past Excel's row limit the sheet's last row and its title say how many rows are left out
+            left_out = max(0, own.height - (EXCEL_ROWS - _HEADER_ROWS))
+            if left_out:
+                left_out += 1  # the last row is the note
+                own = own.head(own.height - left_out)
             for i, (name, header) in enumerate(columns):
                 # a share is a fraction shown as 0.000; "value" of the unmapped labels is a label, not a share
                 is_share = name in SHARE_COLUMNS and own.schema[name].is_float()
                 ws.set_column(i, i, max(12, min(60, len(header) + 4)), share if is_share else None)
             ws.freeze_panes(2, 0)
-            ws.write_row(0, 0, [title.format(**about)], bold)
+            heading = title.format(**about) + (f" (niet alle rijen getoond: {left_out:,} rijen voorbij de grens van Excel)".replace(",", ".") if left_out else "")
+            ws.write_row(0, 0, [heading], bold)
             ws.write_row(1, 0, [header for _, header in columns], bold)
             status_at = next((i for i, (name, _) in enumerate(columns) if name == "status"), None)
             for r, row in enumerate(own.iter_rows(), start=2):
                 ws.write_row(r, 0, row)
                 if status_at is not None and row[status_at] in fills:
                     ws.write_string(r, status_at, row[status_at], fills[row[status_at]])
+            if left_out:
+                ws.write_string(EXCEL_ROWS - 1, 0, f"… en nog {left_out:,} rijen niet getoond: Excel toont niet meer dan {EXCEL_ROWS:,} rijen. "
+                                "Verbeter eerst de rijen hierboven.".replace(",", "."), bold)
         notes = wb.add_worksheet("Toelichting")
         notes.set_column(0, 0, 120)
         for r, line in enumerate(explanation_lines(about)):

@@ -70,7 +70,12 @@ class Registrations:
 
 
 def earlier_day(p: Plan, days_before: int) -> date:
-    """The day of the earlier delivery: ``days_before`` the as-of date, before the final export."""
+    """The day of the earlier delivery: ``days_before`` the as-of date, before the final export
+    and not before the history's first day (an earlier day is no delivery, or no date at all)."""
+    first_day = date(p.start_year, 1, 1)
+    if days_before > (p.as_of - first_day).days:
+        raise ValueError(f"an earlier delivery must lie within the demo's history, which starts on {first_day}: "
+                         f"at most {(p.as_of - first_day).days} days before the as-of date")
     d1 = p.as_of - timedelta(days=days_before)
     if d1 >= p.export:
         first = (p.as_of - p.export).days + 1

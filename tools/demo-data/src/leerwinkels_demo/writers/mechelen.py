@@ -40,9 +40,11 @@ def write_mechelen(dest: Path, rel: str) -> dict:
     yrs = p.reg_year[order]
     ex = ExtraRows(p.extras[ME])
     rows_out = {}
-    for y in mechelen_years(p):
-        # an earlier delivery: a year without a registered trajectory yet has no sheet (its rows are drawn all the same)
-        ws = wb.create_sheet(str(y)) if any(in_delivery(t) for t in order[yrs == y].tolist()) else Unwritten()
+    # an earlier delivery: a year without a registered trajectory yet has no sheet (its rows are drawn all the same);
+    # with none registered at all, the one empty sheet of mechelen_years (a workbook needs a sheet)
+    registered = {int(y) for t, y in zip(order.tolist(), yrs.tolist(), strict=True) if in_delivery(t)} or {p.as_of.year}
+    for y in sorted({*mechelen_years(p), *registered}):
+        ws = wb.create_sheet(str(y)) if y in registered else Unwritten()
         ws.merged_cells.add("A1:F1")
         ws.append([f"Leerwinkel Regio Mechelen – registratie {y}"])
         ws.append([])
