@@ -38,3 +38,22 @@ def test_a_single_frame_is_a_frame_and_an_unpartitioned_folder_a_dict(tmp_path):
     # a dict-typed output (dq_feedback): Dagster type-checks the input as a dict
     write_frames(tmp_path / "dq_feedback", {"late": pl.DataFrame({"k": [1]})})
     assert type(read_frames(tmp_path / "dq_feedback")) is dict
+
+
+def test_data_replaced_during_the_read_of_a_frame_is_an_error(tmp_path, monkeypatch):
+    import leerwinkels.defs.resources.staging_store as store
+
+    folder = tmp_path / "staged" / "genk"
+    write_frames(folder, {"trajectories": pl.DataFrame({"k": [1]}), "contacts": pl.DataFrame({"k": [1]})})
+    frames = read_frames(folder, lazily=True)
+    real_read = pl.read_parquet
+
+    def read_while_another_run_writes(path, *args, **kwargs):
+        frame = real_read(path, *args, **kwargs)
+        # another run replaces the folder while this read is under way (a real write_frames)
+        write_frames(folder, {"trajectories": pl.DataFrame({"k": [2]}), "contacts": pl.DataFrame({"k": [2]})})
+        return frame
+
+    monkeypatch.setattr(store.pl, "read_parquet", read_while_another_run_writes)
+    with pytest.raises(RuntimeError, match="replaced while this step read it"):
+        frames["contacts"]

@@ -205,11 +205,16 @@ class StagedFrames(Mapping[str, pl.DataFrame]):
     def __getitem__(self, name: str) -> pl.DataFrame:
         if name not in self._loaded:
             path = self._files[name]  # KeyError for a frame the folder does not hold, as a dict
-            if file_identity(self._folder) != self._identity:
-                raise RuntimeError(f"the stored data in {self._folder} was replaced while this step read it "
-                                   "(another run wrote it): run again")
-            self._loaded[name] = pl.read_parquet(path)
+            self._still_the_same()
+            frame = pl.read_parquet(path)
+            self._still_the_same()  # replaced during the read: which version was read is unknown
+            self._loaded[name] = frame
         return self._loaded[name]
+
+    def _still_the_same(self) -> None:
+        if file_identity(self._folder) != self._identity:
+            raise RuntimeError(f"the stored data in {self._folder} was replaced while this step read it "
+                               "(another run wrote it): run again")
 
     def __contains__(self, name: object) -> bool:  # without reading the frame (Mapping's would)
         return name in self._files
