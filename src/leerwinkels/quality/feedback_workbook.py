@@ -57,6 +57,10 @@ def explanation_lines(about: dict) -> list[str]:
     ]
 
 
+def _dutch(count: int) -> str:
+    return f"{count:,}".replace(",", ".")  # 1.048.576
+
+
 def write_feedback_workbook(leerwinkel: str, frames: dict[str, pl.DataFrame], path: Path) -> Path:
     """Write one Leerwinkel's workbook from the frames of ``feedback_frames`` (only its rows).
 
@@ -90,7 +94,7 @@ def write_feedback_workbook(leerwinkel: str, frames: dict[str, pl.DataFrame], pa
                 is_share = name in SHARE_COLUMNS and own.schema[name].is_float()
                 ws.set_column(i, i, max(12, min(60, len(header) + 4)), share if is_share else None)
             ws.freeze_panes(2, 0)
-            heading = title.format(**about) + (f" (niet alle rijen getoond: {left_out:,} rijen voorbij de grens van Excel)".replace(",", ".") if left_out else "")
+            heading = title.format(**about) + (f" (niet alle rijen getoond: {_dutch(left_out)} rijen voorbij de grens van Excel)" if left_out else "")
             ws.write_row(0, 0, [heading], bold)
             ws.write_row(1, 0, [header for _, header in columns], bold)
             status_at = next((i for i, (name, _) in enumerate(columns) if name == "status"), None)
@@ -99,8 +103,8 @@ def write_feedback_workbook(leerwinkel: str, frames: dict[str, pl.DataFrame], pa
                 if status_at is not None and row[status_at] in fills:
                     ws.write_string(r, status_at, row[status_at], fills[row[status_at]])
             if left_out:
-                ws.write_string(EXCEL_ROWS - 1, 0, f"… en nog {left_out:,} rijen niet getoond: Excel toont niet meer dan {EXCEL_ROWS:,} rijen. "
-                                "Verbeter eerst de rijen hierboven.".replace(",", "."), bold)
+                ws.write_string(EXCEL_ROWS - 1, 0, f"… en nog {_dutch(left_out)} rijen niet getoond: Excel toont niet meer dan "
+                                f"{_dutch(EXCEL_ROWS)} rijen. Verbeter eerst de rijen hierboven.", bold)
         notes = wb.add_worksheet("Toelichting")
         notes.set_column(0, 0, 120)
         for r, line in enumerate(explanation_lines(about)):

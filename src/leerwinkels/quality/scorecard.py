@@ -9,7 +9,9 @@ only: no row of a Leerwinkel leaves here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -46,6 +48,11 @@ SHARE_OF: dict[str, tuple[str, str]] = {
     "late_closings_share": ("late_closings", "judged_closings"),
     "forgotten_dossiers_share": ("forgotten_dossiers", "open_trajectories"),
 }
+
+
+def red_measures(row: Mapping[str, Any]) -> list[str]:
+    """The measures in red of one Leerwinkel's scorecard row, in the order of MEASURES."""
+    return [m for m in MEASURES if row[f"{m}_status"] == "red"]
 
 
 def delivered_fields(spec: SourceSpec) -> set[str]:

@@ -15,8 +15,8 @@ from typing import Any
 
 import polars as pl
 
-from leerwinkels.quality.scorecard import RED_CHECK_PREFIX, SHARE_OF, latest_run
-from leerwinkels.quality.targets import MEASURES, Targets, TargetsError, load_targets
+from leerwinkels.quality.scorecard import RED_CHECK_PREFIX, SHARE_OF, latest_run, red_measures
+from leerwinkels.quality.targets import Targets, TargetsError, load_targets
 
 SUCCESS, WARNINGS, FAILURE = "success", "success with warnings", "failure"
 
@@ -168,9 +168,7 @@ def _scorecard_lines(scorecard: pl.DataFrame | None, leerwinkel: str, targets: T
         return []
     lines = []
     for row in latest_run(scorecard).filter(pl.col("leerwinkel") == leerwinkel).iter_rows(named=True):
-        for measure in MEASURES:
-            if row[f"{measure}_status"] != "red":
-                continue
+        for measure in red_measures(row):
             limit = ""
             if targets is not None and measure in targets.targets:
                 top = targets.targets[measure].orange_max

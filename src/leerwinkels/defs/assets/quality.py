@@ -22,7 +22,16 @@ from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staged_tables import SCHEMAS
 from leerwinkels.quality import first_seen
 from leerwinkels.quality.feedback import feedback_frames
-from leerwinkels.quality.scorecard import COMPLETENESS, RED_CHECK_PREFIX, TABLE, build_scorecard, delivered_fields, latest_run, with_history
+from leerwinkels.quality.scorecard import (
+    COMPLETENESS,
+    RED_CHECK_PREFIX,
+    TABLE,
+    build_scorecard,
+    delivered_fields,
+    latest_run,
+    red_measures,
+    with_history,
+)
 from leerwinkels.quality.targets import MEASURES, TargetsError, load_targets
 
 PLACES = "trajectory_places"
@@ -129,7 +138,7 @@ def _red_check(code: str) -> dg.AssetChecksDefinition:
                     description=f"WARN when {code}'s scorecard of this run has a measure in red (dq/targets.yaml).")
     def _check(dq_scorecard: pl.DataFrame) -> dg.AssetCheckResult:
         row = latest_run(dq_scorecard).filter(pl.col("leerwinkel") == code)
-        red = [m for m in MEASURES if row.height and row.get_column(f"{m}_status")[0] == "red"]
+        red = red_measures(row.row(0, named=True)) if row.height else []
         return dg.AssetCheckResult(
             passed=not red, severity=dg.AssetCheckSeverity.WARN,
             # the count is what the run summary prints (numbers only); the names for the UI
