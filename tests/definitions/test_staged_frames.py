@@ -8,15 +8,20 @@ import pytest
 from leerwinkels.defs.resources.staging_store import StagedFrames, read_frames, write_frames
 
 
-def test_a_folder_of_frames_is_read_frame_by_frame_when_asked(tmp_path):
+def test_a_folder_of_frames_is_read_frame_by_frame_when_asked(tmp_path, monkeypatch):
+    import leerwinkels.defs.resources.staging_store as store
+
     folder = tmp_path / "staged" / "genk"
     write_frames(folder, {"trajectories": pl.DataFrame({"k": [1, 2]}), "contacts": pl.DataFrame({"k": [3]})})
+    read = []
+    real_read = pl.read_parquet
+    monkeypatch.setattr(store.pl, "read_parquet", lambda path, *a, **k: read.append(path.stem) or real_read(path, *a, **k))
     frames = read_frames(folder, lazily=True)
     assert isinstance(frames, StagedFrames) and sorted(frames) == ["contacts", "trajectories"] and len(frames) == 2
     assert "contacts" in frames and "survey" not in frames and frames.get("survey") is None
-    assert frames._loaded == {}  # nothing read yet
+    assert read == []  # nothing read yet
     assert frames["contacts"].to_dict(as_series=False) == {"k": [3]}
-    assert list(frames._loaded) == ["contacts"]  # only what was asked for
+    assert read == ["contacts"]  # only what was asked for
     assert dict(frames)["trajectories"].height == 2
     with pytest.raises(KeyError):
         frames["survey"]
@@ -57,3 +62,63 @@ def test_data_replaced_during_the_read_of_a_frame_is_an_error(tmp_path, monkeypa
     monkeypatch.setattr(store.pl, "read_parquet", read_while_another_run_writes)
     with pytest.raises(RuntimeError, match="replaced while this step read it"):
         frames["contacts"]
+
+
+def test_a_narrowed_read_keeps_only_the_columns_and_rows_asked_for(tmp_path):
+    folder = tmp_path / "staged" / "genk"
+    write_frames(folder, {"first_seen": pl.DataFrame({"key": ["a", "b", "c"], "late": [True, False, True], "n": [1, 2, 3]})})
+    frames = read_frames(folder, lazily=True)
+    narrowed = frames.read("first_seen", lambda frame: frame.filter(pl.col("late")).select("n"))
+    assert narrowed.to_dict(as_series=False) == {"n": [1, 3]}
+    assert frames["first_seen"].height == 3  # read whole when asked whole
+    assert frames.read("first_seen", lambda frame: frame.select("key")).get_column("key").to_list() == ["a", "b", "c"]
+    with pytest.raises(KeyError):
+        frames.read("survey", lambda frame: frame)
+
+
+def test_data_replaced_before_a_narrowed_read_is_an_error(tmp_path):
+    folder = tmp_path / "staged" / "genk"
+    write_frames(folder, {"first_seen": pl.DataFrame({"k": [1]})})
+    frames = read_frames(folder, lazily=True)
+    write_frames(folder, {"first_seen": pl.DataFrame({"k": [2]})})  # another run
+    with pytest.raises(RuntimeError, match="replaced while this step read it"):
+        frames.read("first_seen", lambda frame: frame.select("k"))
+
+
+def test_finished_steps_frames_in_reference_cycles_are_freed_when_the_next_step_starts():
+    """Only in a process that froze its start-up objects (the CLI's large run); once per step."""
+    import gc
+    import weakref
+
+    from leerwinkels.defs.resources import staging_store as store
+
+    class Context:  # a step context that refers to itself, as Dagster's do
+        pass
+
+    def finished_step() -> weakref.ref:
+        context = Context()
+        context.me = context
+        context.frame = pl.DataFrame({"k": [1]})
+        return weakref.ref(context)
+
+    gc.collect()
+    gc.freeze()
+    gc.disable()  # no automatic collection during the test: only ours
+    try:
+        store.free_finished_steps(("run", "step 1"))
+        left = finished_step()
+        store.free_finished_steps(("run", "step 1"))  # the same step's next input: no collection
+        assert left() is not None
+        store.free_finished_steps(("run", "step 2"))
+        assert left() is None
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    unfrozen = finished_step()
+    gc.disable()
+    try:
+        store.free_finished_steps(("run", "step 3"))  # not frozen (a test, the UI): nothing collected here
+        assert unfrozen() is not None
+    finally:
+        gc.enable()
+        gc.collect()

@@ -23,13 +23,14 @@ from leerwinkels.defs.jobs import (
     consolidate_job,
     ingest_job,
 )
-from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, read_frames
+from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, free_finished_steps, read_frames
 from leerwinkels.ingest.delivery_files import landing_holds_deliveries, matches_pattern
 from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.ingest.source_specs import NETWORK_FOLDER, PARTITIONS, all_specs
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
 from leerwinkels.privacy.shown_values import scrub
 from leerwinkels.publication.release import current_release, remove_leftovers
+from leerwinkels.run.in_process import execute_without_output_capture
 from leerwinkels.run.instance import open_instance
 from leerwinkels.run.lock import consolidation_lock
 from leerwinkels.run.process import frame_memo_budget
@@ -246,10 +247,11 @@ def _consolidate_locked(
                 if read_ahead:
                     read_ahead.partition_started(code)
                 tags = {TRIGGER_TAG: trigger, LEERWINKEL_TAG: code, FILES_TAG: _delivery_files(landing_path, code)}
-                result = ingest.execute_in_process(
-                    partition_key=code, instance=instance, raise_on_error=False, run_config=run_config, tags=tags,
+                result = execute_without_output_capture(
+                    ingest, partition_key=code, instance=instance, raise_on_error=False, run_config=run_config, tags=tags,
                 )
                 outcome.run_ids.append(result.run_id)
+                free_finished_steps()  # this partition's frames, before the next one is ingested
                 if not result.success:
                     outcome.failed_partitions[code] = _failure_message(result)
                 if progress:
@@ -259,8 +261,8 @@ def _consolidate_locked(
                 read_ahead.close()
         if progress:
             progress("model, indicators and publication", len(PARTITIONS), total)
-        result = downstream.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config,
+        result = execute_without_output_capture(
+            downstream, instance=instance, raise_on_error=False, run_config=run_config,
             tags={TRIGGER_TAG: trigger, LEERWINKEL_TAG: "all"},
         )
         outcome.run_ids.append(result.run_id)

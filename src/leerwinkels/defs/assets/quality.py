@@ -8,6 +8,7 @@ writes the metadata the UI plots over time: per Leerwinkel its completeness and 
 share (numbers only, never a row).
 """
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -18,6 +19,7 @@ from leerwinkels.defs.assets.common import OWNERS, definition_metadata, table_me
 from leerwinkels.defs.checks import PERSONAL_DATA_CHECK, personal_data_result
 from leerwinkels.defs.conditions import DOWNSTREAM
 from leerwinkels.defs.resources import RunSettings, Warehouse
+from leerwinkels.defs.resources.staging_store import StagedFrames
 from leerwinkels.ingest.source_specs import LEERWINKELS, all_specs
 from leerwinkels.ingest.staged_tables import SCHEMAS
 from leerwinkels.quality import first_seen
@@ -37,11 +39,27 @@ from leerwinkels.quality.targets import MEASURES, TargetsError, load_targets
 PLACES = "trajectory_places"
 
 
-def staged_frames(staged: dict[str, dict[str, pl.DataFrame]], name: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """One staged frame of every Leerwinkel, with its ``leerwinkel`` (empty for data staged before it existed)."""
-    parts = [parts[name].select(list(schema)).cast(schema).with_columns(pl.lit(code).alias("leerwinkel"))  # type: ignore[arg-type]
-             for code, parts in staged.items() if parts and name in parts and code in LEERWINKELS]
-    return pl.concat(parts) if parts else pl.DataFrame(schema={**schema, "leerwinkel": pl.String()})
+def staged_frames(staged: Mapping[str, Mapping[str, pl.DataFrame]], name: str, schema: dict[str, pl.DataType],
+                  narrow: Callable[[pl.LazyFrame], pl.LazyFrame] = lambda frame: frame) -> pl.DataFrame:
+    """One staged frame of every Leerwinkel, with its ``leerwinkel`` (empty for data staged before
+    it existed). ``narrow`` keeps only the columns and rows a step uses, before a frame is
+    read whole (see :meth:`StagedFrames.read`)."""
+    def query(code: str) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+        return lambda frame: narrow(frame.select(list(schema)).cast(schema).with_columns(pl.lit(code).alias("leerwinkel")))  # type: ignore[arg-type]
+
+    parts = [frames.read(name, query(code)) if isinstance(frames, StagedFrames) else query(code)(frames[name].lazy()).collect()
+             for code, frames in staged.items() if frames and name in frames and code in LEERWINKELS]
+    empty = pl.DataFrame(schema={**schema, "leerwinkel": pl.String()})
+    return pl.concat(parts) if parts else narrow(empty.lazy()).collect()
+
+
+def _columns(*names: str) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    return lambda frame: frame.select("leerwinkel", *names)
+
+
+def _judged_events(ledger: pl.LazyFrame) -> pl.LazyFrame:
+    """What the scorecard counts of the first-seen ledger: the judged events, without their keys."""
+    return ledger.filter(~pl.col("baseline")).select("leerwinkel", "kind", "baseline", "event_date", "first_delivered")
 
 
 def _targets():
@@ -97,8 +115,8 @@ def dq_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse, settin
                  dq_unmapped_values: pl.DataFrame) -> dg.Output[pl.DataFrame]:
     targets = _targets()
     current = build_scorecard(
-        trajectories, contacts, staged_frames(staged, PLACES, SCHEMAS[PLACES]),
-        staged_frames(staged, first_seen.LEDGER, first_seen.SCHEMA), dq_source_files, dq_unmapped_values,
+        trajectories, contacts, staged_frames(staged, PLACES, SCHEMAS[PLACES], _columns("trajectory_key", "national_number_valid")),
+        staged_frames(staged, first_seen.LEDGER, first_seen.SCHEMA, _judged_events), dq_source_files, dq_unmapped_values,
         {code: delivered_fields(spec) for code, spec in all_specs().items() if code in LEERWINKELS},
         targets, as_of=settings.as_of_date(), run_id=context.run.run_id, measured_at=datetime.now(UTC),
     )
@@ -120,10 +138,12 @@ def dq_scorecard(context: dg.AssetExecutionContext, warehouse: Warehouse, settin
 )
 def dq_feedback(settings: RunSettings, staged: dict, dq_scorecard: pl.DataFrame, dq_quarantine: pl.DataFrame,
                 dq_unmapped_values: pl.DataFrame, trajectories: pl.DataFrame, contacts: pl.DataFrame) -> dg.Output[dict]:
+    targets = _targets()  # only the late registrations of the ledger are read (the sheet lists those)
     frames = feedback_frames(
         dq_scorecard, dq_quarantine, dq_unmapped_values, trajectories, contacts,
-        staged_frames(staged, PLACES, SCHEMAS[PLACES]), staged_frames(staged, first_seen.LEDGER, first_seen.SCHEMA),
-        _targets(), settings.as_of_date(),
+        staged_frames(staged, PLACES, SCHEMAS[PLACES], _columns("trajectory_key", "file_name", "sheet", "row_number")),
+        staged_frames(staged, first_seen.LEDGER, first_seen.SCHEMA, lambda ledger: ledger.filter(first_seen.late_expr(targets.late_days))),
+        targets, settings.as_of_date(),
     )
     counts = {name: frame.group_by("leerwinkel").len() for name, frame in frames.items() if "leerwinkel" in frame.columns}
     metadata: dict[str, dg.MetadataValue] = {"dagster/row_count": dg.MetadataValue.int(sum(f.height for f in frames.values()))}
