@@ -28,6 +28,26 @@ def tune_gc_for_one_large_run() -> None:
     (measured alternately, twice)."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    # ... and collect once per step instead: a finished step's frames held in reference
+    # cycles then go before the next step loads its own (peak memory at 1,000,000 trajectories)
+    from leerwinkels.defs.resources.staging_store import collect_between_steps  # imports Dagster: not at the CLI's start
+
+    collect_between_steps(True)
+    global _TUNED
+    _TUNED = True
+
+
+#: Whether this process was tuned for one large run (:func:`tune_gc_for_one_large_run`).
+_TUNED = False
+
+
+def freeze_run_setup() -> None:
+    """In a process tuned for one large run: freeze what the run has set up (job definitions,
+    resources, the Dagster instance; they live until it ends), so that the collection between
+    steps scans only what the steps allocate. It scanned them at every step: ~25 ms a step at
+    40,000 trajectories, ~1.3 s a run."""
+    if _TUNED:
+        gc.freeze()
 
 
 def exit_without_teardown(code: int) -> None:

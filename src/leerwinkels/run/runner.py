@@ -33,7 +33,7 @@ from leerwinkels.publication.release import current_release, remove_leftovers
 from leerwinkels.run.in_process import execute_without_output_capture
 from leerwinkels.run.instance import open_instance
 from leerwinkels.run.lock import consolidation_lock
-from leerwinkels.run.process import frame_memo_budget
+from leerwinkels.run.process import frame_memo_budget, freeze_run_setup
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 
 
@@ -240,6 +240,7 @@ def _consolidate_locked(
         # nothing but read (see ReadAhead); the ingest asset reads through it.
         ingest_resources = {**resources, "delivery_reader": read_ahead.read} if read_ahead else resources
         ingest, downstream = _jobs(resources, ingest_resources)
+        freeze_run_setup()
         try:
             for step, code in enumerate(PARTITIONS, start=1):
                 if progress:

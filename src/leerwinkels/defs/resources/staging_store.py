@@ -89,7 +89,7 @@ class StagingIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext):
         key = context.asset_key
-        if gc.get_freeze_count():  # the CLI's large run (see free_finished_steps)
+        if _COLLECT_BETWEEN_STEPS:  # the CLI's large run (see free_finished_steps)
             free_finished_steps((context.step_context.run_id, context.step_context.step.key))
         if context.has_asset_partitions:
             result = {}
@@ -101,8 +101,18 @@ class StagingIOManager(dg.ConfigurableIOManager):
         return read_frames(self._path(key, None))
 
 
+#: Whether a step's first input frees the finished steps' frames (:func:`collect_between_steps`).
+_COLLECT_BETWEEN_STEPS = False
 #: The step whose inputs were loaded last (run id, step key): see :func:`free_finished_steps`.
 _LAST_STEP: tuple[str, str] | None = None
+
+
+def collect_between_steps(enabled: bool) -> None:
+    """Free the frames of finished steps when the next step starts (the CLI's large run, after
+    ``gc.freeze()``: leerwinkels.run.process). Off by default: in a test or a run of the UI,
+    whose imported modules are not frozen, each collection would scan all of them."""
+    global _COLLECT_BETWEEN_STEPS
+    _COLLECT_BETWEEN_STEPS = enabled
 
 
 def free_finished_steps(step: tuple[str, str] | None = None) -> None:
@@ -111,12 +121,10 @@ def free_finished_steps(step: tuple[str, str] | None = None) -> None:
     Dagster's step contexts form reference cycles, so a finished step's frames are freed only
     by a full collection of the cyclic garbage collector, which comes rarely: it counts objects,
     not bytes, and a frame of 300 MB is one object. At 1,000,000 trajectories the run then held
-    the frames of several finished steps at once (~0.7 GB of its peak, measured). Only in a
-    process that froze its start-up objects (``gc.freeze()``, the CLI's large run:
-    leerwinkels.run.process), where a collection scans only what the run allocated (a few
-    milliseconds); a step's first input triggers it, its other inputs do not."""
+    the frames of several finished steps at once (~0.5 GB of its peak, measured). Only when
+    :func:`collect_between_steps` is on; a step's first input triggers it, its other inputs do not."""
     global _LAST_STEP
-    if not gc.get_freeze_count() or (step is not None and step == _LAST_STEP):
+    if not _COLLECT_BETWEEN_STEPS or (step is not None and step == _LAST_STEP):
         return
     _LAST_STEP = step
     gc.collect()
