@@ -14,20 +14,21 @@ def restored_process():
     yield
     gc.unfreeze()
     gc.set_threshold(*thresholds)
-    staging_store.collect_between_steps(False)
+    staging_store.save_memory(False)
     process._TUNED = False
 
 
-def test_the_run_setup_is_frozen_only_in_a_process_tuned_for_one_large_run(restored_process):
+def test_only_a_large_delivery_in_a_tuned_process_saves_memory(restored_process):
     gc.unfreeze()
-    process.freeze_run_setup()  # a test, the UI: nothing frozen, no collection between steps
-    assert gc.get_freeze_count() == 0 and not staging_store._COLLECT_BETWEEN_STEPS
+    large = process.LARGE_DELIVERY_BYTES
+    assert process.plan_run(10 * large) is False  # a test, the UI: nothing frozen, nothing saved
+    assert gc.get_freeze_count() == 0 and not staging_store._SAVE_MEMORY
     process.tune_gc_for_one_large_run()
-    assert gc.get_freeze_count() > 0 and staging_store._COLLECT_BETWEEN_STEPS
-    before = gc.get_freeze_count()
+    frozen = gc.get_freeze_count()
     set_up = [[object()] for _ in range(1000)]  # what the run sets up after the start: job definitions, resources
-    process.freeze_run_setup()
-    assert gc.get_freeze_count() >= before + len(set_up)
+    assert process.plan_run(large - 1) is False and not staging_store._SAVE_MEMORY  # 40,000 trajectories: time first
+    assert gc.get_freeze_count() >= frozen + len(set_up)  # the run's setup is frozen all the same
+    assert process.plan_run(large) is True and staging_store._SAVE_MEMORY
 
 
 def test_the_frame_memo_budget_is_512_megabytes_unless_set(monkeypatch):

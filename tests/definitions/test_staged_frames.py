@@ -86,7 +86,7 @@ def test_data_replaced_before_a_narrowed_read_is_an_error(tmp_path):
 
 
 def test_finished_steps_frames_in_reference_cycles_are_freed_when_the_next_step_starts():
-    """Only when the CLI's large run asks for it (leerwinkels.run.process); once per step."""
+    """Only when a large run saves memory (leerwinkels.run.process.plan_run); once per step."""
     import gc
     import weakref
 
@@ -107,7 +107,7 @@ def test_finished_steps_frames_in_reference_cycles_are_freed_when_the_next_step_
         off = finished_step()
         store.free_finished_steps(("run", "step 0"))  # not asked for (a test, the UI): nothing collected
         assert off() is not None
-        store.collect_between_steps(True)
+        store.save_memory(True)
         store.free_finished_steps(("run", "step 1"))
         left = finished_step()
         store.free_finished_steps(("run", "step 1"))  # the same step's next input: no collection
@@ -115,5 +115,26 @@ def test_finished_steps_frames_in_reference_cycles_are_freed_when_the_next_step_
         store.free_finished_steps(("run", "step 2"))
         assert left() is None and off() is None
     finally:
-        store.collect_between_steps(False)
+        store.save_memory(False)
         gc.enable()
+
+
+def test_a_large_run_keeps_the_model_frames_in_memory_but_not_the_staged_ones(tmp_path):
+    import dagster as dg
+
+    from leerwinkels.defs.resources import staging_store as store
+
+    manager = store.StagingIOManager(base_dir=str(tmp_path))
+    frames = {"trajectories": pl.DataFrame({"k": [1]})}
+    with store.frame_memo(2**20) as memo:
+        for large in (False, True):
+            store.save_memory(large)
+            try:
+                staged = dg.build_output_context(asset_key=dg.AssetKey("staged"), partition_key="genk",
+                                                 asset_partitions_def=dg.StaticPartitionsDefinition(["genk"]))
+                manager.handle_output(staged, frames)
+                manager.handle_output(dg.build_output_context(asset_key=dg.AssetKey("contacts")), pl.DataFrame({"k": [2]}))
+            finally:
+                store.save_memory(False)
+            assert (memo.get(tmp_path / "staged" / "genk") is not None) is (not large)
+            assert memo.get(tmp_path / "contacts") is not None

@@ -59,3 +59,15 @@ def test_content_sha256(tmp_path):
     data = b"x" * (3 * 1024 * 1024 + 17)
     path.write_bytes(data)
     assert content_sha256(path, chunk_bytes=1 << 20) == hashlib.sha256(data).hexdigest()
+
+
+def test_delivered_bytes_counts_the_files_of_the_leerwinkel_folders(tmp_path):
+    from leerwinkels.ingest.delivery_files import delivered_bytes
+
+    (tmp_path / "genk").mkdir()
+    (tmp_path / "genk" / "klanten_20261120.csv").write_bytes(b"x" * 100)
+    (tmp_path / "genk" / "~$lock.xlsx").write_bytes(b"x" * 7)  # Excel's lock file: no delivery
+    (tmp_path / "gent").mkdir()
+    (tmp_path / "gent" / "export.csv").write_bytes(b"x" * 20)
+    (tmp_path / "elsewhere.csv").write_bytes(b"x" * 1000)  # not in a Leerwinkel folder
+    assert delivered_bytes(tmp_path, ["genk", "gent", "leuven"]) == 120

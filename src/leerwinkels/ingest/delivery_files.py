@@ -191,6 +191,19 @@ def find_deliveries(
     return deliveries
 
 
+def delivered_bytes(root: Path, folders) -> int:
+    """The size of the files in the Leerwinkel folders of the landing folder (unreadable ones count 0)."""
+    total = 0
+    for name in folders:
+        entries, _ = _listing(root / name)
+        for path in entries:
+            try:
+                total += path.stat().st_size if is_delivery_candidate(path.name) and path.is_file() else 0
+            except OSError:
+                continue
+    return total
+
+
 def landing_holds_deliveries(root: Path, folders) -> bool:
     """Whether any Leerwinkel folder of the landing folder holds any file at all. A landing
     folder without one (an unmounted share, an emptied folder) is no delivery: not a run."""

@@ -28,11 +28,6 @@ def tune_gc_for_one_large_run() -> None:
     (measured alternately, twice)."""
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
-    # ... and collect once per step instead: a finished step's frames held in reference
-    # cycles then go before the next step loads its own (peak memory at 1,000,000 trajectories)
-    from leerwinkels.defs.resources.staging_store import collect_between_steps  # imports Dagster: not at the CLI's start
-
-    collect_between_steps(True)
     global _TUNED
     _TUNED = True
 
@@ -40,14 +35,25 @@ def tune_gc_for_one_large_run() -> None:
 #: Whether this process was tuned for one large run (:func:`tune_gc_for_one_large_run`).
 _TUNED = False
 
+#: From this size of delivered files on, a run saves memory rather than time (see
+#: :func:`plan_run`): 40,000 trajectories deliver 12 MB, 400,000 121 MB, 1,000,000 303 MB.
+LARGE_DELIVERY_BYTES = 64 * 2**20
 
-def freeze_run_setup() -> None:
-    """In a process tuned for one large run: freeze what the run has set up (job definitions,
-    resources, the Dagster instance; they live until it ends), so that the collection between
-    steps scans only what the steps allocate. It scanned them at every step: ~25 ms a step at
-    40,000 trajectories, ~1.3 s a run."""
+
+def plan_run(delivered_bytes: int) -> bool:
+    """In a process tuned for one large run, before its jobs run: freeze what the run has set
+    up (job definitions, resources, the Dagster instance: they live until it ends), and for a
+    delivery of at least :data:`LARGE_DELIVERY_BYTES` save memory between the steps
+    (leerwinkels.defs.resources.staging_store.save_memory: a garbage collection per step, which
+    then scans only what the steps allocated; staged frames not kept in memory). Returns
+    whether the run saves memory."""
+    from leerwinkels.defs.resources.staging_store import save_memory  # imports Dagster: not at the CLI's start
+
+    large = _TUNED and delivered_bytes >= LARGE_DELIVERY_BYTES
     if _TUNED:
         gc.freeze()
+    save_memory(large)
+    return large
 
 
 def exit_without_teardown(code: int) -> None:

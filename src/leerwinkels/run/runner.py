@@ -24,7 +24,7 @@ from leerwinkels.defs.jobs import (
     ingest_job,
 )
 from leerwinkels.defs.resources.staging_store import StagingStore, frame_memo, free_finished_steps, read_frames
-from leerwinkels.ingest.delivery_files import landing_holds_deliveries, matches_pattern
+from leerwinkels.ingest.delivery_files import delivered_bytes, landing_holds_deliveries, matches_pattern
 from leerwinkels.ingest.read_ahead import ReadAhead
 from leerwinkels.ingest.source_specs import NETWORK_FOLDER, PARTITIONS, all_specs
 from leerwinkels.privacy.pseudonymise import key_from_environment, refuse_demo_key_on_real_data
@@ -33,7 +33,7 @@ from leerwinkels.publication.release import current_release, remove_leftovers
 from leerwinkels.run.in_process import execute_without_output_capture
 from leerwinkels.run.instance import open_instance
 from leerwinkels.run.lock import consolidation_lock
-from leerwinkels.run.process import frame_memo_budget, freeze_run_setup
+from leerwinkels.run.process import frame_memo_budget, plan_run
 from leerwinkels.run.staging_leftovers import clear_staging_leftovers
 
 
@@ -240,7 +240,8 @@ def _consolidate_locked(
         # nothing but read (see ReadAhead); the ingest asset reads through it.
         ingest_resources = {**resources, "delivery_reader": read_ahead.read} if read_ahead else resources
         ingest, downstream = _jobs(resources, ingest_resources)
-        freeze_run_setup()
+        plan_run(delivered_bytes(Path(landing_path), [spec.folder for spec in all_specs().values()])
+                 if isinstance(landing_path, str) else 0)
         try:
             for step, code in enumerate(PARTITIONS, start=1):
                 if progress:

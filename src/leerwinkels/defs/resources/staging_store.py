@@ -82,14 +82,14 @@ class StagingIOManager(dg.ConfigurableIOManager):
             return
         partition = context.asset_partition_key if context.has_asset_partitions else None
         target = self._path(context.asset_key, partition)
-        # A Leerwinkel's staged frames are read once, by the model step; the model's are read by
-        # a dozen steps. Keeping the staged ones in memory as well held up to 0.4 GB during the
-        # ingest of the largest partition at 1,000,000 trajectories, to save one Parquet read.
-        write_frames(target, obj, remember=partition is None)
+        # A Leerwinkel's staged frames are read once, by the model step; the model's by a dozen
+        # steps. In a large run keeping the staged ones as well held up to 0.4 GB during the
+        # ingest of the largest partition (1,000,000 trajectories), to save one Parquet read.
+        write_frames(target, obj, remember=partition is None or not _SAVE_MEMORY)
 
     def load_input(self, context: dg.InputContext):
         key = context.asset_key
-        if _COLLECT_BETWEEN_STEPS:  # the CLI's large run (see free_finished_steps)
+        if _SAVE_MEMORY:
             free_finished_steps((context.step_context.run_id, context.step_context.step.key))
         if context.has_asset_partitions:
             result = {}
@@ -101,18 +101,20 @@ class StagingIOManager(dg.ConfigurableIOManager):
         return read_frames(self._path(key, None))
 
 
-#: Whether a step's first input frees the finished steps' frames (:func:`collect_between_steps`).
-_COLLECT_BETWEEN_STEPS = False
+#: A large run saves memory (:func:`save_memory`).
+_SAVE_MEMORY = False
 #: The step whose inputs were loaded last (run id, step key): see :func:`free_finished_steps`.
 _LAST_STEP: tuple[str, str] | None = None
 
 
-def collect_between_steps(enabled: bool) -> None:
-    """Free the frames of finished steps when the next step starts (the CLI's large run, after
-    ``gc.freeze()``: leerwinkels.run.process). Off by default: in a test or a run of the UI,
-    whose imported modules are not frozen, each collection would scan all of them."""
-    global _COLLECT_BETWEEN_STEPS
-    _COLLECT_BETWEEN_STEPS = enabled
+def save_memory(enabled: bool) -> None:
+    """For a large run (the CLI's, leerwinkels.run.process): a step's first input frees the
+    finished steps' frames (:func:`free_finished_steps`), and a Leerwinkel's staged frames are
+    not kept in the frame memo (the model step reads them once from Parquet). At 1,000,000
+    trajectories these took ~1.7 GB off the peak; on a small run they cost ~0.3 s and save
+    nothing that matters. Off by default (a test, a run of the UI)."""
+    global _SAVE_MEMORY
+    _SAVE_MEMORY = enabled
 
 
 def free_finished_steps(step: tuple[str, str] | None = None) -> None:
@@ -121,10 +123,12 @@ def free_finished_steps(step: tuple[str, str] | None = None) -> None:
     Dagster's step contexts form reference cycles, so a finished step's frames are freed only
     by a full collection of the cyclic garbage collector, which comes rarely: it counts objects,
     not bytes, and a frame of 300 MB is one object. At 1,000,000 trajectories the run then held
-    the frames of several finished steps at once (~0.5 GB of its peak, measured). Only when
-    :func:`collect_between_steps` is on; a step's first input triggers it, its other inputs do not."""
+    the frames of several finished steps at once (+1.7 GB of its peak, measured). Only when
+    :func:`save_memory` is on, in a process that froze what it had set up before (so that a
+    collection scans only what the steps allocated); a step's first input triggers it, its
+    other inputs do not."""
     global _LAST_STEP
-    if not _COLLECT_BETWEEN_STEPS or (step is not None and step == _LAST_STEP):
+    if not _SAVE_MEMORY or (step is not None and step == _LAST_STEP):
         return
     _LAST_STEP = step
     gc.collect()
