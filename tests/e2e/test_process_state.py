@@ -23,3 +23,31 @@ def test_a_cli_consolidation_leaves_the_process_untuned(tmp_path):
     # the next consolidation in this process (a test's consolidate(), the UI's runs) freezes nothing
     process.plan_run(10 * process.LARGE_DELIVERY_BYTES)
     assert gc.get_freeze_count() <= frozen and not staging_store._SAVE_MEMORY
+
+
+def test_a_run_that_saves_memory_gives_the_tables_of_one_that_does_not(tmp_path, monkeypatch):
+    """The large-run path (a collection at each step's first input, staged frames not kept in the
+    frame memo) in real Dagster, on the samples: the 64 MB threshold lowered to 0, nothing else."""
+    from leerwinkels.run.runner import consolidate
+    from tests.conftest import read_warehouse
+
+    def run(name: str):
+        return consolidate(sources=SAMPLES / "landing", database_url=f"sqlite:///{tmp_path / name}.sqlite", as_of=AS_OF,
+                           staging_dir=tmp_path / name / "s", publication_dir=tmp_path / name / "p", quiet=True)
+
+    plain = run("plain")
+    monkeypatch.setattr(process, "LARGE_DELIVERY_BYTES", 0)
+    collections_before = gc.get_stats()[2]["collections"]
+    with process.tuned_for_one_large_run():
+        saving = run("saving")
+        assert staging_store._SAVE_MEMORY  # the run saved memory ...
+    assert gc.get_stats()[2]["collections"] > collections_before  # ... collecting between its steps
+    assert plain.success and saving.success
+    assert not staging_store._SAVE_MEMORY and not process._TUNED
+    plain_tables, saving_tables = read_warehouse(f"sqlite:///{tmp_path / 'plain'}.sqlite"), read_warehouse(f"sqlite:///{tmp_path / 'saving'}.sqlite")
+    assert sorted(plain_tables) == sorted(saving_tables)
+    moments = {"measured_at", "run_id", "consolidated_at", "loaded_at", "staged_at", "data_staged_at"}  # of each run
+    for name, frame in plain_tables.items():
+        keep = [c for c in frame.columns if c not in moments]
+        differ = [c for c in keep if not frame.get_column(c).equals(saving_tables[name].get_column(c))]
+        assert differ == [], name
