@@ -88,7 +88,7 @@ def cmd_consolidate(args) -> int:
         return EXIT_USAGE
     from leerwinkels.ingest.delivery_files import settle_seconds
     from leerwinkels.ingest.delivery_guard import shrink_limit
-    from leerwinkels.run.process import frame_memo_budget, tune_gc_for_one_large_run
+    from leerwinkels.run.process import frame_memo_budget, tuned_for_one_large_run
 
     try:  # a setting that is no number stops the run before anything runs
         for read_setting in (wait_seconds, settle_seconds, shrink_limit, frame_memo_budget):
@@ -103,13 +103,13 @@ def cmd_consolidate(args) -> int:
     try:
         from leerwinkels.run.runner import consolidate
 
-        tune_gc_for_one_large_run()
-        result = consolidate(
-            sources=sources, database_url=args.database, as_of=args.as_of,
-            staging_dir=args.staging, publication_dir=args.publication,
-            progress=_progress_printer(keep_done_lines=True), quiet=True, read_ahead=read_ahead,
-            collect_timings=bool(args.timings), record_runs=True,
-        )
+        with tuned_for_one_large_run():
+            result = consolidate(
+                sources=sources, database_url=args.database, as_of=args.as_of,
+                staging_dir=args.staging, publication_dir=args.publication,
+                progress=_progress_printer(keep_done_lines=True), quiet=True, read_ahead=read_ahead,
+                collect_timings=bool(args.timings), record_runs=True,
+            )
     except MissingPseudonymKey as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

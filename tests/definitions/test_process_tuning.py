@@ -36,3 +36,13 @@ def test_the_frame_memo_budget_is_512_megabytes_unless_set(monkeypatch):
     assert process.frame_memo_budget() == 512 * 2**20
     monkeypatch.setenv("LEERWINKELS_FRAME_MEMO_MB", "0")
     assert process.frame_memo_budget() == 0
+
+
+def test_a_failed_run_leaves_the_process_untuned(restored_process):
+    thresholds = gc.get_threshold()
+    with pytest.raises(RuntimeError, match="broken"), process.tuned_for_one_large_run():
+        assert process.plan_run(process.LARGE_DELIVERY_BYTES) is True and staging_store._SAVE_MEMORY
+        assert gc.get_freeze_count() > 0
+        raise RuntimeError("broken")
+    assert not process._TUNED and not staging_store._SAVE_MEMORY
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0

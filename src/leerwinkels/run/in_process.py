@@ -29,7 +29,7 @@ from dagster._core.execution.execute_in_process import (
     type_check_and_normalize_args,
 )
 
-_EXPECTED = {"run_config", "job", "instance", "output_capturing_enabled", "raise_on_error", "run_tags"}
+_EXPECTED = {"run_config", "job", "instance", "output_capturing_enabled", "raise_on_error", "run_tags", "asset_selection"}
 _missing = _EXPECTED - set(inspect.signature(core_execute_in_process).parameters)
 if _missing:  # pragma: no cover - only after a Dagster upgrade
     raise ImportError(f"dagster's core_execute_in_process lost {sorted(_missing)}: update leerwinkels/run/in_process.py")
@@ -60,4 +60,5 @@ def execute_without_output_capture(
         raise_on_error=raise_on_error,
         run_tags=merge_run_tags(job_def=job, partition_key=partition_key, tags=tags, asset_selection=[],
                                 instance=instance, run_config=config),
+        asset_selection=frozenset(),  # recorded as execute_in_process records it (the whole job)
     )

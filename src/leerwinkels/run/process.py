@@ -8,6 +8,8 @@ import gc
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from leerwinkels.env_numbers import number_from_environment
 
@@ -47,6 +49,26 @@ def tune_gc_for_one_large_run() -> None:
 
 #: Whether this process was tuned for one large run (:func:`tune_gc_for_one_large_run`).
 _TUNED = False
+
+
+@contextmanager
+def tuned_for_one_large_run() -> Iterator[None]:
+    """:func:`tune_gc_for_one_large_run` for one consolidation; afterwards the process is as it
+    was (nothing frozen, the thresholds back, no memory saving): a process that lives on (the
+    test suite, a notebook calling ``main``) otherwise froze every later consolidation's garbage
+    in :func:`plan_run`, for good."""
+    from leerwinkels.defs.resources.staging_store import save_memory  # imports Dagster: not at the CLI's start
+
+    global _TUNED
+    thresholds = gc.get_threshold()
+    tune_gc_for_one_large_run()
+    try:
+        yield
+    finally:
+        _TUNED = False
+        save_memory(False)
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 #: From this size of delivered files on, a run saves memory rather than time (see
 #: :func:`plan_run`): 40,000 trajectories deliver 12 MB, 400,000 121 MB, 1,000,000 303 MB.
