@@ -9,9 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from leerwinkels.run.process import exit_without_teardown, share_one_allocator_arena
-
-share_one_allocator_arena()  # before anything loads polars
+from leerwinkels.run.process import exit_without_teardown
 
 EXIT_FAILED, EXIT_PARTIAL, EXIT_USAGE = 1, 3, 2
 

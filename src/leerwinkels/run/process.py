@@ -13,19 +13,6 @@ from contextlib import contextmanager
 
 from leerwinkels.env_numbers import number_from_environment
 
-#: jemalloc's options for polars' allocator (jemalloc reads them when polars is loaded).
-ALLOCATOR_OPTIONS_VARIABLE = "_RJEM_MALLOC_CONF"
-
-
-def share_one_allocator_arena() -> None:
-    """polars' allocator (jemalloc) with one arena for every thread, unless
-    ``_RJEM_MALLOC_CONF`` says otherwise. With an arena per thread, what the read-ahead thread
-    frees after parsing the next Leerwinkel's files stays in its own arena, where the step
-    running in the main thread cannot reuse it: at 1,000,000 trajectories one arena took the
-    peak from ~2,050 to ~1,920 MB, in no more time (issue 21, docs/benchmarks.md). Takes effect
-    only before polars is loaded: the CLI calls it before anything imports polars."""
-    os.environ.setdefault(ALLOCATOR_OPTIONS_VARIABLE, "narenas:1")
-
 
 def frame_memo_budget() -> int:
     """Bytes of frames a CLI run keeps in memory between its steps (they are on disk too):
