@@ -57,6 +57,7 @@ def tuned_for_one_large_run() -> Iterator[None]:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
 
+
 #: From this size of delivered files on, a run saves memory rather than time (see
 #: :func:`plan_run`): 40,000 trajectories deliver 12 MB, 400,000 121 MB, 1,000,000 303 MB.
 LARGE_DELIVERY_BYTES = 64 * 2**20

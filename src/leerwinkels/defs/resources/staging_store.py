@@ -230,7 +230,8 @@ def write_frames(target: Path, obj, *, remember: bool = True) -> None:
 
 
 class StagedFrames(Mapping[str, pl.DataFrame]):
-    """The frames of one stored folder, each read from its Parquet file when a step asks for it. A step that needs two small frames of every Leerwinkel (the scorecard: places and
+    """The frames of one stored folder, each read from its Parquet file when a step asks for it.
+    A step that needs two small frames of every Leerwinkel (the scorecard: places and
     first-seen ledger) then does not hold every staged table of the network in memory (at
     1,000,000 trajectories that was +1.9 GB of peak memory). The folder must be the one it was
     when this was made: data replaced in between (another run) is an error, never a mix of two
@@ -244,11 +245,7 @@ class StagedFrames(Mapping[str, pl.DataFrame]):
         # Read at each access, not kept: the model step concatenates each table of every
         # Leerwinkel once, and a Leerwinkel's piece is freed as soon as the network's table is
         # built (kept here, the pieces of the large tables doubled the step's memory).
-        path = self._files[name]  # KeyError for a frame the folder does not hold, as a dict
-        self._still_the_same()
-        frame = pl.read_parquet(path)
-        self._still_the_same()  # replaced during the read: which version was read is unknown
-        return frame
+        return self._checked_read(name, lambda path: pl.read_parquet(path))
 
     def read(self, name: str, narrow: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.DataFrame:
         """Only what ``narrow`` keeps of a frame (its columns and rows), read from the file
@@ -256,10 +253,13 @@ class StagedFrames(Mapping[str, pl.DataFrame]):
         read). The scorecard uses five of the first-seen ledger's seven columns, and the
         feedback only its late rows: at 1,000,000 trajectories the whole ledger, with its
         64-digit keys, was ~0.5 GB."""
-        path = self._files[name]
+        return self._checked_read(name, lambda path: narrow(pl.scan_parquet(path)).collect())
+
+    def _checked_read(self, name: str, read: Callable[[Path], pl.DataFrame]) -> pl.DataFrame:
+        path = self._files[name]  # KeyError for a frame the folder does not hold, as a dict
         self._still_the_same()
-        frame = narrow(pl.scan_parquet(path)).collect()
-        self._still_the_same()
+        frame = read(path)
+        self._still_the_same()  # replaced during the read: which version was read is unknown
         return frame
 
     def _still_the_same(self) -> None:
